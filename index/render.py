@@ -1,0 +1,96 @@
+"""Rich renderables for people: snippets, documents with entities marked, entity tables.
+
+Shared by the CLI and the TUI so an entity looks the same in both. Every string that comes from
+a document or a file name goes into a ``rich.text.Text`` (never a markup string) and through
+``safe.printable``, so it is shown, not interpreted.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+
+from casework.index.models import Document, Hit
+from casework.index.safe import printable, printable_same_length
+
+# Colour is never the only signal: every entity is also underlined, each label has its own
+# underline style or weight, and the label's short tag is shown in legends and lists.
+LABEL_STYLES: dict[str, Style] = {
+    "PERSON": Style(color="bright_cyan", bold=True, underline=True),
+    "ORG": Style(color="bright_magenta", underline=True, italic=True),
+    "GPE": Style(color="bright_green", underline=True),
+    "LOC": Style(color="green", underline=True),
+    "NORP": Style(color="yellow", underline=True),
+    "FAC": Style(color="bright_yellow", underline=True),
+    "EVENT": Style(color="bright_red", underline=True),
+    "PRODUCT": Style(color="bright_blue", underline=True),
+    "LAW": Style(color="blue", underline=True),
+    "WORK_OF_ART": Style(color="red", underline=True),
+    "LANGUAGE": Style(color="cyan", underline=True),
+}
+LABEL_TAGS = {
+    "PERSON": "PER", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "NORP": "NRP", "FAC": "FAC",
+    "EVENT": "EVT", "PRODUCT": "PRD", "LAW": "LAW", "WORK_OF_ART": "ART", "LANGUAGE": "LNG",
+}
+DEFAULT_ENTITY_STYLE = Style(underline=True)
+MATCH_STYLE = Style(bold=True, reverse=True)
+
+
+def label_style(label: str) -> Style:
+    return LABEL_STYLES.get(label, DEFAULT_ENTITY_STYLE)
+
+
+def label_tag(label: str) -> str:
+    return LABEL_TAGS.get(label, label[:3])
+
+
+def label_text(label: str) -> Text:
+    """A label as a tag styled like its mentions: '[PER]'."""
+    return Text(f"[{label_tag(label)}]", style=label_style(label))
+
+
+def snippet_text(hit: Hit) -> Text:
+    """A hit's snippet with its matched terms in bold reverse video."""
+    text = Text(printable_same_length(hit.snippet))
+    for start, end in hit.highlights:
+        text.stylize(MATCH_STYLE, start, end)
+    return text
+
+
+def safe_text(value: str, style: str | Style = "") -> Text:
+    return Text(printable(value), style=style)
+
+
+def document_text(doc: Document, tags: bool = False) -> Text:
+    """The whole document with every entity mention styled by label.
+
+    With ``tags``, each mention is followed by its label tag ('Sheinbaum[PER]') for terminals
+    with no colour at all; offsets then no longer index the returned text.
+    """
+    raw = printable_same_length(doc.text)
+    if not tags:
+        text = Text(raw)
+        for m in doc.entities:
+            text.stylize(label_style(m.label), m.start, m.end)
+        return text
+    text = Text()
+    pos = 0
+    for m in doc.entities:
+        if m.start < pos:
+            continue
+        text.append(raw[pos : m.start])
+        text.append(raw[m.start : m.end], style=label_style(m.label))
+        text.append(f"[{label_tag(m.label)}]", style="dim")
+        pos = m.end
+    text.append(raw[pos:])
+    return text
+
+
+def legend(labels: list[str]) -> Text:
+    text = Text()
+    for i, label in enumerate(labels):
+        if i:
+            text.append("  ")
+        text.append(f"{label_tag(label)}", style=label_style(label))
+        text.append(f" {label.lower()}", style="dim")
+    return text

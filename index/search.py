@@ -1,0 +1,135 @@
+"""Full-text search: Whoosh's query language, snippets with match ranges, spelling suggestions."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+from whoosh import query as wq
+from whoosh.collectors import TimeLimitCollector
+from whoosh.searching import TimeLimit
+
+from casework.index.catalog import Catalog
+from casework.index.errors import QueryError
+from casework.index.fulltext import Fulltext, lead_snippet, make_highlighter, make_parser
+from casework.index.models import Hit, SearchResult
+
+# Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
+# index answers in bounded time instead of building a query of every term.
+MAX_EXPANSION = 1024
+TIME_LIMIT_S = 10.0
+MAX_QUERY_CHARS = 2000
+
+
+class Searcher:
+    """Keeps a Whoosh searcher open between queries (warm) and refreshes it when the index
+    changes. Thread-safe: the TUI searches from a worker thread."""
+
+    def __init__(self, fulltext: Fulltext, catalog: Catalog):
+        self.fulltext = fulltext
+        self.catalog = catalog
+        self._searcher = None
+        self._parser = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def _current(self):
+        if self._searcher is None:
+            self._searcher = self.fulltext.ix.searcher()
+            self._parser = make_parser(self.fulltext.ix.schema)
+        else:
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def parse(self, text: str):
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
+        cleaned = "".join(ch if ch.isprintable() else " " for ch in text).strip()
+        if not cleaned:
+            raise QueryError("empty query")
+        try:
+            q = self._parser.parse(cleaned)
+        except Exception as exc:  # whoosh raises assorted errors on odd syntax
+            raise QueryError(f"cannot parse query {cleaned!r}: {exc}") from None
+        if isinstance(q, type(wq.NullQuery)):
+            raise QueryError(f"query {cleaned!r} has no searchable terms")
+        _cap_expansions(q)
+        return cleaned, q
+
+    def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
+        with self._lock:
+            searcher = self._current()
+            cleaned, q = self.parse(text)
+            collector = searcher.collector(limit=offset + limit, terms=True)
+            # No SIGALRM: signals only work on the main thread, and the TUI searches from a worker.
+            timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_S, use_alarm=False)
+            try:
+                searcher.search_with_collector(q, timed)
+            except TimeLimit:
+                pass  # partial results, still ranked
+            except Exception as exc:
+                raise QueryError(f"cannot run query {cleaned!r}: {exc}") from None
+            results = timed.results()
+            total = len(results)
+            page = list(results)[offset : offset + limit]
+            hits = self._hits(results, page)
+            suggestion = None
+            if total == 0:
+                suggestion = self._suggest(searcher, q, cleaned)
+            return SearchResult(
+                query=text, total=total, hits=hits, suggestion=suggestion, offset=offset
+            )
+
+    def _hits(self, results, page) -> list[Hit]:
+        highlighter = make_highlighter()
+        doc_ids = [h["doc_id"] for h in page]
+        counts = self.catalog.entity_counts(doc_ids)
+        hits = []
+        for h in page:
+            doc_id = h["doc_id"]
+            text = self.catalog.text_of(doc_id) or ""
+            formatted = highlighter.highlight_hit(h, "body", text=text, top=1, minscore=0)
+            if formatted:
+                snippet, ranges = formatted
+            else:
+                snippet, ranges = lead_snippet(text), []
+            hits.append(
+                Hit(
+                    doc_id=doc_id,
+                    title=h.get("title", ""),
+                    path=h.get("path", ""),
+                    score=round(float(h.score or 0.0), 4),
+                    snippet=snippet,
+                    highlights=[list(r) for r in ranges],
+                    entities=counts.get(doc_id, 0),
+                )
+            )
+        return hits
+
+    def _suggest(self, searcher, q, text: str) -> str | None:
+        try:
+            corrected = searcher.correct_query(q, text)
+        except Exception:
+            return None
+        if corrected.query != q and corrected.string and corrected.string != text:
+            return corrected.string
+        return None
+
+
+def _cap_expansions(q) -> None:
+    """Bound how many vocabulary terms each wildcard, prefix, fuzzy or regex term expands to."""
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.MultiTerm):
+            leaf._btexts = _capped(leaf._btexts)
+
+
+def _capped(btexts):
+    def first_terms(ixreader):
+        return itertools.islice(btexts(ixreader), MAX_EXPANSION)
+
+    return first_terms

@@ -1,0 +1,152 @@
+"""The index directory: what is in it, its schema version, and who may write to it.
+
+Layout of an index directory::
+
+    casework-index.json   marker: format name and schema version (casework wrote this dir)
+    catalog.sqlite        documents, mentions, entities (the source of truth)
+    annotations.sqlite    NER results by content hash and model (survives --rebuild)
+    fulltext/             the Whoosh index, derived from the catalog
+    write.lock            held by the one process writing, with its pid inside
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from casework.index.errors import IndexBusy, IndexIncompatible, IndexMissing
+
+SCHEMA_VERSION = 1
+MARKER = "casework-index.json"
+FORMAT = "casework-index"
+
+
+@dataclass(frozen=True)
+class IndexDir:
+    path: Path
+
+    @property
+    def marker(self) -> Path:
+        return self.path / MARKER
+
+    @property
+    def catalog(self) -> Path:
+        return self.path / "catalog.sqlite"
+
+    @property
+    def annotations(self) -> Path:
+        return self.path / "annotations.sqlite"
+
+    @property
+    def fulltext(self) -> Path:
+        return self.path / "fulltext"
+
+    @property
+    def lockfile(self) -> Path:
+        return self.path / "write.lock"
+
+    def exists(self) -> bool:
+        return self.marker.is_file()
+
+    def has_foreign_content(self) -> bool:
+        """A directory with files in it but no marker: someone else's, never to be written."""
+        if self.marker.exists() or not self.path.is_dir():
+            return False
+        return any(p.name != self.lockfile.name for p in self.path.iterdir())
+
+    def check(self) -> None:
+        """Raise a clear error unless this is a casework index of our schema version."""
+        if not self.marker.is_file():
+            if self.has_foreign_content():
+                raise IndexIncompatible(
+                    f"{self.path} is not a casework index (no {MARKER}); "
+                    "choose another --index directory"
+                )
+            raise IndexMissing(
+                f"no index at {self.path} yet; build one with: casework index FOLDER"
+            )
+        try:
+            meta = json.loads(self.marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexIncompatible(f"cannot read {self.marker}: {exc}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise IndexIncompatible(f"{self.path} is not a casework index ({MARKER} is foreign)")
+        version = meta.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise IndexIncompatible(
+                f"the index at {self.path} has schema version {version}, this casework "
+                f"reads version {SCHEMA_VERSION}; rebuild it with: "
+                f"casework index --rebuild --index {self.path} FOLDER"
+            )
+
+    def create(self) -> None:
+        """Make a new, empty index here. Never touches a non-empty directory we did not make."""
+        if self.has_foreign_content():
+            raise IndexIncompatible(
+                f"{self.path} is not empty and not a casework index; "
+                "casework will not write into it (choose another --index)"
+            )
+        self.path.mkdir(parents=True, exist_ok=True)
+        from casework.index.fulltext import Fulltext
+
+        if not self.fulltext.exists():
+            Fulltext.create(self.fulltext)
+        write_atomic(
+            self.marker,
+            json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}, indent=2) + "\n",
+        )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class WriteLock:
+    """One writer per index. A second gets IndexBusy naming the process that holds the lock.
+
+    flock is released by the kernel when the holder dies, so a kill -9 never leaves a stale lock.
+    """
+
+    def __init__(self, index_dir: IndexDir):
+        self.index_dir = index_dir
+        self.fh = None
+
+    def __enter__(self) -> "WriteLock":
+        self.index_dir.path.mkdir(parents=True, exist_ok=True)
+        fh = open(self.index_dir.lockfile, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise IndexBusy(
+                f"the index at {self.index_dir.path} is being written by {holder}; "
+                "wait for it to finish (searches keep working meanwhile)"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"process {os.getpid()} ({' '.join(sys.argv[:3])})\n")
+        fh.flush()
+        self.fh = fh
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fh is not None:
+            self.fh.seek(0)
+            self.fh.truncate()
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+            self.fh.close()
+            self.fh = None

@@ -1,0 +1,1 @@
+"""The bundled demo corpus: two news articles on Mexico's campaign against the CJNG cartel."""

@@ -1,0 +1,179 @@
+"""The CLI contract on the real seeds index: JSON shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import cli_json, run_cli
+
+
+def test_search_harfuch_finds_both_documents(seeds_index):
+    data, proc = cli_json("search", "Harfuch", index=seeds_index)
+    assert proc.returncode == 0
+    assert data["query"] == "Harfuch"
+    assert data["total"] == 2
+    assert data["suggestion"] is None
+    for hit in data["hits"]:
+        assert set(hit) >= {"doc_id", "title", "path", "score", "snippet", "highlights"}
+        assert hit["highlights"], "the matched term is marked in the snippet"
+        for start, end in hit["highlights"]:
+            assert hit["snippet"][start:end].lower() == "harfuch"
+
+
+def test_search_boolean_and_finds_both(seeds_index):
+    data, _ = cli_json("search", "Harfuch AND cartel", index=seeds_index)
+    assert data["total"] == 2
+
+
+def test_search_nothing_found_exits_1_with_suggestion(seeds_index):
+    data, proc = cli_json("search", "Sheinbam", index=seeds_index)
+    assert proc.returncode == 1
+    assert data["total"] == 0 and data["hits"] == []
+    assert data["suggestion"] == "sheinbaum"
+
+
+def test_show_offsets_slice_to_mention_text(seeds_index):
+    hits, _ = cli_json("search", "Sheinbaum", index=seeds_index)
+    for hit in hits["hits"]:
+        doc, proc = cli_json("show", hit["doc_id"], index=seeds_index)
+        assert proc.returncode == 0
+        assert set(doc) >= {"doc_id", "title", "path", "text", "entities"}
+        assert len(doc["entities"]) > 10
+        for m in doc["entities"]:
+            assert doc["text"][m["start"] : m["end"]] == m["text"]
+            assert set(m) >= {"start", "end", "text", "label", "entity_id"}
+
+
+def test_entity_mexico_lists_both_documents_with_contexts(seeds_index):
+    card, proc = cli_json("entity", "mexico", index=seeds_index)
+    assert proc.returncode == 0
+    assert card["name"] == "Mexico" and card["label"] == "GPE"
+    assert len(card["documents"]) == 2
+    for doc in card["documents"]:
+        assert doc["mentions"]
+        for m in doc["mentions"]:
+            assert "Mexico" in m["context"]
+            assert set(m) >= {"start", "end", "text", "context"}
+    assert card["cooccurring"] and set(card["cooccurring"][0]) >= {"entity_id", "name", "label", "count"}
+    assert isinstance(card["aliases"], list)
+
+
+def test_entity_lookup_by_id_matches_lookup_by_name(seeds_index):
+    by_name, _ = cli_json("entity", "Mexico", index=seeds_index)
+    by_id, _ = cli_json("entity", by_name["entity_id"], index=seeds_index)
+    assert by_id["entity_id"] == by_name["entity_id"]
+
+
+def test_entities_are_most_mentioned_first_and_filter_by_label(seeds_index):
+    data, _ = cli_json("entities", index=seeds_index)
+    counts = [e["mentions"] for e in data["entities"]]
+    assert counts == sorted(counts, reverse=True)
+    assert set(data["entities"][0]) >= {"entity_id", "name", "label", "documents", "mentions"}
+    people, _ = cli_json("entities", "--label", "PERSON", index=seeds_index)
+    assert people["entities"] and all(e["label"] == "PERSON" for e in people["entities"])
+
+
+def test_entities_of_one_document(seeds_index):
+    hits, _ = cli_json("search", "Harfuch", index=seeds_index)
+    doc_id = hits["hits"][0]["doc_id"]
+    data, _ = cli_json("entities", "--doc", doc_id, index=seeds_index)
+    doc, _ = cli_json("show", doc_id, index=seeds_index)
+    assert {e["entity_id"] for e in data["entities"]} <= {m["entity_id"] for m in doc["entities"]}
+
+
+def test_related_finds_the_other_seed(seeds_index):
+    hits, _ = cli_json("search", "Harfuch", index=seeds_index)
+    a, b = (h["doc_id"] for h in hits["hits"])
+    data, proc = cli_json("related", a, index=seeds_index)
+    assert proc.returncode == 0
+    assert data["doc_id"] == a
+    assert [r["doc_id"] for r in data["related"]] == [b]
+    assert "Mexico" in data["related"][0]["shared"]
+    assert len(set(data["related"][0]["shared"])) == len(data["related"][0]["shared"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "deadbeef"],
+        ["related", "deadbeef"],
+        ["entity", "No Such Person Anywhere"],
+        ["entities", "--doc", "deadbeef"],
+        ["search", "x" * 5000],
+        ["search", "   "],
+        ["search", "--limit", "zero", "x"],
+        ["frobnicate"],
+    ],
+)
+def test_error_paths_exit_2_with_one_line(seeds_index, args):
+    proc = run_cli(*args, index=seeds_index)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("casework: error:")
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["search", "x"], ["show", "abc"], ["entities"], ["entity", "x"]])
+def test_no_index_yet_is_one_clear_line(tmp_path, command):
+    proc = run_cli(*command, index=tmp_path / "nothing-here")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"casework: error: no index at {tmp_path / 'nothing-here'} yet; build one with: casework index FOLDER"
+    ]
+
+
+def test_index_missing_path_exits_2(tmp_path):
+    proc = run_cli("index", str(tmp_path / "missing"), index=tmp_path / "ix")
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "no such file or folder" in proc.stderr
+    assert not (tmp_path / "ix").exists()
+
+
+def test_index_command_end_to_end_json(tmp_path, seeds_copy):
+    (seeds_copy / ".hidden").mkdir()
+    (seeds_copy / ".hidden" / "secret.txt").write_text("hidden")
+    (seeds_copy / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)))
+    (seeds_copy / "blob.txt").write_bytes(b"\x00\x01\x02binary\x00" * 10)
+    proc = run_cli("index", str(seeds_copy), "--json", index=tmp_path / "ix", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert set(report) >= {"documents", "added", "updated", "unchanged", "removed", "skipped",
+                           "failed", "entities", "mentions", "seconds"}
+    assert report["documents"] == 2 and report["added"] == 2
+    reasons = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in report["skipped"]}
+    assert "hidden" in reasons[".hidden"]
+    assert "photo.jpg" in reasons and "blob.txt" in reasons
+    assert report["entities"] > 20 and report["mentions"] > report["entities"]
+    assert proc.stderr == "", "no progress bar when stderr is not a terminal"
+    # the same run again: nothing to do, and spaCy is not even loaded
+    again = run_cli("index", str(seeds_copy), "--json", index=tmp_path / "ix")
+    report2 = json.loads(again.stdout)
+    assert (report2["added"], report2["updated"], report2["unchanged"]) == (0, 0, 2)
+
+
+def test_index_quiet_prints_only_the_summary(tmp_path, seeds_copy):
+    proc = run_cli("index", str(seeds_copy), "--quiet", index=tmp_path / "ix", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("\n") <= 3 and "2 documents in the index" in proc.stdout
+
+
+def test_human_search_output_marks_matches_and_is_plain_with_no_color(seeds_index):
+    proc = run_cli("search", "Harfuch", index=seeds_index)
+    assert proc.returncode == 0
+    assert "2 documents match" in proc.stdout
+    assert "\x1b[" not in proc.stdout  # NO_COLOR and not a terminal: no escapes at all
+
+
+def test_casework_command_is_installed_and_has_a_version():
+    exe = shutil.which("casework")
+    assert exe, "the casework console script is on PATH"
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("casework, version ")

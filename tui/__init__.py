@@ -1,0 +1,1 @@
+"""casework's terminal explorer (Textual). Uses only casework.index's public API."""
