@@ -57,7 +57,7 @@ def clean_span(text: str, span: Span) -> Span | None:
         if (start, end) == before:
             break
     surface = text[start:end]
-    if end - start < 2 or not any(ch.isalnum() for ch in surface):
+    if end - start < 2 or not any(ch.isalnum() for ch in surface) or surface.lower() == "the":
         return None
     return Span(start, end, span.label, span.sent_start, span.sent_end, span.source)
 

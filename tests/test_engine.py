@@ -1,0 +1,155 @@
+"""The engine through its public API on real parts: incremental indexing, search syntax,
+index directory rules, span cleanup."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from casework.index import open_index
+from casework.index.entities import clean_span, match_key
+from casework.index.errors import IndexBusy, IndexIncompatible, QueryError
+from casework.index.models import Span
+from casework.index.store import MARKER, IndexDir, WriteLock
+
+
+def test_unchanged_reindex_adds_nothing(make_index, seeds_copy):
+    first = make_index(seeds_copy)
+    assert (first.added, first.documents) == (2, 2)
+    again = make_index(seeds_copy)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
+    assert again.entities == first.entities and again.mentions == first.mentions
+
+
+def test_changed_file_is_updated_and_deleted_file_removed(make_index, seeds_copy):
+    make_index(seeds_copy)
+    files = sorted(seeds_copy.glob("*.txt"))
+    files[0].write_text(files[0].read_text() + "\nThe Zetas cartel met Genaro García Luna in Tijuana.\n")
+    files[1].unlink()
+    report = make_index(seeds_copy)
+    assert (report.added, report.updated, report.removed, report.documents) == (0, 1, 1, 1)
+    with open_index(make_index.path) as cw:
+        assert cw.search("Tijuana").total == 1
+        assert cw.search("Harfuch").total == 1  # only the surviving document
+        assert all(e.documents == 1 for e in cw.entities(limit=500)), "counts follow removals"
+
+
+def test_touched_but_identical_file_is_unchanged(make_index, seeds_copy):
+    make_index(seeds_copy)
+    f = sorted(seeds_copy.glob("*.txt"))[0]
+    os.utime(f, (1, 1))
+    report = make_index(seeds_copy)
+    assert (report.updated, report.unchanged) == (0, 2)
+
+
+def test_single_file_indexing_does_not_remove_its_neighbours(make_index, seeds_copy):
+    make_index(seeds_copy)
+    one = sorted(seeds_copy.glob("*.txt"))[0]
+    report = make_index(one)
+    assert report.removed == 0 and report.documents == 2
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Harfuch", 2),
+        ("Harfuch AND Tijuana", 0),
+        ("Harfuch OR Tijuana", 2),
+        ('"New Generation Cartel"', 2),
+        ('"Generation New Cartel"', 0),
+        ("Sheinbaum NOT Harfuch", 0),
+        ("cartel*", 2),
+        ("harfuhc~2", 2),
+        ("sheinbam~", 2),
+        ("person:Sheinbaum", 2),
+        ("gpe:mexico", 2),
+        ("title:violence", 1),
+        ("Ruben", 1),  # accents folded: the text says Rubén
+    ],
+)
+def test_query_syntax(seeds_index, query, expected):
+    with open_index(seeds_index) as cw:
+        assert cw.search(query).total == expected
+
+
+def test_entity_field_phrases_do_not_run_across_names(seeds_index):
+    with open_index(seeds_index) as cw:
+        assert cw.search('person:"Claudia Sheinbaum"').total == 2
+        names = [e.name for e in cw.entities(label="PERSON", limit=500)]
+        assert "Claudia Sheinbaum" in names
+
+
+def test_hits_are_paged(seeds_index):
+    with open_index(seeds_index) as cw:
+        everything = cw.search("Mexico", limit=10)
+        second = cw.search("Mexico", limit=1, offset=1)
+    assert everything.total == 2 and second.total == 2
+    assert [h.doc_id for h in second.hits] == [everything.hits[1].doc_id]
+
+
+def test_empty_query_is_a_query_error(seeds_index):
+    with open_index(seeds_index) as cw, pytest.raises(QueryError):
+        cw.search("   ")
+
+
+def test_index_of_another_schema_version_says_to_rebuild(make_index, seeds_copy):
+    make_index(seeds_copy)
+    marker = make_index.path / MARKER
+    meta = json.loads(marker.read_text())
+    marker.write_text(json.dumps({**meta, "schema_version": 999}))
+    with pytest.raises(IndexIncompatible, match="rebuild"):
+        open_index(make_index.path)
+    with pytest.raises(IndexIncompatible, match="--rebuild"):
+        make_index(seeds_copy)
+    report = make_index(seeds_copy, rebuild=True)
+    assert report.documents == 2
+    with open_index(make_index.path) as cw:
+        assert cw.search("Harfuch").total == 2
+
+
+def test_foreign_directory_is_never_written(make_index, seeds_copy):
+    make_index.path.mkdir()
+    keep = make_index.path / "thesis.txt"
+    keep.write_text("not yours")
+    with pytest.raises(IndexIncompatible, match="not a casework index"):
+        make_index(seeds_copy)
+    assert [p.name for p in make_index.path.iterdir()] == ["thesis.txt"]
+
+
+def test_second_writer_is_told_who_holds_the_lock(tmp_path):
+    index_dir = IndexDir(tmp_path / "ix")
+    with WriteLock(index_dir):
+        with pytest.raises(IndexBusy, match=f"process {os.getpid()}"):
+            with WriteLock(index_dir):
+                pass
+    with WriteLock(index_dir):  # released
+        pass
+
+
+@pytest.mark.parametrize(
+    "surface, cleaned",
+    [
+        ("the Jalisco New Generation Cartel", "Jalisco New Generation Cartel"),
+        ("The Trump Administration’s", "Trump Administration"),
+        ("“El Mencho”", "El Mencho"),
+        ("Sheinbaum's", "Sheinbaum"),
+        ("Mexico,", "Mexico"),
+        ("U.S.", "U.S."),
+        ("the", None),
+        ("“", None),
+    ],
+)
+def test_span_noise_is_trimmed(surface, cleaned):
+    text = f"xx {surface} yy"
+    span = clean_span(text, Span(3, 3 + len(surface), "ORG", 0, len(text)))
+    if cleaned is None:
+        assert span is None
+    else:
+        assert text[span.start : span.end] == cleaned
+
+
+def test_match_key_folds_case_accents_and_quotes():
+    assert match_key("Rubén  OSEGUERA") == match_key("ruben oseguera")
+    assert match_key("O’Neil") == match_key("O'Neil")
