@@ -205,7 +205,8 @@ def _print_report(report, quiet: bool) -> None:
     if report.skipped and not quiet:
         reasons = Counter(s["reason"] for s in report.skipped)
         summary = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
-        err.print(f"skipped {len(report.skipped)} files ({summary}); --json lists them",
+        n = len(report.skipped)
+        err.print(f"skipped {n} file{'s' if n != 1 else ''} ({summary}); --json lists them",
                   markup=False)
     for f in report.failed:
         from casework.index.safe import printable
