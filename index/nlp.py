@@ -67,10 +67,17 @@ def model_identity(model: str) -> str:
 class SpacyAnnotator:
     """spaCy NER (plus the cheap sentence splitter) over ``nlp.pipe`` in batches."""
 
-    def __init__(self, model: str | None = None, jobs: int = 1, batch_size: int = BATCH_SIZE):
+    def __init__(
+        self,
+        model: str | None = None,
+        jobs: int = 1,
+        batch_size: int = BATCH_SIZE,
+        chunk_chars: int = CHUNK_CHARS,
+    ):
         self.model = model or default_model()
         self.jobs = max(1, jobs)
         self.batch_size = min(batch_size, 32)
+        self.chunk_chars = chunk_chars
         self.identity = model_identity(self.model)
         self._nlp = None
 
@@ -84,7 +91,7 @@ class SpacyAnnotator:
         chunks = (
             (chunk, (key, offset, last))
             for key, text in items
-            for offset, chunk, last in _chunks(text)
+            for offset, chunk, last in _chunks(text, self.chunk_chars)
         )
         spans: list[Span] = []
         for doc, (key, offset, last) in self.nlp.pipe(
@@ -121,18 +128,18 @@ def load_model(model: str):
     return nlp
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str, bool]]:
-    """Split text into pieces of at most CHUNK_CHARS on paragraph, line or word boundaries.
+def _chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str, bool]]:
+    """Split text into pieces of at most ``size`` chars on paragraph, line or word boundaries.
 
     Yields ``(offset, chunk, is_last)``; an empty text yields one empty chunk so that every
     document gets an answer.
     """
     start, n = 0, len(text)
-    while n - start > CHUNK_CHARS:
-        limit = start + CHUNK_CHARS
+    while n - start > size:
+        limit = start + size
         cut = -1
         for sep in ("\n\n", "\n", ". ", " "):
-            cut = text.rfind(sep, start + CHUNK_CHARS // 2, limit)
+            cut = text.rfind(sep, start + size // 2, limit)
             if cut != -1:
                 cut += len(sep)
                 break

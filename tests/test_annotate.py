@@ -1,0 +1,36 @@
+"""spaCy annotation on the real model: offsets survive chunking of long texts."""
+
+from __future__ import annotations
+
+from casework.index.location import seed_paths
+from casework.index.nlp import _chunks
+
+
+def test_chunks_cover_the_text_exactly_on_boundaries():
+    text = ("A paragraph about Mexico.\n\n" * 50) + ("x" * 3000)
+    pieces = list(_chunks(text, 500))
+    assert "".join(chunk for _, chunk, _ in pieces) == text
+    assert all(text[off : off + len(chunk)] == chunk for off, chunk, _ in pieces)
+    assert [last for *_, last in pieces].count(True) == 1 and pieces[-1][2]
+    assert all(len(chunk) <= 500 for _, chunk, _ in pieces)
+    assert all(chunk.endswith("\n\n") for _, chunk, _ in pieces[:3])
+    assert len(pieces[4][1]) == 500  # no boundary in a run of x: a hard cut
+
+
+def test_long_text_is_chunked_and_offsets_point_into_the_whole_text(annotator):
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in seed_paths()) * 3
+    whole = dict(annotator.annotate([("d", text)]))["d"]
+    saved = annotator.chunk_chars
+    annotator.chunk_chars = 1500
+    try:
+        chunked = dict(annotator.annotate([("d", text), ("e", "Claudia Sheinbaum spoke.")]))
+    finally:
+        annotator.chunk_chars = saved
+    assert {s.label for s in chunked["e"]} == {"PERSON"}
+    spans = chunked["d"]
+    assert len(spans) > 100
+    for s in spans:
+        assert 0 <= s.sent_start <= s.start < s.end <= s.sent_end <= len(text)
+    same = {(s.start, s.end, s.label) for s in spans} & {(s.start, s.end, s.label) for s in whole}
+    # chunk edges may cut a sentence or two; everything else must land on the same characters
+    assert len(same) >= 0.9 * len(whole)
