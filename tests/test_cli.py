@@ -180,3 +180,14 @@ def test_casework_command_is_installed_and_has_a_version():
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert proc.stdout.startswith("casework, version ")
+
+
+def test_index_location_flag_beats_environment_beats_default(seeds_index, tmp_path):
+    from_env = run_cli("search", "Harfuch", "--json", env={"CASEWORK_INDEX": str(seeds_index)})
+    assert from_env.returncode == 0 and json.loads(from_env.stdout)["total"] == 2
+    flag_wins = run_cli("search", "Harfuch", index=tmp_path / "elsewhere",
+                        env={"CASEWORK_INDEX": str(seeds_index)})
+    assert flag_wins.returncode == 2 and "elsewhere" in flag_wins.stderr
+    default = run_cli("search", "Harfuch", env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert default.returncode == 2
+    assert str(tmp_path / "xdg" / "casework" / "index") in default.stderr
