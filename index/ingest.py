@@ -68,6 +68,9 @@ def scan(paths: list[Path]) -> Iterator[Candidate | Skipped]:
         if given.is_file():
             yield from _consider(given, given.parent, given.name)
             continue
+        if not given.is_dir():
+            yield Skipped(display_path(given), "not a regular file or folder")
+            continue
         root = given
         for dirpath, dirnames, filenames in os.walk(root, onerror=None, followlinks=False):
             here = Path(dirpath)
@@ -111,6 +114,8 @@ def read_source(candidate: Candidate) -> SourceFile:
     with open(path, "rb") as fh:
         data = fh.read()
     text, encoding = decode(data)
+    if not text.strip():
+        raise NotText("empty file" if not data else "no text (only whitespace)")
     return SourceFile(
         doc_id=doc_id_for(candidate.relpath),
         path=candidate.display_path,
