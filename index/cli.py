@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from functools import wraps
 from pathlib import Path
@@ -51,7 +52,13 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
 
 
 def emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    # json escapes C0 controls but not DEL, C1 (U+009B is a CSI to some terminals) or bidi
+    # overrides; escape those too, so JSON read on a terminal is as inert as the human output.
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def index_option(f: Callable) -> Callable:
@@ -206,12 +213,15 @@ def _print_report(report, quiet: bool) -> None:
         reasons = Counter(s["reason"] for s in report.skipped)
         summary = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
         n = len(report.skipped)
-        err.print(f"skipped {n} file{'s' if n != 1 else ''} ({summary}); --json lists them",
-                  markup=False)
+        from casework.index.safe import printable
+
+        # reasons can quote a file's extension, which is as hostile as its name
+        err.print(printable(f"skipped {n} file{'s' if n != 1 else ''} ({summary}); "
+                            "--json lists them"), markup=False)
     for f in report.failed:
         from casework.index.safe import printable
 
-        err.print(f"failed: {printable(f['path'])}: {f['error']}", markup=False)
+        err.print(printable(f"failed: {f['path']}: {f['error']}"), markup=False)
 
 
 @cli.command()
