@@ -144,6 +144,11 @@ class Casework:
     def related(self, doc_id: str, limit: int = 10) -> Related:
         return xref.related(self.catalog, doc_id, limit=limit)
 
+    def roots(self) -> list[str]:
+        """The folders (or files) this index was built from, to re-scan them."""
+        rows = self.catalog.conn.execute("SELECT DISTINCT root FROM documents ORDER BY root")
+        return [r[0] for r in rows]
+
     def labels(self) -> list[tuple[str, int]]:
         """Entity labels in this index with how many entities carry each."""
         rows = self.catalog.conn.execute(

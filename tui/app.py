@@ -1,84 +1,436 @@
-"""The casework explorer (minimal first version: search box and results).
+"""The casework explorer: search, read with entities marked, follow cross-references.
 
-Uses only casework.index's public API. spaCy is never imported here: building the demo index
-happens in a worker thread through ``casework.index.build_seeds``, which loads it only then.
+Uses only casework.index's public API, and never imports spaCy: building the demo index on a
+first run happens in a worker thread through ``build_seeds``, which loads spaCy only then.
+
+Layout: at 100 columns and more, four panes in a grid (results | document over entities |
+cross-references); below that, one pane at a time under the search box, switched with Tab or
+1-4, with a tab strip saying which is showing.
 """
 
 from __future__ import annotations
 
-from textual import work
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import Container
+from textual.widgets import Footer, ProgressBar, Static
 
 from casework.index import CaseworkError, build_seeds, index_exists, open_index
+from casework.index.models import Progress, SearchResult
+from casework.index.safe import printable
+
+from casework.tui.commands import PANES, CaseworkCommands
+from casework.tui.document_view import DocumentView
+from casework.tui.entities_pane import EntitiesPane
+from casework.tui.help_screen import HelpScreen
+from casework.tui.messages import LoadMoreResults, OpenDocument, SelectEntity
+from casework.tui.results import ResultsList
+from casework.tui.search_pane import SearchBox, query_terms
+from casework.tui.xref_pane import XrefPane
+
+NARROW_BELOW = 100  # columns: below this, one pane at a time
+PAGE = 50  # hits per page in the results list
+PANE_ORDER = ["search", "results", "document", "entities", "xref"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """One step of history: a document (at an offset, maybe marking an entity) or an entity."""
+
+    kind: str  # "doc" or "entity"
+    ident: str
+    offset: int | None = None
+    entity_id: str | None = None
 
 
 class CaseworkApp(App):
     TITLE = "casework"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CaseworkCommands}
+    ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("slash", "focus_search", "Search", id="search"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("slash", "focus_search", "Search", id="app.search"),
+        Binding("tab", "next_pane", "Next pane", show=False, priority=True, id="app.next_pane"),
+        Binding("shift+tab", "previous_pane", "Prev pane", show=False, priority=True, id="app.previous_pane"),
+        Binding("1", "pane('results')", "Results", show=False, id="app.pane_results"),
+        Binding("2", "pane('document')", "Document", show=False, id="app.pane_document"),
+        Binding("3", "pane('entities')", "Entities", show=False, id="app.pane_entities"),
+        Binding("4", "pane('xref')", "Cross-refs", show=False, id="app.pane_xref"),
+        Binding("escape", "back", "Back", id="app.back"),
+        Binding("left_square_bracket,alt+left", "back", "Back", show=False, id="app.history_back"),
+        Binding("right_square_bracket,alt+right", "forward", "Forward", show=False, id="app.history_forward"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, index_path: str | None = None):
+    def __init__(self, index_path: str | Path | None = None):
         super().__init__()
         self.index_path = index_path
         self.cw = None
+        self._lock = threading.Lock()  # one engine call at a time (SQLite + Whoosh searcher)
+        self._query = ""
+        self._search_seq = 0
+        self._doc_seq = 0
+        self._history: list[Place] = []
+        self._history_pos = -1
+        self._active = "results"
+        self._hidden: set[str] = set()
+        self.last_result: SearchResult | None = None
 
+    # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Input(placeholder="Search (AND by default; OR, NOT, \"phrase\", wild*, fuzzy~)",
-                    id="search")
-        yield Static("", id="status")
-        yield OptionList(id="results")
+        yield Static(id="tabs")
+        yield SearchBox(id="search")
+        yield Static(id="message")
+        yield ProgressBar(id="progress", show_eta=False)
+        with Container(id="main"):
+            yield ResultsList(id="results", classes="pane")
+            yield DocumentView(id="document", classes="pane")
+            yield EntitiesPane(id="entities", classes="pane")
+            yield XrefPane(id="xref", classes="pane")
         yield Footer()
 
     def on_mount(self) -> None:
+        titles = {"results": "Results", "document": "Document", "entities": "Entities",
+                  "xref": "Cross-references"}
+        for pane, title in titles.items():
+            self.query_one(f"#{pane}").border_title = title
+        self.query_one("#progress").display = False
+        self._apply_layout(self.size.width)
+        self._say("Opening the index…")
         self.open_or_build()
+        self.query_one("#search").focus()
 
+    def on_resize(self, event) -> None:
+        self._apply_layout(event.size.width)
+
+    def _apply_layout(self, width: int) -> None:
+        narrow = width < NARROW_BELOW
+        self.screen.set_class(narrow, "-narrow")
+        for name in PANES:
+            pane = self.query_one(f"#{name}")
+            pane.set_class(name == self._active, "-active")
+            pane.set_class(name in self._hidden and not narrow, "-hidden")
+        self._draw_tabs()
+
+    def _draw_tabs(self) -> None:
+        text = Text()
+        for i, (key, name) in enumerate(PANES.items(), 1):
+            label = f" {i} {name} "
+            if key == self._active:
+                text.append(f"[{label.strip()}]", style="bold reverse")
+            else:
+                text.append(label, style="dim")
+        doc = self.query_one(DocumentView).doc
+        if doc is not None:
+            text.append("  ")
+            text.append(printable(doc.title), style="italic")
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        self.query_one("#tabs", Static).update(text)
+
+    def _set_active(self, name: str) -> None:
+        if name not in PANES:
+            return
+        self._active = name
+        self._apply_layout(self.size.width)
+
+    def on_descendant_focus(self, event) -> None:
+        widget_id = getattr(event.widget, "id", None)
+        if widget_id in PANES and widget_id != self._active:
+            self._set_active(widget_id)
+
+    # -- messages -----------------------------------------------------------------------
+    def _say(self, message: str, error: bool = False) -> None:
+        text = Text("⚠ " + message, style="bold red") if error else Text(message, style="dim")
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        self.query_one("#message", Static).update(text)
+
+    # -- opening / building the index ---------------------------------------------------
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
-    def open_or_build(self) -> None:
-        if not index_exists(self.index_path):
-            self.call_from_thread(self._status, "Building the demo index from the bundled seeds…")
-            build_seeds(self.index_path)
-        self.cw = open_index(self.index_path)
-        self.call_from_thread(self._status, f"{self.cw.document_count()} documents. Type to search.")
+    def open_or_build(self, rebuild_paths: list[Path] | None = None) -> None:
+        try:
+            if rebuild_paths is not None or not index_exists(self.index_path):
+                self.call_from_thread(self._start_progress,
+                                      "Re-scanning the indexed folders…" if rebuild_paths is not None
+                                      else "First run: building the demo index from the bundled seeds…")
+                progress = lambda p: self.call_from_thread(self._on_progress, p)  # noqa: E731
+                if rebuild_paths is not None:
+                    from casework.index.api import build_index
 
-    def _status(self, text: str) -> None:
-        from rich.text import Text
+                    report = build_index(rebuild_paths, self.index_path, progress=progress)
+                else:
+                    report = build_seeds(self.index_path, progress=progress)
+                self.call_from_thread(self._stop_progress)
+                done = f"Indexed {report.documents} documents, {report.entities} entities. "
+            else:
+                done = ""
+            with self._lock:
+                if self.cw is not None:
+                    self.cw.close()
+                self.cw = open_index(self.index_path)
+                count = self.cw.document_count()
+                top = self.cw.entities(limit=200)
+        except CaseworkError as exc:
+            self.call_from_thread(self._stop_progress)
+            self.call_from_thread(self._say, str(exc), True)
+            return
+        self.call_from_thread(self._index_ready, done + f"{count} documents. Type to search; ? for keys.", top)
 
-        self.query_one("#status", Static).update(Text(text))
+    def _start_progress(self, message: str) -> None:
+        self._say(message)
+        self.query_one("#progress").display = True
 
-    def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+    def _stop_progress(self) -> None:
+        self.query_one("#progress").display = False
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.run_search(event.value)
+    def _on_progress(self, p: Progress) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(1, p.total), progress=p.done)
+        self._say(f"Building the index: {p.stage} {p.done}/{p.total}")
+
+    def _index_ready(self, message: str, top) -> None:
+        self._say(message)
+        entities = self.query_one(EntitiesPane)
+        if entities.doc is None:
+            entities.show_entities(top, None)
+        if self._query.strip():
+            self.run_search(self._query, self._search_seq)
+
+    def action_rebuild(self) -> None:
+        if self.cw is None:
+            return
+        with self._lock:
+            roots = self.cw.roots()
+        self.open_or_build([Path(r) for r in roots])
+
+    # -- search -------------------------------------------------------------------------
+    @on(SearchBox.QueryReady)
+    def _query_ready(self, event: SearchBox.QueryReady) -> None:
+        if event.query == self._query and self.last_result is not None:
+            return
+        self._query = event.query
+        self._search_seq += 1
+        self.run_search(event.query, self._search_seq)
+
+    @on(SearchBox.Leave)
+    def _leave_search(self) -> None:
+        self.action_pane("results")
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(self, query: str) -> None:
-        if self.cw is None or not query.strip():
+    def run_search(self, query: str, seq: int, offset: int = 0) -> None:
+        if self.cw is None:
+            return
+        if not query.strip():
+            self.call_from_thread(self._show_result, None, seq, "")
             return
         try:
-            result = self.cw.search(query, limit=50)
+            with self._lock:
+                if seq != self._search_seq:
+                    return  # a newer query is already on its way
+                result = self.cw.search(query, limit=PAGE, offset=offset)
         except CaseworkError as exc:
-            self.call_from_thread(self._status, str(exc))
+            self.call_from_thread(self._show_error, str(exc), seq)
             return
-        self.call_from_thread(self._show, result)
+        self.call_from_thread(self._show_result, result, seq, query, offset > 0)
 
-    def _show(self, result) -> None:
-        from casework.index.render import safe_text, snippet_text
+    def _show_error(self, message: str, seq: int) -> None:
+        if seq == self._search_seq:
+            self._say(message + " (showing the last good results)", error=True)
 
-        results = self.query_one("#results", OptionList)
-        results.clear_options()
-        for hit in result.hits:
-            results.add_option(Option(safe_text(hit.title, "bold") + "\n" + snippet_text(hit), id=hit.doc_id))
-        msg = f"{result.total} documents match"
-        if result.total == 0 and result.suggestion:
-            msg += f" — did you mean {result.suggestion}?"
-        self._status(msg)
+    def _show_result(self, result: SearchResult | None, seq: int, query: str, append: bool = False) -> None:
+        if seq != self._search_seq:
+            return  # stale: a newer query was typed after this one started
+        results = self.query_one(ResultsList)
+        if result is None:
+            results.clear_options()
+            results.result = None
+            self.last_result = None
+            results.border_title = "Results"
+            self._say("Type to search; ? for keys.")
+            return
+        self.last_result = result
+        results.show_result(result, append=append)
+        results.border_title = f"Results ({result.total})"
+        if result.total == 0:
+            hint = f" — did you mean: {printable(result.suggestion)}?" if result.suggestion else ""
+            self._say(f"No documents match {printable(query)!r}{hint}")
+        else:
+            self._say(f"{result.total} documents match; Enter opens")
+        document = self.query_one(DocumentView)
+        if document.doc is not None and document.selected_entity is None:
+            document.set_marks(terms=query_terms(query))
+
+    @on(LoadMoreResults)
+    def _load_more(self) -> None:
+        results = self.query_one(ResultsList)
+        self.run_search(self._query, self._search_seq, results.loaded)
+
+    # -- documents ----------------------------------------------------------------------
+    @on(OpenDocument)
+    def _open_document_message(self, event: OpenDocument) -> None:
+        self.open_document(event.doc_id, event.offset, event.entity_id)
+
+    def open_document(self, doc_id: str, offset: int | None = None, entity_id: str | None = None,
+                      record: bool = True) -> None:
+        if record:
+            self._push(Place("doc", doc_id, offset, entity_id))
+        self._doc_seq += 1
+        self.load_document(doc_id, offset, entity_id, self._doc_seq)
+
+    @work(thread=True, exclusive=True, group="document", exit_on_error=False)
+    def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int) -> None:
+        if self.cw is None:
+            return
+        try:
+            with self._lock:
+                doc = self.cw.document(doc_id)
+                summaries = self.cw.entities(doc_id=doc_id, limit=100_000)
+        except CaseworkError as exc:
+            self.call_from_thread(self._say, str(exc), True)
+            return
+        self.call_from_thread(self._show_document, doc, summaries, offset, entity_id, seq)
+
+    def _show_document(self, doc, summaries, offset, entity_id, seq) -> None:
+        if seq != self._doc_seq:
+            return
+        view = self.query_one(DocumentView)
+        view.show(doc, terms=query_terms(self._query), entity_id=entity_id, offset=offset)
+        view.border_title = f"Document: {printable(doc.title)}"
+        view.border_subtitle = f"{len(view.marks)} {'mentions' if entity_id else 'matches'} · n/N"
+        self.query_one(EntitiesPane).show_entities(summaries, doc)
+        self.action_pane("document")
+
+    # -- entities -----------------------------------------------------------------------
+    @on(SelectEntity)
+    def _select_entity_message(self, event: SelectEntity) -> None:
+        self.select_entity(event.entity_id)
+
+    def select_entity(self, entity_id: str, record: bool = True) -> None:
+        if record:
+            self._push(Place("entity", entity_id))
+        self.load_entity(entity_id)
+
+    @work(thread=True, exclusive=True, group="entity", exit_on_error=False)
+    def load_entity(self, entity_id: str) -> None:
+        if self.cw is None:
+            return
+        try:
+            with self._lock:
+                card = self.cw.entity(entity_id)
+        except CaseworkError as exc:
+            self.call_from_thread(self._say, str(exc), True)
+            return
+        self.call_from_thread(self._show_card, card)
+
+    def _show_card(self, card) -> None:
+        self.query_one(XrefPane).show_card(card)
+        view = self.query_one(DocumentView)
+        if view.doc is not None:
+            view.set_marks(entity_id=card.entity_id)
+            view.border_subtitle = f"{len(view.marks)} mentions of {printable(card.name)} · n/N"
+        self.action_pane("xref")
+
+    def action_filter_label(self, label: str) -> None:
+        self.query_one(EntitiesPane).set_label_filter(label or None)
+        self.action_pane("entities")
+
+    # -- history ------------------------------------------------------------------------
+    def _push(self, place: Place) -> None:
+        del self._history[self._history_pos + 1 :]
+        if not self._history or self._history[-1] != place:
+            self._history.append(place)
+        self._history_pos = len(self._history) - 1
+
+    def _go(self, place: Place) -> None:
+        if place.kind == "doc":
+            self.open_document(place.ident, place.offset, place.entity_id, record=False)
+        else:
+            self.select_entity(place.ident, record=False)
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one(SearchBox) and self.last_result is not None:
+            self.action_pane("results")
+            return
+        if self._history_pos > 0:
+            self._history_pos -= 1
+            self._go(self._history[self._history_pos])
+        else:
+            self.action_focus_search()
+
+    def action_forward(self) -> None:
+        if self._history_pos < len(self._history) - 1:
+            self._history_pos += 1
+            self._go(self._history[self._history_pos])
+
+    @property
+    def history(self) -> list[Place]:
+        return self._history[: self._history_pos + 1]
+
+    # -- panes and focus ----------------------------------------------------------------
+    def action_focus_search(self) -> None:
+        self.query_one(SearchBox).focus()
+
+    def action_pane(self, name: str) -> None:
+        if name == "search":
+            self.action_focus_search()
+            return
+        self._hidden.discard(name)
+        self._set_active(name)
+        self.query_one(f"#{name}").focus()
+
+    def _cycle(self, step: int) -> None:
+        if self.screen is not self.screen_stack[0]:
+            (self.screen.focus_next if step > 0 else self.screen.focus_previous)()
+            return
+        focused = self.focused
+        current = focused.id if focused is not None and focused.id in PANE_ORDER else self._active
+        order = [p for p in PANE_ORDER if p == "search" or p not in self._hidden or self.screen.has_class("-narrow")]
+        i = order.index(current) if current in order else 0
+        self.action_pane(order[(i + step) % len(order)])
+
+    def action_next_pane(self) -> None:
+        self._cycle(+1)
+
+    def action_previous_pane(self) -> None:
+        self._cycle(-1)
+
+    def action_toggle_pane(self, name: str) -> None:
+        if name in self._hidden:
+            self._hidden.discard(name)
+        elif len(self._hidden) < len(PANES) - 1:
+            self._hidden.add(name)
+        self._apply_layout(self.size.width)
+
+    def action_help(self) -> None:
+        sections = [
+            ("Everywhere", self.BINDINGS),
+            ("Search box", SearchBox.BINDINGS),
+            ("Lists (results, entities, cross-references)", ResultsList.BINDINGS + [
+                Binding("enter", "select", "Open / select"),
+                Binding("up,down,pageup,pagedown,home,end", "move", "Move")]),
+            ("Document", DocumentView.BINDINGS + [
+                Binding("up,down,pageup,pagedown,home,end", "move", "Move")]),
+            ("Command palette", [Binding("ctrl+p", "command_palette",
+                                         "Open document by title, go to entity, filter by label, "
+                                         "toggle panes, rebuild index")]),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    # -- command palette data -----------------------------------------------------------
+    def palette_data(self, rows: int):
+        """Titles, entities and labels for the command palette (runs in a thread)."""
+        if self.cw is None:
+            return [], [], []
+        with self._lock:
+            return (self.cw.documents(limit=rows), self.cw.entities(limit=rows), self.cw.labels())
 
 
 def run(index_path: str | None = None) -> None:

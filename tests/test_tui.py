@@ -1,0 +1,357 @@
+"""Pilot tests of the explorer on real indexes (real spaCy model, real Whoosh, real SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from casework.index.models import Document, Mention
+from casework.tui.app import CaseworkApp
+from casework.tui.document_view import DocumentView, wrap_offsets
+from casework.tui.entities_pane import EntitiesPane
+from casework.tui.help_screen import HelpScreen
+from casework.tui.results import ResultsList
+from casework.tui.search_pane import SearchBox, query_terms
+from casework.tui.xref_pane import XrefPane
+
+
+def pilot_test(fn):
+    """Run an async Pilot test with asyncio (no async pytest plugin is pinned)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+async def settle(app, pilot, delay: float = 0.0) -> None:
+    """Let debounce timers fire and every worker finish."""
+    if delay:
+        await pilot.pause(delay)
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def ready(app, pilot) -> None:
+    await settle(app, pilot)
+    assert app.cw is not None
+
+
+async def type_query(app, pilot, query: str) -> None:
+    app.query_one(SearchBox).focus()
+    app.query_one(SearchBox).value = ""
+    await pilot.press(*query) if query else None
+    await settle(app, pilot, 0.15)
+
+
+def option_ids(option_list) -> list[str]:
+    return [option_list.get_option_at_index(i).id for i in range(option_list.option_count)]
+
+
+@pilot_test
+async def test_main_path_query_document_entity_xref_and_back(seeds_index):
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await type_query(app, pilot, "Harfuch")
+        results = app.query_one(ResultsList)
+        assert app.last_result.total >= 1
+        await pilot.press("enter")  # search box -> results
+        assert app.focused is results
+        await pilot.press("enter")  # open the first hit
+        await settle(app, pilot)
+        view = app.query_one(DocumentView)
+        first_doc = view.doc.doc_id
+        assert app.focused is view
+        assert view.marks, "search terms are marked in the document"
+        await pilot.press("n")
+        assert view.current_mark is not None
+        assert view.doc.text[slice(*view.current_mark)].lower() == "harfuch"
+
+        # Entities pane: grouped by label with counts; pick an entity that is in both seeds.
+        await pilot.press("tab")
+        entities = app.query_one(EntitiesPane)
+        assert app.focused is entities
+        ids = option_ids(entities)
+        assert ids[0].startswith("label:")
+        mexico = next(s for s in entities._summaries if s.name == "Mexico")
+        entities.highlighted = entities.get_option_index(f"ent:{mexico.entity_id}")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        xref = app.query_one(XrefPane)
+        assert app.focused is xref
+        assert xref.card.entity_id == mexico.entity_id
+        assert len(xref.card.documents) == 2
+        assert view.selected_entity == mexico.entity_id
+
+        # Enter on a KWIC line in the other document opens it scrolled to that mention.
+        other = next(i for i, d in enumerate(xref.card.documents) if d.doc_id != first_doc)
+        mention = xref.card.documents[other].mentions[-1]
+        xref.highlighted = xref.get_option_index(f"m:{other}:{len(xref.card.documents[other].mentions) - 1}")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert view.doc.doc_id == xref.card.documents[other].doc_id
+        assert view.current_mark == (mention.start, mention.end)
+        assert "Mexico" in view.visible_text()
+
+        # Back: the entity, then the first document; forward again.
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert view.doc.doc_id == first_doc
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert app.history[-1].kind == "entity"
+
+
+@pilot_test
+async def test_stale_query_never_replaces_newer_one(seeds_index):
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await type_query(app, pilot, "Harfuch")
+        newer = app.last_result
+        old = app.cw.search("Mexico")
+        app._show_result(old, app._search_seq - 1, "Mexico")  # a slow, older query lands late
+        assert app.last_result is newer
+        assert app.query_one(ResultsList).result is newer
+
+
+@pilot_test
+async def test_malformed_query_keeps_last_good_results_and_says_why(seeds_index):
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await type_query(app, pilot, "cartel")
+        good = app.last_result
+        app.query_one(SearchBox).value = "cartel " * 400  # a pasted wall of text
+        await settle(app, pilot, 0.15)
+        assert app.last_result is good
+        assert app.query_one(ResultsList).option_count >= good.total
+        message = str(app.query_one("#message").render())
+        assert "⚠" in message and "too long" in message
+
+
+@pilot_test
+async def test_zero_results_show_spelling_suggestion(seeds_index):
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await type_query(app, pilot, "sheinbam")
+        assert app.last_result.total == 0
+        assert "did you mean: sheinbaum" in str(app.query_one("#message").render())
+
+
+MARKUP_DOC = textwrap.dedent("""\
+    Harfuch said [bold]x[/bold] and [@click=app.quit]quit[/] then [/] and [red]red[/red].
+    An escape: \x1b[31mred\x1b[0m and a title set \x1b]0;owned\x07 here.
+    """)
+
+
+@pilot_test
+async def test_markup_in_document_is_shown_literally(make_index, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "markup.txt").write_text(MARKUP_DOC, encoding="utf-8")
+    make_index(folder)
+    app = CaseworkApp(make_index.path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await type_query(app, pilot, "Harfuch")
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        view = app.query_one(DocumentView)
+        shown = view.visible_text()
+        assert "[@click=app.quit]quit[/]" in shown
+        assert "[bold]x[/bold]" in shown and "[red]red[/red]" in shown
+        assert "\x1b" not in shown and "␛[31m" in shown
+        rendered = "".join(seg.text for y in range(3) for seg in view.render_line(y))
+        assert "[@click=app.quit]quit[/]" in rendered and "\x1b" not in rendered
+        # Nothing in the strips carries a click action.
+        assert not any(seg.style and seg.style.meta for y in range(3) for seg in view.render_line(y))
+        col = shown.index("[@click") + 3
+        region = view.content_region
+        await pilot.click(view, offset=(col + 1, 1))
+        await pilot.click(view, offset=(col + 1, 1))
+        await settle(app, pilot)
+        assert app.is_running
+        results_text = str(app.query_one(ResultsList).get_option_at_index(0).prompt)
+        assert "[@click=app.quit]" in results_text or "Harfuch" in results_text
+        assert region.width > 0
+
+
+def big_document(size: int = 2_000_000) -> Document:
+    para = ("Claudia Sheinbaum met Omar García Harfuch in Mexico City to discuss the cartel. "
+            "[bold]not markup[/bold] ") * 6 + "\n\n"
+    text = (para * (size // len(para) + 1))[:size]
+    mentions, pos = [], 0
+    while True:
+        pos = text.find("Sheinbaum", pos)
+        if pos == -1:
+            break
+        mentions.append(Mention(pos, pos + 9, "Sheinbaum", "PERSON", "e1"))
+        pos += 9
+    return Document("big", "big.txt", "/big.txt", text, mentions, size=size)
+
+
+@pilot_test
+async def test_two_megabyte_document_opens_without_freezing(seeds_index):
+    doc = big_document()
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        view = app.query_one(DocumentView)
+        started = time.perf_counter()
+        app._doc_seq += 1
+        app._show_document(doc, [], None, "e1", app._doc_seq)
+        await pilot.pause()
+        opened = time.perf_counter() - started
+        assert opened < 2.0, f"opening 2 MB took {opened:.2f}s"
+        assert view.virtual_size.height > 20_000
+        started = time.perf_counter()
+        await pilot.press("G", "pagedown", "g", "pageup", "N", "n", "n")
+        await pilot.pause()
+        moved = time.perf_counter() - started
+        assert moved < 1.0, f"moving through 2 MB took {moved:.2f}s"
+        assert view.current_mark == (doc.entities[1].start, doc.entities[1].end)
+        assert "Sheinbaum" in view.visible_text()
+
+
+def test_wrap_offsets_cover_the_text_without_loss():
+    text = "alpha beta gamma\n\n" + "x" * 25 + " delta epsilon zeta eta theta"
+    lines = wrap_offsets(text, 10)
+    assert all(e - s <= 10 for s, e in lines)
+    joined = "".join(text[s:e] for s, e in lines).replace(" ", "")
+    assert joined == text.replace(" ", "").replace("\n", "")
+
+
+def test_query_terms_drop_operators_fields_and_syntax():
+    assert query_terms('person:Sheinbaum AND "El Mencho" OR cart* NOT harfuch~2') == [
+        "Sheinbaum", "El", "Mencho", "cart*", "harfuch"]
+
+
+@pilot_test
+async def test_narrow_terminal_shows_one_pane_and_tab_switches(seeds_index):
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        shown = [p.id for p in app.query(".pane") if p.display and p.styles.display != "none"]
+        visible = [p for p in ("results", "document", "entities", "xref")
+                   if app.query_one(f"#{p}").region.width > 0]
+        assert visible == ["results"], (shown, visible)
+        for expected in ("results", "document", "entities", "xref", "search"):
+            await pilot.press("tab")
+            await pilot.pause()
+            if expected == "search":
+                assert app.focused is app.query_one(SearchBox)
+            else:
+                assert app.focused.id == expected
+                assert app.query_one(f"#{expected}").region.width == 80
+        await pilot.press("shift+tab")
+        assert app.focused.id == "xref"
+        await pilot.press("3")
+        assert app.focused.id == "entities"
+
+
+@pilot_test
+async def test_help_screen_lists_every_described_binding(seeds_index):
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(app, pilot)
+        app.query_one(ResultsList).focus()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.table
+        from rich.console import Console
+
+        console = Console(width=100, record=True, file=open("/dev/null", "w"))
+        console.print(table)
+        text = console.export_text()
+        for binding in app.BINDINGS + DocumentView.BINDINGS:
+            assert binding.description in text
+        assert "Back" in text and "Next mention" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+def test_every_binding_has_id_and_description():
+    from casework.tui.app import CaseworkApp as App_
+
+    for cls in (App_, DocumentView, ResultsList, EntitiesPane, XrefPane, SearchBox, HelpScreen):
+        for b in cls.BINDINGS:
+            assert b.id and b.description, (cls.__name__, b.key)
+
+
+@pilot_test
+async def test_command_palette_goes_to_entity_and_filters_label(seeds_index):
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"go to entity harfuch")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Harfuch" in app.query_one(XrefPane).card.name
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"filter entities by label: PERSON")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        entities = app.query_one(EntitiesPane)
+        assert entities.label_filter == "PERSON"
+        assert [i for i in option_ids(entities) if i.startswith("label:")] == ["label:PERSON"]
+
+
+@pilot_test
+async def test_first_run_builds_the_demo_index_in_a_worker(tmp_path):
+    app = CaseworkApp(tmp_path / "fresh")
+    async with app.run_test(size=(120, 40)) as pilot:
+        seen_progress = False
+        for _ in range(600):
+            if app.query_one("#progress").display:
+                seen_progress = "building" in str(app.query_one("#message").render()).lower() or seen_progress
+            await pilot.press("x")  # the screen keeps taking keys while it builds
+            await pilot.pause(0.05)
+            if app.cw is not None:
+                break
+        await settle(app, pilot)
+        assert seen_progress
+        assert app.cw is not None and app.cw.document_count() == 2
+        assert app.query_one(SearchBox).value.startswith("x")
+
+
+def test_app_start_does_not_import_spacy(seeds_index):
+    script = textwrap.dedent(f"""
+        import asyncio, sys
+        from casework.tui.app import CaseworkApp
+
+        async def main():
+            app = CaseworkApp({str(seeds_index)!r})
+            async with app.run_test(size=(80, 24)) as pilot:
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert app.cw is not None
+                await pilot.press(*"mexico")
+                await pilot.pause(0.2)
+                await app.workers.wait_for_complete()
+                assert app.last_result.total > 0
+        asyncio.run(main())
+        print("spacy" in sys.modules, "thinc" in sys.modules)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]

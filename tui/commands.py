@@ -1,0 +1,52 @@
+"""Command palette (ctrl+p): open a document by title, go to an entity, filter entities by
+label, toggle panes, rebuild the index."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from casework.index.render import label_tag
+from casework.index.safe import printable
+
+PANES = {"results": "Results", "document": "Document", "entities": "Entities", "xref": "Cross-references"}
+PALETTE_ROWS = 2000  # titles / entities fetched once per palette opening
+
+
+class CaseworkCommands(Provider):
+    async def startup(self) -> None:
+        app = self.app
+        self._docs, self._entities, self._labels = await asyncio.to_thread(app.palette_data, PALETTE_ROWS)
+
+    def _static(self):
+        app = self.app
+        for label, count in self._labels:
+            yield (f"Filter entities by label: {label} ({label_tag(label)}, {count})",
+                   partial(app.action_filter_label, label), "Show only this label in the entities pane")
+        yield ("Filter entities by label: all", partial(app.action_filter_label, ""),
+               "Show every label in the entities pane")
+        for key, name in PANES.items():
+            yield (f"Toggle pane: {name}", partial(app.action_toggle_pane, key),
+                   "Hide or show this pane (wide layout)")
+        yield ("Rebuild index", app.action_rebuild, "Re-scan the indexed folders and update the index")
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._static():
+            yield DiscoveryHit(Text(title), callback, text=title, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        app = self.app
+        rows = [(t, c, h) for t, c, h in self._static()]
+        rows += [(f"Open document: {printable(d.title)}", partial(app.open_document, d.doc_id), f"{d.entities} entities")
+                 for d in self._docs]
+        rows += [(f"Go to entity: {printable(e.name)} [{label_tag(e.label)}]", partial(app.select_entity, e.entity_id),
+                  f"{e.mentions} mentions in {e.documents} documents") for e in self._entities]
+        for title, callback, help_text in rows:
+            score = matcher.match(title)
+            if score > 0:
+                # matcher.highlight returns Content built from the plain title: no markup parsing.
+                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)

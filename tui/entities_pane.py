@@ -1,0 +1,94 @@
+"""The entities pane: the open document's entities grouped by label, with mention counts.
+
+With no document open it lists the index's most-mentioned entities. A label filter (from the
+command palette) narrows either list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from casework.index.models import Document, EntitySummary
+from casework.index.render import label_style, label_tag, safe_text
+
+from casework.tui.messages import SelectEntity
+from casework.tui.results import VIM_KEYS
+
+
+class EntitiesPane(OptionList):
+    BINDINGS = VIM_KEYS
+
+    def __init__(self, **kwargs):
+        super().__init__(markup=False, **kwargs)
+        self.label_filter: str | None = None
+        self._summaries: list[EntitySummary] = []
+        self._counts: Counter[str] = Counter()
+        self.doc: Document | None = None
+        self._keep_place = False
+
+    def show_entities(self, summaries: list[EntitySummary], doc: Document | None) -> None:
+        """List ``summaries``; counts are mentions in ``doc`` when given, else in the index."""
+        same = doc is not None and self.doc is not None and doc.doc_id == self.doc.doc_id
+        self._summaries = summaries
+        self.doc = doc
+        self._keep_place = same
+        self._counts = Counter(m.entity_id for m in doc.entities) if doc else Counter()
+        self._fill()
+
+    def set_label_filter(self, label: str | None) -> None:
+        self.label_filter = label
+        self._keep_place = True
+        self._fill()
+
+    def _count(self, s: EntitySummary) -> int:
+        return self._counts.get(s.entity_id, 0) if self.doc else s.mentions
+
+    def _fill(self) -> None:
+        previous = self.highlighted_option.id if self.highlighted_option else None
+        self.clear_options()
+        groups: dict[str, list[EntitySummary]] = {}
+        for s in self._summaries:
+            if self.label_filter and s.label != self.label_filter:
+                continue
+            groups.setdefault(s.label, []).append(s)
+        order = sorted(groups, key=lambda lb: -sum(self._count(s) for s in groups[lb]))
+        options: list[Option] = []
+        for label in order:
+            members = sorted(groups[label], key=lambda s: (-self._count(s), s.name.lower()))
+            header = Text(f"{label_tag(label)} ", style=label_style(label))
+            header.append(f"{label.lower()} · {len(members)}", style="bold")
+            options.append(Option(header, id=f"label:{label}", disabled=True))
+            for s in members:
+                row = Text("  ")
+                row.append_text(safe_text(s.name, label_style(s.label)))
+                row.append(f" ×{self._count(s)}", style="dim")
+                options.append(Option(row, id=f"ent:{s.entity_id}"))
+        if not options:
+            options.append(Option(Text("No entities", style="italic"), id="none", disabled=True))
+        self.add_options(options)
+        what = f" {self.label_filter}" if self.label_filter else ""
+        scope = "in document" if self.doc else "in index"
+        self.border_title = f"Entities{what} {scope} ({sum(1 for o in options if o.id.startswith('ent:'))})"
+        if self._keep_place and previous and previous.startswith("ent:"):
+            try:
+                self.highlighted = self.get_option_index(previous)
+                return
+            except Exception:  # the entity is gone (filtered out, merged)
+                pass
+        self.action_first()
+
+    @property
+    def highlighted_entity(self) -> str | None:
+        option = self.highlighted_option
+        if option is not None and option.id and option.id.startswith("ent:"):
+            return option.id[4:]
+        return None
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id and event.option.id.startswith("ent:"):
+            self.post_message(SelectEntity(event.option.id[4:]))

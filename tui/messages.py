@@ -1,0 +1,27 @@
+"""Messages the panes post up to the app ("attributes down, messages up")."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenDocument(Message):
+    """Open a document, optionally scrolled to a character offset and marking an entity."""
+
+    def __init__(self, doc_id: str, offset: int | None = None, entity_id: str | None = None):
+        super().__init__()
+        self.doc_id = doc_id
+        self.offset = offset
+        self.entity_id = entity_id
+
+
+class SelectEntity(Message):
+    """Show an entity's cross-references."""
+
+    def __init__(self, entity_id: str):
+        super().__init__()
+        self.entity_id = entity_id
+
+
+class LoadMoreResults(Message):
+    """The results list wants the next page of the current query."""

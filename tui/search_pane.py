@@ -1,0 +1,72 @@
+"""The search box: debounces typing and says when a query is ready to run."""
+
+from __future__ import annotations
+
+import re
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input
+
+# Long enough to skip the middle of a burst of typing, short enough to feel immediate.
+DEBOUNCE_SECONDS = 0.05
+
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query worth marking in a document: no operators, fields or syntax."""
+    terms: list[str] = []
+    for phrase, word in _TOKEN.findall(query):
+        if phrase:
+            terms.extend(phrase.split())
+            continue
+        if word in _OPERATORS:
+            continue
+        word = word.split(":", 1)[1] if ":" in word else word
+        word = re.sub(r"[~^][0-9.]*$", "", word).strip("()+-\"'")
+        if word and word not in _OPERATORS:
+            terms.append(word)
+    return terms
+
+
+class SearchBox(Input):
+    """An Input that posts ``QueryReady`` once typing pauses."""
+
+    BINDINGS = [
+        Binding("down", "leave", "To results", show=False, id="search.to_results"),
+    ]
+
+    class QueryReady(Message):
+        def __init__(self, query: str):
+            super().__init__()
+            self.query = query
+
+    class Leave(Message):
+        """Down or Enter in the search box: move to the results."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            placeholder='Search: words AND by default; OR, NOT, "phrase", wild*, fuzzy~, person:',
+            **kwargs,
+        )
+        self._timer: Timer | None = None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        value = event.value
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.post_message(self.QueryReady(value)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self.post_message(self.QueryReady(event.value))
+        self.post_message(self.Leave())
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
