@@ -20,7 +20,6 @@ from typing import Callable
 from casework.index import xref
 from casework.index.catalog import Catalog
 from casework.index.errors import NotFound
-from casework.index.fulltext import Fulltext
 from casework.index.location import resolve_index_dir, seed_paths
 from casework.index.models import (
     Document,
@@ -33,15 +32,16 @@ from casework.index.models import (
     Related,
     SearchResult,
 )
-from casework.index.search import Searcher
 from casework.index.store import IndexDir
 
 
 def open_index(path: str | os.PathLike[str] | None = None) -> "Casework":
     """Open an existing index (raises IndexMissing / IndexIncompatible with a clear message)."""
+    from casework.index import consistency
+
     index_dir = IndexDir(resolve_index_dir(path))
     index_dir.check()
-    return Casework(index_dir)
+    return consistency.open_checked(index_dir, Casework)
 
 
 def build_index(
@@ -78,6 +78,11 @@ class Casework:
     def __init__(self, index_dir: IndexDir):
         self.index_dir = index_dir
         self.path = index_dir.path
+        # Whoosh is imported here, not at module level: the explorer paints its first screen
+        # while a worker opens the index (~60-100 ms of imports off the start path).
+        from casework.index.fulltext import Fulltext
+        from casework.index.search import Searcher
+
         self.catalog = Catalog(index_dir.catalog)
         self.fulltext = Fulltext(index_dir.fulltext)
         self._searcher = Searcher(self.fulltext, self.catalog)

@@ -78,7 +78,12 @@ def json_option(f: Callable) -> Callable:
 def _open(ctx: click.Context, index_path: str | None):
     from casework.index.api import open_index
 
-    return open_index(index_path or ctx.obj.get("index"))
+    cw = open_index(index_path or ctx.obj.get("index"))
+    for note in getattr(cw, "notes", []):
+        from casework.index.safe import printable
+
+        sys.stderr.write(f"casework: warning: {printable(note)}\n")
+    return cw
 
 
 def handles_errors(f: Callable) -> Callable:

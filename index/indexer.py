@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from casework.index import entities, ingest
+from casework.index import consistency, entities, ingest, store
 from casework.index.catalog import AnnotationCache, Catalog
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import Fulltext, FulltextEntry
@@ -49,6 +49,7 @@ def build(
     annotator = annotator or SpacyAnnotator(model=model, jobs=jobs)
     started = time.monotonic()
     with WriteLock(index_dir):
+        store.remove_leftovers(index_dir)
         if rebuild and index_dir.exists():
             report = _rebuild_beside(index_dir, paths, annotator, progress)
         else:
@@ -62,19 +63,38 @@ def build(
 def _rebuild_beside(
     live: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None
 ) -> IndexReport:
-    """Build a fresh index next to the live one, then swap it in; searches never see half."""
-    fresh = IndexDir(live.path.with_name(f".{live.path.name}.rebuild-{os.getpid()}"))
+    """Build a fresh index next to the live one, then swap it in; searches never see half.
+
+    The swap is one atomic exchange of the two directories (store.swap_dirs); the old index
+    ends up at the fresh one's path and is removed. A rebuild killed before the swap leaves the
+    live index untouched and a hidden sibling that the next run removes.
+    """
+    fresh = store.rebuild_dir_for(live)
     if fresh.path.exists():
         shutil.rmtree(fresh.path)
     fresh.create()
     if live.annotations.exists():
-        shutil.copy2(live.annotations, fresh.annotations)
+        _copy_annotations(live, fresh)
     report = _update(fresh, paths, annotator, progress)
-    old = live.path.with_name(f".{live.path.name}.old-{os.getpid()}")
-    os.replace(live.path, old)
-    os.replace(fresh.path, live.path)
-    shutil.rmtree(old, ignore_errors=True)
+    store.swap_dirs(fresh.path, live.path)
+    shutil.rmtree(fresh.path, ignore_errors=True)  # the old index, now at the fresh path
     return report
+
+
+def _copy_annotations(live: IndexDir, fresh: IndexDir) -> None:
+    """Carry the NER cache over; a damaged cache is only a cache, so start without it."""
+    import sqlite3
+
+    try:
+        src = sqlite3.connect(f"file:{live.annotations}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(fresh.annotations)
+            src.backup(dst)  # consistent even if the file has a -wal beside it
+            dst.close()
+        finally:
+            src.close()
+    except sqlite3.DatabaseError:
+        fresh.annotations.unlink(missing_ok=True)
 
 
 def _update(
@@ -85,6 +105,7 @@ def _update(
     catalog = Catalog(index_dir.catalog)
     cache = AnnotationCache(index_dir.annotations)
     try:
+        consistency.mark_updating(catalog)
         to_read, seen_by_root = _scan(catalog, paths, report, notify)
         _annotate_and_store(catalog, cache, annotator, to_read, report, notify)
         _remove_deleted(catalog, seen_by_root, report)
@@ -93,8 +114,10 @@ def _update(
         if changed:
             notify(Progress("resolve", 0, 1))
             entities.resolve(catalog)
+            consistency.mark_touched_stale(catalog, before)
         catalog.commit()
         sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, notify)
+        consistency.mark_clean(catalog)
         report.documents = catalog.document_count()
         report.entities = catalog.conn.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
         report.mentions = catalog.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]

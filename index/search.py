@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
+import time
 
 from whoosh import query as wq
 from whoosh.collectors import TimeLimitCollector
@@ -17,8 +17,16 @@ from casework.index.models import Hit, SearchResult
 # Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
 # index answers in bounded time instead of building a query of every term.
 MAX_EXPANSION = 1024
+MAX_EXPANDING_TERMS = 8
+# All expansions of one query together: each expanded term costs a posting matcher per segment.
+MAX_TOTAL_EXPANSION = 4096
+MAX_FUZZY_DISTANCE = 2
+EXPANSION_BUDGET_S = 2.0
 TIME_LIMIT_S = 10.0
 MAX_QUERY_CHARS = 2000
+# Spelling suggestions cost a fuzzy walk of the vocabulary per word: offer them for short
+# queries only (a 300-word query with no hits would otherwise spend seconds per word).
+MAX_SUGGEST_WORDS = 6
 
 
 class Searcher:
@@ -58,7 +66,7 @@ class Searcher:
             raise QueryError(f"cannot parse query {cleaned!r}: {exc}") from None
         if isinstance(q, type(wq.NullQuery)):
             raise QueryError(f"query {cleaned!r} has no searchable terms")
-        _cap_expansions(q)
+        q = _cap_expansions(q)
         return cleaned, q
 
     def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
@@ -112,8 +120,12 @@ class Searcher:
         return hits
 
     def _suggest(self, searcher, q, text: str) -> str | None:
+        if len(text.split()) > MAX_SUGGEST_WORDS:
+            return None
         try:
-            corrected = searcher.correct_query(q, text)
+            # prefix=1: the first letter is taken as typed, which cuts the fuzzy walk of the
+            # term index per word by an order of magnitude
+            corrected = searcher.correct_query(q, text, prefix=1)
         except Exception:
             return None
         if corrected.query != q and corrected.string and corrected.string != text:
@@ -121,15 +133,49 @@ class Searcher:
         return None
 
 
-def _cap_expansions(q) -> None:
-    """Bound how many vocabulary terms each wildcard, prefix, fuzzy or regex term expands to."""
-    for leaf in q.leaves():
-        if isinstance(leaf, wq.MultiTerm):
-            leaf._btexts = _capped(leaf._btexts)
+def _cap_expansions(q):
+    """Bound what each wildcard, prefix, fuzzy, range or regex term costs.
+
+    Each expands to at most MAX_EXPANSION vocabulary terms, all of them together within
+    EXPANSION_BUDGET_S, and at most MAX_EXPANDING_TERMS of them per query. Fuzzy distance is
+    capped at 2: Whoosh's Levenshtein walk of the term index at ``~3`` took 2 s on the two
+    seed documents and ``~9`` longer; Whoosh also expands each term again for every size
+    estimate, so the first expansion is kept and reused.
+    """
+    try:
+        leaves = [leaf for leaf in q.leaves() if isinstance(leaf, wq.MultiTerm)]
+    except RecursionError:
+        raise QueryError("query is nested too deeply") from None
+    terms = len({(type(leaf), getattr(leaf, "text", None)) for leaf in leaves})
+    if terms > MAX_EXPANDING_TERMS:
+        raise QueryError(
+            f"too many wildcard, fuzzy or range terms ({terms}; at most {MAX_EXPANDING_TERMS})"
+        )
+    deadline = time.monotonic() + EXPANSION_BUDGET_S
+    budget = [MAX_TOTAL_EXPANSION]
+    for leaf in leaves:
+        if isinstance(leaf, wq.FuzzyTerm):
+            leaf.maxdist = min(leaf.maxdist, MAX_FUZZY_DISTANCE)
+        leaf._btexts = _capped(leaf._btexts, deadline, budget)
+    # `field:*` is Every(field), which walks every posting of every term in the field; every
+    # document has a title and a body, so match all documents cheaply instead.
+    return q.accept(lambda node: wq.Every() if isinstance(node, wq.Every) else node)
 
 
-def _capped(btexts):
+def _capped(btexts, deadline: float, budget: list[int]):
+    expanded: dict[int, list[bytes]] = {}
+
     def first_terms(ixreader):
-        return itertools.islice(btexts(ixreader), MAX_EXPANSION)
+        key = id(ixreader)
+        if key not in expanded:
+            terms = []
+            if time.monotonic() < deadline:
+                for btext in btexts(ixreader):
+                    if len(terms) >= min(MAX_EXPANSION, budget[0]) or time.monotonic() > deadline:
+                        break
+                    terms.append(btext)
+            budget[0] -= len(terms)
+            expanded[key] = terms
+        return iter(expanded[key])
 
     return first_terms

@@ -15,6 +15,8 @@ import errno
 import fcntl
 import json
 import os
+import re
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +102,76 @@ class IndexDir:
             self.marker,
             json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}, indent=2) + "\n",
         )
+
+
+# What casework itself puts in an index directory; a leftover holding anything else is not ours.
+_OUR_NAMES = frozenset({
+    MARKER, MARKER + ".tmp", "fulltext", "write.lock",
+    *(f"{db}{suffix}" for db in ("catalog.sqlite", "annotations.sqlite")
+      for suffix in ("", "-wal", "-shm", "-journal")),
+})
+_LEFTOVER = re.compile(r"^\.(?P<live>.+)\.(?:rebuild|old)-\d+$")
+
+
+def rebuild_dir_for(live: IndexDir) -> IndexDir:
+    """Where a --rebuild builds before it is swapped in: a hidden sibling of the live index."""
+    return IndexDir(live.path.with_name(f".{live.path.name}.rebuild-{os.getpid()}"))
+
+
+def made_by_casework(path: Path) -> bool:
+    """Only casework's own files are in ``path`` (so removing it loses nobody's data)."""
+    try:
+        return path.is_dir() and not path.is_symlink() and all(
+            p.name in _OUR_NAMES for p in path.iterdir()
+        )
+    except OSError:
+        return False
+
+
+def remove_leftovers(live: IndexDir) -> list[Path]:
+    """Remove what a killed --rebuild left beside ``live``; call while holding its WriteLock."""
+    removed = []
+    parent = live.path.parent
+    if not parent.is_dir():
+        return removed
+    for p in parent.iterdir():
+        m = _LEFTOVER.match(p.name)
+        if m and m.group("live") == live.path.name and made_by_casework(p):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def swap_dirs(a: Path, b: Path) -> None:
+    """Exchange two directories in one atomic step, so a reader of either path never finds
+    it missing (Linux renameat2 RENAME_EXCHANGE). Where that is not available, fall back to
+    two renames, which leave ``b``'s path missing for an instant."""
+    if _rename_exchange(a, b):
+        return
+    tmp = b.with_name(b.name + ".swap")
+    os.replace(b, tmp)
+    os.replace(a, b)
+    os.replace(tmp, a)
+
+
+def _rename_exchange(a: Path, b: Path) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # old kernel or a file system without exchange
+    raise OSError(err, os.strerror(err), os.fsdecode(a))
 
 
 def write_atomic(path: Path, text: str) -> None:

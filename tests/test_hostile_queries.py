@@ -1,0 +1,101 @@
+"""Hostile queries: results or one QueryError line, in bounded time, never a traceback."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from casework.index.api import open_index
+from casework.index.errors import QueryError
+from casework.index.search import MAX_EXPANSION
+from tests.conftest import run_cli
+
+PIECES = [
+    "harfuch", "sheinbaum", "mexico", "cartel", "the", "méxico", "Harfuch", "CJNG", "el",
+    "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "and", "or", "not",
+    '"', "'", "(", ")", "[", "]", "{", "}", "<", ">", "TO", "*", "?", "~", "~2", "~9", "^", "^3",
+    "*a*", "a*", "*", "?*?", "h*h", "m~", "mexico~3", "\\", "\\\\", ":", "::", "person:",
+    "org:", "gpe:", "title:", "body:", "entity:", "unknown:", "doc_id:", "path:", "ft_hash:",
+    "[a TO z]", "{a TO}", "[TO]", "person:(", '"el mencho"~3', '""', "''", "-", "+", "!", "&&",
+    "||", "\x00", "\x1b[31m", "\x07", "\r", "\t", "\u202e", "\ufeff", "🙂", "日本", "ß", "%", "_",
+    "1", "2024", "-1", "1e9", "#", "/", "/re.*/", "=", "$", "@", "…",
+]
+
+
+def _generated_queries(n: int, seed: int = 7) -> list[str]:
+    rnd = random.Random(seed)
+    queries = []
+    for _ in range(n):
+        k = rnd.randint(1, 8)
+        parts = [rnd.choice(PIECES) for _ in range(k)]
+        sep = rnd.choice([" ", "", " ", " "])
+        queries.append(sep.join(parts))
+    return queries
+
+
+HANDPICKED = [
+    '"unbalanced', "unbalanced)", "((((harfuch", "harfuch))))", '"a" "b', "AND", "OR", "NOT",
+    "AND OR NOT", "NOT harfuch", "harfuch AND", "OR harfuch", "unknown:field", "nosuchfield:x",
+    "*a*", "*e*", "*", "?", "*a* OR *e* OR *i* OR *o*", "mexico~9", "x~", "person:*",
+    "[a TO z]", "[ TO ]", "\x00\x01\x02", "\x1b[2J", "harfuch\x07", "(" * 500 + "x" + ")" * 500,
+    "a" * 10_000, "harfuch " * 1250, "*a* " * 200, "a~2 " * 300,
+]
+
+
+def _check(cw, query: str) -> tuple[str, float]:
+    started = time.perf_counter()
+    try:
+        result = cw.search(query, limit=5)
+        outcome = "ok" if result.total else "none"
+    except QueryError as exc:
+        message = str(exc)
+        assert message and "\n" not in message and "Traceback" not in message
+        outcome = "error"
+    return outcome, time.perf_counter() - started
+
+
+def test_handpicked_hostile_queries_answer_or_fail_in_one_line(seeds_index):
+    with open_index(seeds_index) as cw:
+        for query in HANDPICKED:
+            outcome, seconds = _check(cw, query)
+            assert seconds < 3.0, (query[:60], seconds)
+        assert cw.search("*a*").total == 2  # wildcards still work within the cap
+
+
+def test_fuzz_1000_generated_queries(seeds_index):
+    queries = _generated_queries(1000)
+    outcomes = {"ok": 0, "none": 0, "error": 0}
+    slowest = 0.0
+    with open_index(seeds_index) as cw:
+        for query in queries:
+            outcome, seconds = _check(cw, query)
+            outcomes[outcome] += 1
+            slowest = max(slowest, seconds)
+    assert slowest < 3.0
+    # the generator is not degenerate: it reaches all three outcomes
+    assert all(n > 50 for n in outcomes.values()), outcomes
+
+
+@pytest.mark.parametrize(
+    "query", ['"unbalanced', "((x", "AND", "unknown:x", "*a*", "a" * 10_000, "\x1b[2J\x07x~9"]
+)
+def test_hostile_queries_through_the_real_cli(seeds_index, query):
+    proc = run_cli("search", query, index=seeds_index)
+    assert proc.returncode in (0, 1, 2)
+    assert "Traceback" not in proc.stderr
+    assert "\x1b" not in proc.stderr + proc.stdout and "\x07" not in proc.stderr + proc.stdout
+    if proc.returncode == 2:
+        assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("casework: error: ")
+
+
+def test_expansion_cap_is_enforced(seeds_index):
+    with open_index(seeds_index) as cw:
+        reader = cw._searcher._current().reader()
+        _, q = cw._searcher.parse("*e*")
+        for leaf in q.leaves():
+            assert len(list(leaf._btexts(reader))) <= MAX_EXPANSION
+        assert cw.search("*e*").total == 2
+    with open_index(seeds_index) as cw, pytest.raises(QueryError, match="too many wildcard"):
+        cw.search(" ".join(f"*{c}*" for c in "abcdefghij"))
