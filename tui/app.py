@@ -25,7 +25,6 @@ from casework.index import CaseworkError, build_seeds, index_exists, open_index
 from casework.index.models import Progress, SearchResult
 from casework.index.safe import printable
 
-from casework.tui.commands import PANES, CaseworkCommands
 from casework.tui.document_view import DocumentView
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
@@ -34,6 +33,7 @@ from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox, query_terms
 from casework.tui.xref_pane import XrefPane
 
+PANES = {"results": "Results", "document": "Document", "entities": "Entities", "xref": "Cross-references"}
 NARROW_BELOW = 100  # columns: below this, one pane at a time
 PAGE = 50  # hits per page in the results list
 PANE_ORDER = ["search", "results", "document", "entities", "xref"]
@@ -51,8 +51,8 @@ class Place:
 
 class CaseworkApp(App):
     TITLE = "casework"
-    CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {CaseworkCommands}
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
+    COMMANDS = App.COMMANDS | {lambda: _casework_commands()}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="app.search"),
@@ -65,7 +65,7 @@ class CaseworkApp(App):
         Binding("escape", "back", "Back", id="app.back"),
         Binding("left_square_bracket,alt+left", "back", "Back", show=False, id="app.history_back"),
         Binding("right_square_bracket,alt+right", "forward", "Forward", show=False, id="app.history_forward"),
-        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -356,8 +356,8 @@ class CaseworkApp(App):
             self.select_entity(place.ident, record=False)
 
     def action_back(self) -> None:
-        if self.focused is self.query_one(SearchBox) and self.last_result is not None:
-            self.action_pane("results")
+        if self.focused is self.query_one(SearchBox):
+            self.action_pane("results")  # leave the box so single-key bindings work
             return
         if self._history_pos > 0:
             self._history_pos -= 1
@@ -431,6 +431,13 @@ class CaseworkApp(App):
             return [], [], []
         with self._lock:
             return (self.cw.documents(limit=rows), self.cw.entities(limit=rows), self.cw.labels())
+
+
+def _casework_commands():
+    # Imported on first use: commands.py imports this module (PANES), so not at the top.
+    from casework.tui.commands import CaseworkCommands
+
+    return CaseworkCommands
 
 
 def run(index_path: str | None = None) -> None:

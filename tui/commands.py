@@ -11,8 +11,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from casework.index.render import label_tag
 from casework.index.safe import printable
+from casework.tui.app import PANES
 
-PANES = {"results": "Results", "document": "Document", "entities": "Entities", "xref": "Cross-references"}
 PALETTE_ROWS = 2000  # titles / entities fetched once per palette opening
 
 

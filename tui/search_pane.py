@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from time import monotonic
 
 from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
 
-# Long enough to skip the middle of a burst of typing, short enough to feel immediate.
+# Keys closer together than this are one burst: search once, when the burst ends.
 DEBOUNCE_SECONDS = 0.05
 
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
@@ -53,13 +54,23 @@ class SearchBox(Input):
             **kwargs,
         )
         self._timer: Timer | None = None
+        self._last_change = 0.0
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        # Leading and trailing edge: a key after a pause searches at once (people type ~5
+        # keys/s, so most keys do); keys in a burst (paste, fast typing) wait for the burst to
+        # end. Stale results are dropped by the app, so an early search never costs correctness.
         event.stop()
         if self._timer is not None:
             self._timer.stop()
+        now = monotonic()
+        quiet = now - self._last_change >= DEBOUNCE_SECONDS
+        self._last_change = now
         value = event.value
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.post_message(self.QueryReady(value)))
+        if quiet:
+            self.post_message(self.QueryReady(value))
+        else:
+            self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.post_message(self.QueryReady(value)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
