@@ -1,0 +1,126 @@
+"""kill -9 during `casework index` and `--rebuild`: the index opens, search works, Whoosh and
+SQLite agree, and re-running completes. A few kills here; bench/crash_trials.py runs 20+."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from casework.index import consistency
+from casework.index.api import open_index
+from casework.index.errors import IndexIncompatible
+from tests.conftest import ROOT, run_cli
+
+_spec = importlib.util.spec_from_file_location("crash_trials", ROOT / "bench" / "crash_trials.py")
+crash_trials = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(crash_trials)
+
+COPIES = 100
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("crash") / "corpus"
+    crash_trials.make_corpus(folder, COPIES)
+    return folder
+
+
+# Killed while documents are being stored (the catalog has some, Whoosh none), once storing is
+# done (resolution / the Whoosh write / the swap), and during a --rebuild.
+@pytest.mark.parametrize(
+    "mode,when_stored,after",
+    [("update", 30, 60.0), ("update", COPIES + 2, 60.0), ("rebuild", 40, 60.0)],
+)
+def test_kill_9_leaves_an_index_that_opens_agrees_and_finishes(
+    seeds_index, corpus, tmp_path, mode, when_stored, after
+):
+    work = tmp_path / "work"
+    work.mkdir()
+    result = crash_trials.trial(after, seeds_index, corpus, work, mode, COPIES, when_stored)
+    assert result["killed"], "the run finished before the kill: the test proves nothing"
+    assert result["ok"], result
+    if mode == "update":
+        assert result["state_after_kill"] == "updating"  # so the open had to repair
+
+
+def test_interrupted_run_is_repaired_on_open(seeds_index, corpus, tmp_path):
+    """A run killed after storing documents but before Whoosh: the next open finishes it."""
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    conn = sqlite3.connect(index / "catalog.sqlite")
+    conn.execute("UPDATE documents SET ft_hash = NULL")  # as if Whoosh never got them
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('state', 'updating')")
+    conn.commit()
+    conn.close()
+    shutil.rmtree(index / "fulltext")
+    from casework.index.fulltext import Fulltext
+
+    Fulltext.create(index / "fulltext")  # an empty Whoosh index: nothing searchable
+    with open_index(index) as cw:
+        assert cw.search("harfuch").total == 2
+        assert consistency.check(cw.catalog, cw.fulltext, full=True).ok
+
+
+def test_mismatch_too_big_to_repair_on_open_is_reported_with_the_command(
+    seeds_index, tmp_path, monkeypatch
+):
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    conn = sqlite3.connect(index / "catalog.sqlite")
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('state', 'updating')")
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(consistency, "AUTO_REPAIR_DOCS", 1)
+    with open_index(index) as cw:
+        assert len(cw.notes) == 1
+        assert f"casework index --index {index}" in cw.notes[0]
+    proc = run_cli("search", "harfuch", index=index)  # the CLI repairs it (2 docs) silently
+    assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_leftovers_of_a_killed_rebuild_are_removed_but_foreign_siblings_are_not(
+    seeds_index, tmp_path, make_index
+):
+    from casework.index.location import seed_paths
+
+    live = make_index.path
+    shutil.copytree(seeds_index, live)
+    ours = live.with_name(f".{live.name}.rebuild-999999")
+    shutil.copytree(seeds_index, ours)
+    theirs = live.with_name(f".{live.name}.rebuild-888888")
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("someone's own file", encoding="utf-8")
+    make_index(*seed_paths())
+    assert not ours.exists()
+    assert (theirs / "notes.txt").exists()
+
+
+def test_damaged_catalog_is_one_error_with_the_rebuild_command(seeds_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    for p in index.glob("catalog.sqlite*"):
+        p.unlink()
+    (index / "catalog.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexIncompatible, match="damaged.*casework index --rebuild"):
+        open_index(index)
+    proc = run_cli("search", "harfuch", index=index)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "casework index --rebuild" in proc.stderr
+
+
+def test_missing_fulltext_is_one_error_and_rebuild_fixes_it(seeds_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    shutil.rmtree(index / "fulltext")
+    proc = run_cli("search", "harfuch", index=index)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "casework index --rebuild" in proc.stderr
+    from casework.index.location import seed_paths
+
+    proc = run_cli("index", "--rebuild", *[str(p) for p in seed_paths()], "-q", index=index)
+    assert proc.returncode == 0, proc.stderr
+    assert run_cli("search", "harfuch", index=index).returncode == 0
