@@ -56,6 +56,11 @@ class CaseworkApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="app.search"),
+        # Priority, and only while the search box has focus: the move to the results happens
+        # before the next queued key is routed, so "query, Enter, Enter" (typed ahead, or sent
+        # by tmux in one write) opens the first hit instead of submitting twice.
+        Binding("enter,down", "leave_search", "To results", show=False, priority=True,
+                id="app.leave_search"),
         Binding("tab", "next_pane", "Next pane", show=False, priority=True, id="app.next_pane"),
         Binding("shift+tab", "previous_pane", "Prev pane", show=False, priority=True, id="app.previous_pane"),
         Binding("1", "pane('results')", "Results", show=False, id="app.pane_results"),
@@ -76,6 +81,7 @@ class CaseworkApp(App):
         self._lock = threading.Lock()  # one engine call at a time (SQLite + Whoosh searcher)
         self._query = ""
         self._search_seq = 0
+        self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
         self._doc_seq = 0
         self._history: list[Place] = []
         self._history_pos = -1
@@ -220,8 +226,14 @@ class CaseworkApp(App):
         self._search_seq += 1
         self.run_search(event.query, self._search_seq)
 
-    @on(SearchBox.Leave)
-    def _leave_search(self) -> None:
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "leave_search":
+            return isinstance(self.focused, SearchBox) and self.screen is self.screen_stack[0]
+        return True
+
+    def action_leave_search(self) -> None:
+        box = self.query_one(SearchBox)
+        box.flush()
         self.action_pane("results")
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
@@ -258,6 +270,10 @@ class CaseworkApp(App):
             return
         self.last_result = result
         results.show_result(result, append=append)
+        if self._open_first_for == query and result.hits:
+            self.open_document(result.hits[0].doc_id)
+        if self._open_first_for == query:
+            self._open_first_for = None
         results.border_title = f"Results ({result.total})"
         if result.total == 0:
             hint = f" — did you mean: {printable(result.suggestion)}?" if result.suggestion else ""
@@ -269,7 +285,10 @@ class CaseworkApp(App):
             document.set_marks(terms=query_terms(query))
 
     @on(LoadMoreResults)
-    def _load_more(self) -> None:
+    def _load_more(self, event: LoadMoreResults) -> None:
+        if event.open_first:
+            self._open_first_for = self.query_one(SearchBox).value
+            return
         results = self.query_one(ResultsList)
         self.run_search(self._query, self._search_seq, results.loaded)
 
@@ -376,7 +395,7 @@ class CaseworkApp(App):
 
     # -- panes and focus ----------------------------------------------------------------
     def action_focus_search(self) -> None:
-        self.query_one(SearchBox).focus()
+        self.screen.set_focus(self.query_one(SearchBox))
 
     def action_pane(self, name: str) -> None:
         if name == "search":
@@ -384,7 +403,9 @@ class CaseworkApp(App):
             return
         self._hidden.discard(name)
         self._set_active(name)
-        self.query_one(f"#{name}").focus()
+        # set_focus now, not widget.focus() (which waits a turn): the next queued key must
+        # already go to the new pane.
+        self.screen.set_focus(self.query_one(f"#{name}"))
 
     def _cycle(self, step: int) -> None:
         if self.screen is not self.screen_stack[0]:
@@ -411,8 +432,9 @@ class CaseworkApp(App):
 
     def action_help(self) -> None:
         sections = [
-            ("Everywhere", self.BINDINGS),
-            ("Search box", SearchBox.BINDINGS),
+            ("Everywhere", [b for b in self.BINDINGS if b.action != "leave_search"]),
+            ("Search box", [Binding("enter,down", "leave_search", "Search now and move to the results"),
+                            Binding("escape", "back", "Move to the results (then single keys work)")]),
             ("Lists (results, entities, cross-references)", ResultsList.BINDINGS + [
                 Binding("enter", "select", "Open / select"),
                 Binding("up,down,pageup,pagedown,home,end", "move", "Move")]),

@@ -24,4 +24,10 @@ class SelectEntity(Message):
 
 
 class LoadMoreResults(Message):
-    """The results list wants the next page of the current query."""
+    """The results list wants the next page of the current query; with ``open_first``, Enter
+    came before any results (typed ahead, or over a slow link): open the first hit when they
+    arrive."""
+
+    def __init__(self, open_first: bool = False):
+        super().__init__()
+        self.open_first = open_first

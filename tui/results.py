@@ -70,6 +70,12 @@ class ResultsList(OptionList):
         except Exception:  # no "more" row
             pass
 
+    def action_select(self) -> None:
+        if self.option_count == 0:
+            self.post_message(LoadMoreResults(open_first=True))  # Enter typed ahead of the results
+            return
+        super().action_select()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         option_id = event.option.id or ""

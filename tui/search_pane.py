@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from time import monotonic
 
-from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
@@ -34,19 +33,13 @@ def query_terms(query: str) -> list[str]:
 
 
 class SearchBox(Input):
-    """An Input that posts ``QueryReady`` once typing pauses."""
-
-    BINDINGS = [
-        Binding("down", "leave", "To results", show=False, id="search.to_results"),
-    ]
+    """An Input that posts ``QueryReady`` as typing pauses (Enter / Down: see the app's
+    ``leave_search`` binding)."""
 
     class QueryReady(Message):
         def __init__(self, query: str):
             super().__init__()
             self.query = query
-
-    class Leave(Message):
-        """Down or Enter in the search box: move to the results."""
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -72,12 +65,9 @@ class SearchBox(Input):
         else:
             self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.post_message(self.QueryReady(value)))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def flush(self) -> None:
+        """Send the query now if a debounce is pending."""
         if self._timer is not None:
             self._timer.stop()
-        self.post_message(self.QueryReady(event.value))
-        self.post_message(self.Leave())
-
-    def action_leave(self) -> None:
-        self.post_message(self.Leave())
+            self._timer = None
+        self.post_message(self.QueryReady(self.value))
