@@ -1,0 +1,98 @@
+"""Searches while `casework index` writes never fail; a second writer is told who holds the lock.
+
+Real processes throughout: a writer subprocess, searches through the CLI and in-process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from casework.index.api import open_index
+from tests.conftest import ROOT, run_cli
+
+_spec = importlib.util.spec_from_file_location("crash_trials", ROOT / "bench" / "crash_trials.py")
+crash_trials = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(crash_trials)
+
+COPIES = 200
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("concurrency") / "corpus"
+    crash_trials.make_corpus(folder, COPIES)
+    return folder
+
+
+def _start_writer(corpus: Path, index: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("CASEWORK_INDEX", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "casework.index.cli", "index", str(corpus), *extra, "-q",
+         "--index", str(index)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def _wait_until_writing(index: Path, writer: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and writer.poll() is None:
+        lock = index / "write.lock"
+        if lock.exists() and lock.read_text(encoding="utf-8").strip():
+            return
+        time.sleep(0.01)
+    pytest.fail("the writer never took the lock")
+
+
+@pytest.mark.parametrize("extra", [(), ("--rebuild",)])
+def test_searches_during_indexing_never_fail(seeds_index, corpus, tmp_path, extra):
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    writer = _start_writer(corpus, index, *extra)
+    _wait_until_writing(index, writer)
+    held = open_index(index)  # the TUI's way: one Casework kept open while the index changes
+    cli_runs = in_process = 0
+    try:
+        while writer.poll() is None:
+            proc = run_cli("search", "harfuch", "--json", index=index)
+            assert proc.returncode == 0, proc.stderr
+            assert "warning" not in proc.stderr
+            cli_runs += 1
+            for _ in range(5):
+                assert held.search("harfuch").total >= 2
+                with open_index(index) as fresh:
+                    assert fresh.search("sheinbaum").total >= 2
+                in_process += 1
+        assert writer.returncode == 0, writer.stderr.read()
+    finally:
+        held.close()
+        if writer.poll() is None:
+            writer.kill()
+    assert cli_runs >= 2 and in_process >= 10  # the searches really overlapped the writer
+    with open_index(index) as cw:
+        assert cw.document_count() == COPIES + (0 if extra else 2)
+
+
+def test_second_writer_is_told_which_process_holds_the_lock(seeds_index, corpus, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    writer = _start_writer(corpus, index)
+    try:
+        _wait_until_writing(index, writer)
+        second = run_cli("index", str(corpus), index=index)
+        assert writer.poll() is None, "the first writer finished too soon for this test"
+    finally:
+        writer.wait(timeout=120)
+    assert second.returncode == 2
+    assert second.stderr.count("\n") == 1
+    assert f"process {writer.pid}" in second.stderr
+    assert "LockError" not in second.stderr and "Traceback" not in second.stderr
+    assert writer.returncode == 0
