@@ -46,6 +46,8 @@ def build(
         raise CaseworkError(f"no such file or folder: {ingest.display_path(missing[0])}")
     if index_dir.has_foreign_content() or (index_dir.exists() and not rebuild):
         index_dir.check()  # a foreign directory is never written to; an old schema needs --rebuild
+    elif rebuild and index_dir.exists():
+        index_dir.check_replaceable()  # ours (any schema), and nothing of anyone else's inside
     annotator = annotator or SpacyAnnotator(model=model, jobs=jobs)
     started = time.monotonic()
     with WriteLock(index_dir):

@@ -86,6 +86,24 @@ class IndexDir:
                 f"casework index --rebuild --index {self.path} FOLDER"
             )
 
+    def check_replaceable(self) -> None:
+        """Before --rebuild replaces this directory: it must be casework's, and hold nothing else."""
+        try:
+            meta = json.loads(self.marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise IndexIncompatible(
+                f"{self.path} is not a casework index ({MARKER} is foreign or unreadable); "
+                "casework will not replace it (choose another --index)"
+            )
+        others = sorted(p.name for p in self.path.iterdir() if p.name not in _OUR_NAMES)
+        if others:
+            raise IndexIncompatible(
+                f"{self.path} holds files casework did not make ({', '.join(others[:3])}); "
+                "casework will not replace it: move them out, or choose another --index"
+            )
+
     def create(self) -> None:
         """Make a new, empty index here. Never touches a non-empty directory we did not make."""
         if self.has_foreign_content():

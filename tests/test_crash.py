@@ -124,3 +124,54 @@ def test_missing_fulltext_is_one_error_and_rebuild_fixes_it(seeds_index, tmp_pat
     proc = run_cli("index", "--rebuild", *[str(p) for p in seed_paths()], "-q", index=index)
     assert proc.returncode == 0, proc.stderr
     assert run_cli("search", "harfuch", index=index).returncode == 0
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_foreign_directory_is_never_written_even_with_rebuild(tmp_path, rebuild):
+    from casework.index.location import seed_paths
+
+    foreign = tmp_path / "photos"
+    (foreign / "2024").mkdir(parents=True)
+    (foreign / "2024" / "a.jpg").write_bytes(b"\xff\xd8 not ours")
+    (foreign / "catalog.sqlite").write_bytes(b"someone else's database")
+    before = _tree(foreign)
+    args = ["index", *[str(p) for p in seed_paths()], "-q"] + (["--rebuild"] if rebuild else [])
+    proc = run_cli(*args, index=foreign)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "not a casework index" in proc.stderr
+    assert _tree(foreign) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]  # nothing built beside it
+    for command in (("search", "x"), ("entities",)):
+        proc = run_cli(*command, index=foreign)
+        assert proc.returncode == 2 and "not a casework index" in proc.stderr
+    assert _tree(foreign) == before
+
+
+def test_marker_of_another_program_is_refused_and_kept_even_with_rebuild(tmp_path):
+    from casework.index.location import seed_paths
+
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "casework-index.json").write_text('{"format": "something-else"}', encoding="utf-8")
+    (index / "data.bin").write_bytes(b"theirs")
+    before = _tree(index)
+    proc = run_cli("search", "x", index=index)
+    assert proc.returncode == 2 and "foreign" in proc.stderr
+    proc = run_cli("index", "--rebuild", str(seed_paths()[0]), "-q", index=index)
+    assert proc.returncode == 2 and "will not replace it" in proc.stderr, proc.stderr
+    assert _tree(index) == before
+
+
+def test_rebuild_keeps_a_casework_index_with_someone_elses_file_inside(seeds_index, tmp_path):
+    from casework.index.location import seed_paths
+
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    (index / "my-notes.txt").write_text("mine", encoding="utf-8")
+    proc = run_cli("index", "--rebuild", str(seed_paths()[0]), "-q", index=index)
+    assert proc.returncode == 2 and "my-notes.txt" in proc.stderr
+    assert (index / "my-notes.txt").read_text(encoding="utf-8") == "mine"
