@@ -10,7 +10,7 @@ from whoosh.collectors import TimeLimitCollector
 from whoosh.searching import TimeLimit
 
 from casework.index.catalog import Catalog
-from casework.index.errors import QueryError
+from casework.index.errors import IndexIncompatible, QueryError
 from casework.index.fulltext import Fulltext, lead_snippet, make_highlighter, make_parser
 from casework.index.models import Hit, SearchResult
 
@@ -71,7 +71,15 @@ class Searcher:
 
     def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
         with self._lock:
-            searcher = self._current()
+            try:
+                searcher = self._current()
+            except Exception as exc:  # the full-text index vanished or broke under an open session
+                self._searcher = None
+                raise IndexIncompatible(
+                    f"cannot read the full-text index at {self.fulltext.path} "
+                    f"({type(exc).__name__}: {exc}); rebuild it with: casework index --rebuild "
+                    f"--index {self.fulltext.path.parent} FOLDER"
+                ) from None
             cleaned, q = self.parse(text)
             collector = searcher.collector(limit=offset + limit, terms=True)
             # No SIGALRM: signals only work on the main thread, and the TUI searches from a worker.

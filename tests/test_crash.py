@@ -175,3 +175,13 @@ def test_rebuild_keeps_a_casework_index_with_someone_elses_file_inside(seeds_ind
     proc = run_cli("index", "--rebuild", str(seed_paths()[0]), "-q", index=index)
     assert proc.returncode == 2 and "my-notes.txt" in proc.stderr
     assert (index / "my-notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_full_text_index_removed_under_an_open_session_is_a_clear_error(seeds_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    with open_index(index) as cw:
+        assert cw.search("harfuch").total == 2
+        shutil.rmtree(index / "fulltext")
+        with pytest.raises(IndexIncompatible, match="casework index --rebuild"):
+            cw.search("harfuch")
