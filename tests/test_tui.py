@@ -372,3 +372,31 @@ async def test_keys_typed_ahead_in_one_write_open_the_first_hit(seeds_index):
         view = app.query_one(DocumentView)
         assert view.doc is not None and app.focused is view
         assert view.doc.doc_id == app.last_result.hits[0].doc_id
+
+
+@pilot_test
+async def test_no_color_shows_label_tags_and_n_still_lands_on_mentions(seeds_index, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = CaseworkApp(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await type_query(app, pilot, "Harfuch")
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        view = app.query_one(DocumentView)
+        assert view.show_tags
+        assert "[PER]" in view._raw or "[ORG]" in view._raw
+        harfuch = next(m for m in view.doc.entities if "Harfuch" in m.text)
+        app.select_entity(harfuch.entity_id)
+        await settle(app, pilot)
+        for _ in range(len(view.marks) + 1):
+            view.action_next_mark()
+            s, e = view.current_mark
+            ds, de = view._dmarks[view._current]
+            assert view._raw[ds:de] == view.doc.text[s:e]
+        tagged = view._raw
+        view.action_toggle_tags()  # `t`: back to plain text, same place
+        assert not view.show_tags and view._raw == view.doc.text.replace("\t", " ")
+        assert len(tagged) > len(view._raw)
+        line = "".join(seg.text for seg in view.render_line(0))
+        assert line.strip()

@@ -108,6 +108,8 @@ class CaseworkApp(App):
         for pane, title in titles.items():
             self.query_one(f"#{pane}").border_title = title
         self.query_one("#progress").display = False
+        # Without colour, labels differ only by underline/bold/italic: show their tags inline.
+        self.query_one(DocumentView).show_tags = self.no_color
         self._apply_layout(self.size.width)
         self._say("Opening the index…")
         self.open_or_build()

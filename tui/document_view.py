@@ -19,12 +19,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from casework.index.models import Document
-from casework.index.render import MATCH_STYLE, label_style
+from casework.index.render import MATCH_STYLE, label_style, label_tag
 from casework.index.safe import printable_same_length
 
 # The mention that n/N or a cross-reference jumped to; reverse video survives NO_COLOR.
 CURRENT_STYLE = Style(reverse=True, bold=True)
 SELECTED_ENTITY_STYLE = Style(bold=True, overline=True)
+TAG_STYLE = Style(dim=True)
 
 
 def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
@@ -67,12 +68,18 @@ class DocumentView(ScrollView, can_focus=True):
         Binding("G", "scroll_end", "Bottom", show=False, id="doc.bottom"),
         Binding("n", "next_mark", "Next mention", id="doc.next_mark"),
         Binding("N", "previous_mark", "Prev mention", id="doc.previous_mark"),
+        Binding("t", "toggle_tags", "Label tags", id="doc.toggle_tags"),
     ]
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.doc: Document | None = None
-        self._raw = ""
+        self._source = ""  # the document text made printable; mention offsets index it
+        self._raw = ""  # what is drawn: _source, plus a label tag after each mention with tags on
+        self._shift_at: list[int] = []  # source offsets where tags were inserted
+        self._shift_by: list[int] = []  # total characters inserted up to and including each
+        self.show_tags = False
+        self._dmarks: list[tuple[int, int]] = []
         self._lines: list[tuple[int, int]] = []
         self._line_starts: list[int] = []
         self._wrap_width = 0
@@ -89,9 +96,8 @@ class DocumentView(ScrollView, can_focus=True):
              offset: int | None = None) -> None:
         """Show ``doc``; mark ``entity_id``'s mentions (else the search ``terms``) for n / N."""
         self.doc = doc
-        self._raw = printable_same_length(doc.text).replace("\t", " ")
-        spans = [(m.start, m.end, label_style(m.label)) for m in doc.entities if m.end > m.start]
-        spans.sort(key=lambda s: s[0])
+        self._source = printable_same_length(doc.text).replace("\t", " ")
+        spans = self._layout_tags(doc)
         self._spans = spans
         self._span_starts = [s[0] for s in spans]
         self._wrap_width = 0
@@ -100,6 +106,52 @@ class DocumentView(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False, immediate=True)
         if offset is not None:
             self.go_to_offset(offset)
+
+    def _layout_tags(self, doc: Document) -> list[tuple[int, int, Style]]:
+        """Build the drawn text (with label tags if on) and the entity spans in its offsets."""
+        mentions = sorted((m for m in doc.entities if m.end > m.start), key=lambda m: m.start)
+        self._shift_at, self._shift_by = [], []
+        if not self.show_tags:
+            self._raw = self._source
+            return [(m.start, m.end, label_style(m.label)) for m in mentions]
+        parts, spans, pos, shift = [], [], 0, 0
+        for m in mentions:
+            if m.start < pos:
+                continue  # overlapping mention: styled by the first one only
+            tag = f"[{label_tag(m.label)}]"
+            parts.append(self._source[pos : m.end])
+            parts.append(tag)
+            spans.append((m.start + shift, m.end + shift, label_style(m.label)))
+            spans.append((m.end + shift, m.end + shift + len(tag), TAG_STYLE))
+            shift += len(tag)
+            self._shift_at.append(m.end)
+            self._shift_by.append(shift)
+            pos = m.end
+        parts.append(self._source[pos:])
+        self._raw = "".join(parts)
+        return spans
+
+    def _disp(self, offset: int, end: bool = False) -> int:
+        """A source offset as an offset into the drawn text (an end stays before its tag)."""
+        i = (bisect_left if end else bisect_right)(self._shift_at, offset) - 1
+        return offset + (self._shift_by[i] if i >= 0 else 0)
+
+    def action_toggle_tags(self) -> None:
+        self.show_tags = not self.show_tags
+        if self.doc is None:
+            return
+        anchor = self._source_offset(self.top_offset())
+        current = self._current
+        spans = self._layout_tags(self.doc)
+        self._spans, self._span_starts = spans, [s[0] for s in spans]
+        self._dmarks = [(self._disp(s), self._disp(e, end=True)) for s, e in self._marks]
+        self._current = current
+        self._rewrap()
+        self.go_to_offset(anchor, center=False)
+
+    def _source_offset(self, display: int) -> int:
+        i = bisect_right([a + b for a, b in zip(self._shift_at, self._shift_by)], display) - 1
+        return display - (self._shift_by[i] if i >= 0 else 0)
 
     def set_marks(self, terms: list[str] | None = None, entity_id: str | None = None,
                   offset: int | None = None) -> None:
@@ -111,8 +163,9 @@ class DocumentView(ScrollView, can_focus=True):
             self._marks = sorted((m.start, m.end) for m in doc.entities if m.entity_id == entity_id)
             self.mark_kind = "mention"
         else:
-            self._marks = find_terms(self._raw, terms or [])
+            self._marks = find_terms(self._source, terms or [])
             self.mark_kind = "match"
+        self._dmarks = [(self._disp(s), self._disp(e, end=True)) for s, e in self._marks]
         self._current = None
         if offset is not None and self._marks:
             i = bisect_right([m[0] for m in self._marks], offset) - 1
@@ -130,8 +183,8 @@ class DocumentView(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self.doc = None
-        self._raw = ""
-        self._spans, self._span_starts, self._marks = [], [], []
+        self._raw = self._source = ""
+        self._spans, self._span_starts, self._marks, self._dmarks = [], [], [], []
         self._rewrap()
 
     # -- layout -------------------------------------------------------------------------
@@ -148,7 +201,7 @@ class DocumentView(ScrollView, can_focus=True):
         if self.doc is not None and self.scrollable_content_region.width != self._wrap_width:
             anchor = self.top_offset()
             self._rewrap()
-            self.go_to_offset(anchor, center=False)
+            self._go_to_display(anchor, center=False)
 
     def line_of(self, offset: int) -> int:
         return max(0, bisect_right(self._line_starts, offset) - 1)
@@ -159,6 +212,10 @@ class DocumentView(ScrollView, can_focus=True):
         return self._lines[y][0] if 0 <= y < len(self._lines) else 0
 
     def go_to_offset(self, offset: int, center: bool = True) -> None:
+        """Scroll so the document's character ``offset`` is in view (a third down if centred)."""
+        self._go_to_display(self._disp(offset), center)
+
+    def _go_to_display(self, offset: int, center: bool = True) -> None:
         line = self.line_of(offset)
         if center:
             line = max(0, line - max(1, self.scrollable_content_region.height // 3))
@@ -198,18 +255,18 @@ class DocumentView(ScrollView, can_focus=True):
             return
         if self._current is None:
             top = self.top_offset()
-            starts = [m[0] for m in self._marks]
+            starts = [m[0] for m in self._dmarks]
             i = bisect_left(starts, top) if direction > 0 else bisect_left(starts, top) - 1
         else:
             i = self._current + direction
         i %= len(self._marks)
         self._current = i
         self._render_line.cache_clear()
-        start = self._marks[i][0]
+        start = self._dmarks[i][0]
         line = self.line_of(start)
         y0 = int(self.scroll_offset.y)
         if not (y0 <= line < y0 + self.scrollable_content_region.height):
-            self.go_to_offset(start)
+            self._go_to_display(start)
         self.refresh()
         self.border_subtitle = f"{self.mark_kind} {i + 1}/{len(self._marks)}"
 
@@ -244,7 +301,7 @@ class DocumentView(ScrollView, can_focus=True):
         return strip.apply_style(self.rich_style)
 
     def _marks_in(self, start: int, end: int):
-        marks = self._marks
+        marks = self._dmarks
         if not marks:
             return
         lo = max(0, bisect_left(marks, (start, 0)) - 2)
