@@ -400,3 +400,24 @@ async def test_no_color_shows_label_tags_and_n_still_lands_on_mentions(seeds_ind
         assert len(tagged) > len(view._raw)
         line = "".join(seg.text for seg in view.render_line(0))
         assert line.strip()
+
+
+@pilot_test
+async def test_palette_rebuild_rescans_the_indexed_folder(make_index, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "one.txt").write_text("Omar García Harfuch spoke in Mexico City.\n", encoding="utf-8")
+    make_index(folder)
+    app = CaseworkApp(make_index.path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        assert app.cw.document_count() == 1
+        (folder / "two.txt").write_text("Claudia Sheinbaum visited Jalisco.\n", encoding="utf-8")
+        app.action_rebuild()
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if app.cw is not None and not app.workers._workers:
+                break
+        await settle(app, pilot)
+        assert app.cw.document_count() == 2
+        assert "Indexed 2 documents" in str(app.query_one("#message").render())

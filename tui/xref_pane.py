@@ -60,7 +60,8 @@ class XrefPane(OptionList):
                 aliases.append(f" ({a.count})", style="dim")
             opts.append(Option(aliases, id="aliases", disabled=True))
         total = sum(len(d.mentions) for d in card.documents)
-        opts.append(Option(Text(f"Mentions: {total} in {len(card.documents)} documents", style="bold"),
+        opts.append(Option(Text(f"Mentions: {total} in {len(card.documents)} document{'s' * (len(card.documents) != 1)}",
+                                style="bold"),
                            id="docs", disabled=True))
         for di, d in enumerate(card.documents):
             row = Text("▸ ")
