@@ -133,3 +133,57 @@ def test_json_output_is_valid_and_keeps_the_text_exact(hostile_index, command, t
         assert CSI_RED in payload["text"] and OSC52 in payload["text"]  # data kept exact
     if command == "index":
         assert any(CSI_RED in f["path"] for f in payload["failed"])
+
+
+def test_tui_shows_hostile_names_titles_and_text_inert(hostile_index):
+    """Pilot on the explorer: results, document and panes show escapes visibly, run nothing."""
+    import asyncio
+
+    from casework.tui.app import CaseworkApp
+    from casework.tui.document_view import DocumentView
+    from casework.tui.results import ResultsList
+    from casework.tui.search_pane import SearchBox
+
+    _, index = hostile_index
+
+    async def settle(app, pilot, delay=0.0):
+        if delay:
+            await pilot.pause(delay)
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+
+    async def scenario():
+        app = CaseworkApp(index)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            app.query_one(SearchBox).focus()
+            await pilot.press(*"Mexico")
+            await settle(app, pilot, 0.2)
+            results = app.query_one(ResultsList)
+            assert results.option_count == 5
+            prompts = [str(results.get_option_at_index(i).prompt) for i in range(5)]
+            assert any("␛" in p for p in prompts)  # the title's ESC is visible, not sent
+            assert not any(FORBIDDEN.search(p.replace("\n", "")) for p in prompts)
+            screens = [app.export_screenshot()]
+            for i in range(3):  # open hits in turn: the .md title and .txt names with escapes
+                results.focus()
+                results.highlighted = i
+                await pilot.press("enter")
+                await settle(app, pilot)
+                view = app.query_one(DocumentView)
+                shown = view.visible_text()
+                assert not FORBIDDEN.search(shown.replace("\n", "")), repr(shown[:200])
+                assert "␛" in shown
+                screens.append(app.export_screenshot())
+                for key in ("tab", "tab", "tab"):  # entities and cross-reference panes
+                    await pilot.press(key)
+                    await settle(app, pilot)
+                    screens.append(app.export_screenshot())
+            assert app.is_running
+            assert not app.clipboard  # OSC 52 in a document never reached the clipboard
+            for svg in screens:
+                assert not FORBIDDEN.search(svg.replace("\n", "").replace("\t", ""))
+            assert any("[@click=app.quit]" in svg for svg in screens)
+
+    asyncio.run(scenario())
