@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import subprocess
 import sys
@@ -46,6 +47,15 @@ async def ready(app, pilot) -> None:
     assert app.cw is not None
 
 
+@contextlib.asynccontextmanager
+async def opened(index, size=(120, 40)):
+    """The app on ``index``, running headless, with the index open."""
+    app = CaseworkApp(index)
+    async with app.run_test(size=size) as pilot:
+        await ready(app, pilot)
+        yield app, pilot
+
+
 async def type_query(app, pilot, query: str) -> None:
     app.query_one(SearchBox).focus()
     app.query_one(SearchBox).value = ""
@@ -59,9 +69,7 @@ def option_ids(option_list) -> list[str]:
 
 @pilot_test
 async def test_main_path_query_document_entity_xref_and_back(seeds_index):
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
         await type_query(app, pilot, "Harfuch")
         results = app.query_one(ResultsList)
         assert app.last_result.total >= 1
@@ -116,9 +124,7 @@ async def test_main_path_query_document_entity_xref_and_back(seeds_index):
 
 @pilot_test
 async def test_stale_query_never_replaces_newer_one(seeds_index):
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
         await type_query(app, pilot, "Harfuch")
         newer = app.last_result
         old = app.cw.search("Mexico")
@@ -129,9 +135,7 @@ async def test_stale_query_never_replaces_newer_one(seeds_index):
 
 @pilot_test
 async def test_malformed_query_keeps_last_good_results_and_says_why(seeds_index):
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
         await type_query(app, pilot, "cartel")
         good = app.last_result
         app.query_one(SearchBox).value = "cartel " * 400  # a pasted wall of text
@@ -144,9 +148,7 @@ async def test_malformed_query_keeps_last_good_results_and_says_why(seeds_index)
 
 @pilot_test
 async def test_zero_results_show_spelling_suggestion(seeds_index):
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
         await type_query(app, pilot, "sheinbam")
         assert app.last_result.total == 0
         assert "did you mean: sheinbaum" in str(app.query_one("#message").render())
@@ -164,9 +166,7 @@ async def test_markup_in_document_is_shown_literally(make_index, tmp_path):
     folder.mkdir()
     (folder / "markup.txt").write_text(MARKUP_DOC, encoding="utf-8")
     make_index(folder)
-    app = CaseworkApp(make_index.path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(make_index.path, (120, 40)) as (app, pilot):
         await type_query(app, pilot, "Harfuch")
         await pilot.press("enter", "enter")
         await settle(app, pilot)
@@ -207,16 +207,14 @@ def big_document(size: int = 2_000_000) -> Document:
 @pilot_test
 async def test_two_megabyte_document_opens_without_freezing(seeds_index):
     doc = big_document()
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
         view = app.query_one(DocumentView)
         started = time.perf_counter()
         app._doc_seq += 1
         app._show_document(doc, [], None, "e1", app._doc_seq)
         await pilot.pause()
-        opened = time.perf_counter() - started
-        assert opened < 2.0, f"opening 2 MB took {opened:.2f}s"
+        took = time.perf_counter() - started
+        assert took < 2.0, f"opening 2 MB took {took:.2f}s"
         assert view.virtual_size.height > 20_000
         started = time.perf_counter()
         await pilot.press("G", "pagedown", "g", "pageup", "N", "n", "n")
@@ -242,9 +240,7 @@ def test_query_terms_drop_operators_fields_and_syntax():
 
 @pilot_test
 async def test_narrow_terminal_shows_one_pane_and_tab_switches(seeds_index):
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
         shown = [p.id for p in app.query(".pane") if p.display and p.styles.display != "none"]
         visible = [p for p in ("results", "document", "entities", "xref")
                    if app.query_one(f"#{p}").region.width > 0]
@@ -265,9 +261,7 @@ async def test_narrow_terminal_shows_one_pane_and_tab_switches(seeds_index):
 
 @pilot_test
 async def test_help_screen_lists_every_described_binding(seeds_index):
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (100, 40)) as (app, pilot):
         app.query_one(ResultsList).focus()
         await pilot.press("question_mark")
         await pilot.pause()
@@ -296,22 +290,18 @@ def test_every_binding_has_id_and_description():
 
 @pilot_test
 async def test_command_palette_goes_to_entity_and_filters_label(seeds_index):
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
-        await pilot.press(*"go to entity harfuch")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await settle(app, pilot)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
+        async def palette(command: str) -> None:
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.2)
+            await pilot.press(*command)
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await settle(app, pilot)
+
+        await palette("go to entity harfuch")
         assert "Harfuch" in app.query_one(XrefPane).card.name
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
-        await pilot.press(*"filter entities by label: PERSON")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await palette("filter entities by label: PERSON")
         entities = app.query_one(EntitiesPane)
         assert entities.label_filter == "PERSON"
         assert [i for i in option_ids(entities) if i.startswith("label:")] == ["label:PERSON"]
@@ -363,9 +353,7 @@ async def test_keys_typed_ahead_in_one_write_open_the_first_hit(seeds_index):
     """tmux send-keys, a paste or a slow SSH link deliver 'cartel⏎⏎' before any result exists."""
     from textual.events import Key
 
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
         for key, char in [*((c, c) for c in "cartel"), ("enter", "\r"), ("enter", "\r")]:
             app.post_message(Key(key, char))
         await settle(app, pilot, 0.2)
@@ -377,9 +365,7 @@ async def test_keys_typed_ahead_in_one_write_open_the_first_hit(seeds_index):
 @pilot_test
 async def test_no_color_shows_label_tags_and_n_still_lands_on_mentions(seeds_index, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = CaseworkApp(seeds_index)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
         await type_query(app, pilot, "Harfuch")
         await pilot.press("enter", "enter")
         await settle(app, pilot)
@@ -408,9 +394,7 @@ async def test_palette_rebuild_rescans_the_indexed_folder(make_index, tmp_path):
     folder.mkdir()
     (folder / "one.txt").write_text("Omar García Harfuch spoke in Mexico City.\n", encoding="utf-8")
     make_index(folder)
-    app = CaseworkApp(make_index.path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
+    async with opened(make_index.path, (120, 40)) as (app, pilot):
         assert app.cw.document_count() == 1
         (folder / "two.txt").write_text("Claudia Sheinbaum visited Jalisco.\n", encoding="utf-8")
         app.action_rebuild()
