@@ -35,7 +35,7 @@ def cli(*args: str, index: Path, timeout: float = 300) -> subprocess.CompletedPr
     )
 
 
-def make_corpus(folder: Path, copies: int) -> None:
+def make_corpus(folder: Path, copies: int) -> Path:
     from casework.index.location import seed_paths
 
     seeds = seed_paths()
@@ -45,6 +45,7 @@ def make_corpus(folder: Path, copies: int) -> None:
         src = seeds[i % len(seeds)]
         dst = folder / f"batch{i // 100}" / f"copy-{i:04d}.txt"
         shutil.copyfile(src, dst)
+    return folder
 
 
 def make_base_index(base: Path) -> Path:

@@ -5,7 +5,6 @@ Real processes throughout: a writer subprocess, searches through the CLI and in-
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -16,20 +15,15 @@ from pathlib import Path
 import pytest
 
 from casework.index.api import open_index
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
+from tests.test_crash import crash_trials
 
-_spec = importlib.util.spec_from_file_location("crash_trials", ROOT / "bench" / "crash_trials.py")
-crash_trials = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(crash_trials)
-
-COPIES = 200
+COPIES = 200  # enough for the writer to outlast a few CLI searches
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("concurrency") / "corpus"
-    crash_trials.make_corpus(folder, COPIES)
-    return folder
+    return crash_trials.make_corpus(tmp_path_factory.mktemp("concurrency") / "corpus", COPIES)
 
 
 def _start_writer(corpus: Path, index: Path, *extra: str) -> subprocess.Popen:

@@ -24,9 +24,7 @@ COPIES = 100
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("crash") / "corpus"
-    crash_trials.make_corpus(folder, COPIES)
-    return folder
+    return crash_trials.make_corpus(tmp_path_factory.mktemp("crash") / "corpus", COPIES)
 
 
 # Killed while documents are being stored (the catalog has some, Whoosh none), once storing is
