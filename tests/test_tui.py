@@ -405,3 +405,37 @@ async def test_palette_rebuild_rescans_the_indexed_folder(make_index, tmp_path):
         await settle(app, pilot)
         assert app.cw.document_count() == 2
         assert "Indexed 2 documents" in str(app.query_one("#message").render())
+
+
+@pilot_test
+async def test_curation_keys_follow_what_the_engine_offers(seeds_copy, make_index):
+    """With engine curation (issue 5), `r` in the entities pane renames through a prompt and
+    `u` undoes; without it, the keys are switched off rather than failing."""
+    from casework.index.api import Casework
+    from casework.tui.prompt_screen import PromptScreen
+
+    make_index(seeds_copy)
+    async with opened(make_index.path) as (app, pilot):
+        entities = app.query_one(EntitiesPane)
+        app.action_pane("entities")
+        await pilot.pause()
+        entity_id = entities.highlighted_entity
+        assert entity_id
+        if not hasattr(Casework, "rename_entity"):
+            assert app.check_action("curate", ("rename",)) is False
+            await pilot.press("r")
+            assert not isinstance(app.screen, PromptScreen)
+            return
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        prompt = app.screen.query_one("#prompt-input")
+        prompt.value = "Renamed Entity"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.cw.entity(entity_id).name == "Renamed Entity"
+        assert any(s.name == "Renamed Entity" for s in entities._summaries)
+        app.action_pane("entities")
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert app.cw.entity(entity_id).name != "Renamed Entity"

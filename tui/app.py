@@ -25,6 +25,7 @@ from casework.index import CaseworkError, build_seeds, index_exists, open_index
 from casework.index.models import Progress, SearchResult
 from casework.index.safe import printable
 
+from casework.tui.curation import CURATION_BINDINGS, CurationMixin
 from casework.tui.document_view import DocumentView
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
@@ -49,7 +50,7 @@ class Place:
     entity_id: str | None = None
 
 
-class CaseworkApp(App):
+class CaseworkApp(CurationMixin, App):
     TITLE = "casework"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     COMMANDS = App.COMMANDS | {lambda: _casework_commands()}
@@ -72,6 +73,7 @@ class CaseworkApp(App):
         Binding("right_square_bracket,alt+right", "forward", "Forward", show=False, id="app.history_forward"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
+        *CURATION_BINDINGS,
     ]
 
     def __init__(self, index_path: str | Path | None = None):
@@ -231,6 +233,8 @@ class CaseworkApp(App):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "leave_search":
             return isinstance(self.focused, SearchBox) and self.screen is self.screen_stack[0]
+        if action == "curate":
+            return self.curation_allowed(parameters[0])
         return True
 
     def action_leave_search(self) -> None:
@@ -359,6 +363,47 @@ class CaseworkApp(App):
             view.border_subtitle = f"{len(view.marks)} mentions of {printable(card.name)} · n/N"
         self.action_pane("xref")
 
+    @work(thread=True, exclusive=True, group="document", exit_on_error=False)
+    def refresh_after_curation(self, entity_id: str | None) -> None:
+        """Reload what is on screen after entities changed, without moving focus or place."""
+        view = self.query_one(DocumentView)
+        doc = summaries = card = top = None
+        try:
+            with self._lock:
+                if view.doc is not None:
+                    doc = self.cw.document(view.doc.doc_id)
+                    summaries = self.cw.entities(doc_id=doc.doc_id, limit=100_000)
+                else:
+                    top = self.cw.entities(limit=200)
+                if entity_id:
+                    try:
+                        card = self.cw.entity(entity_id)
+                    except CaseworkError:
+                        card = None  # merged away or hidden
+        except CaseworkError as exc:
+            self.call_from_thread(self._say, str(exc), True)
+            return
+        self.call_from_thread(self._show_refreshed, doc, summaries, card, top)
+
+    def _show_refreshed(self, doc, summaries, card, top) -> None:
+        view = self.query_one(DocumentView)
+        entities = self.query_one(EntitiesPane)
+        xref = self.query_one(XrefPane)
+        if card is not None:
+            xref.show_card(card)
+        else:
+            xref.clear_options()
+            xref.card = None
+            xref.border_title = "Cross-references"
+        if doc is not None:
+            anchor = view.source_top_offset()
+            marked = card.entity_id if card is not None else None
+            view.show(doc, terms=query_terms(self._query), entity_id=marked)
+            view.go_to_offset(anchor, center=False)
+            entities.show_entities(summaries, doc)
+        else:
+            entities.show_entities(top, None)
+
     def action_filter_label(self, label: str) -> None:
         self.query_one(EntitiesPane).set_label_filter(label or None)
         self.action_pane("entities")
@@ -434,7 +479,9 @@ class CaseworkApp(App):
 
     def action_help(self) -> None:
         sections = [
-            ("Everywhere", [b for b in self.BINDINGS if b.action != "leave_search"]),
+            ("Everywhere", [b for b in self.BINDINGS
+                            if b.action != "leave_search" and b not in CURATION_BINDINGS]),
+            ("Entities and cross-references: curation (if the index supports it)", CURATION_BINDINGS),
             ("Search box", [Binding("enter,down", "leave_search", "Search now and move to the results"),
                             Binding("escape", "back", "Move to the results (then single keys work)")]),
             ("Lists (results, entities, cross-references)", ResultsList.BINDINGS + [

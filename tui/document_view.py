@@ -140,7 +140,7 @@ class DocumentView(ScrollView, can_focus=True):
         self.show_tags = not self.show_tags
         if self.doc is None:
             return
-        anchor = self._source_offset(self.top_offset())
+        anchor = self.source_top_offset()
         current = self._current
         spans = self._layout_tags(self.doc)
         self._spans, self._span_starts = spans, [s[0] for s in spans]
@@ -210,6 +210,10 @@ class DocumentView(ScrollView, can_focus=True):
         """The character offset of the first line on screen."""
         y = int(self.scroll_offset.y)
         return self._lines[y][0] if 0 <= y < len(self._lines) else 0
+
+    def source_top_offset(self) -> int:
+        """The document offset of the first line on screen (tags not counted)."""
+        return self._source_offset(self.top_offset())
 
     def go_to_offset(self, offset: int, center: bool = True) -> None:
         """Scroll so the document's character ``offset`` is in view (a third down if centred)."""

@@ -1,0 +1,95 @@
+"""Entity curation from the entities and cross-reference panes: merge, split an alias, rename,
+relabel, hide, undo. The engine does the work (Casework.merge_entities and friends); this
+module asks for the missing argument in a prompt, runs the call in a worker thread and refreshes
+the panes."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.binding import Binding
+
+from casework.index import CaseworkError
+from casework.index.render import LABEL_TAGS
+
+from casework.tui.entities_pane import EntitiesPane
+from casework.tui.prompt_screen import PromptScreen
+from casework.tui.xref_pane import XrefPane
+
+# Not in the footer (no room at 80 columns); listed on the help screen.
+CURATION_BINDINGS = [
+    Binding("m", "curate('merge')", "Merge", show=False, id="curate.merge"),
+    Binding("r", "curate('rename')", "Rename", show=False, id="curate.rename"),
+    Binding("l", "curate('relabel')", "Relabel", show=False, id="curate.relabel"),
+    Binding("s", "curate('split')", "Split alias", show=False, id="curate.split"),
+    Binding("h", "curate('hide')", "Hide", show=False, id="curate.hide"),
+    Binding("u", "curate('undo')", "Undo curation", show=False, id="curate.undo"),
+]
+ENGINE_METHOD = {"merge": "merge_entities", "rename": "rename_entity", "relabel": "relabel_entity",
+                 "split": "split_alias", "hide": "hide_entity", "undo": "undo_curation"}
+
+
+class CurationMixin:
+    """Mixed into the app: bindings live only while an entities or cross-reference pane has
+    focus, and only if the engine offers curation."""
+
+    def curation_target(self) -> tuple[str, str] | None:
+        """(entity_id, name) of the entity the focused pane points at."""
+        focused = self.focused
+        if isinstance(focused, EntitiesPane) and focused.highlighted_entity:
+            entity_id = focused.highlighted_entity
+            name = next((s.name for s in focused._summaries if s.entity_id == entity_id), entity_id)
+            return entity_id, name
+        if isinstance(focused, XrefPane) and focused.card is not None:
+            return focused.card.entity_id, focused.card.name
+        return None
+
+    def curation_allowed(self, kind: str) -> bool:
+        if self.cw is None or not hasattr(self.cw, ENGINE_METHOD[kind]):
+            return False
+        if not isinstance(self.focused, (EntitiesPane, XrefPane)):
+            return False
+        return kind == "undo" or self.curation_target() is not None
+
+    def action_curate(self, kind: str) -> None:
+        target = self.curation_target()
+        if kind == "undo":
+            self.run_curation("undo", ())
+            return
+        if target is None:
+            return
+        entity_id, name = target
+        if kind == "hide":
+            self.run_curation(kind, (entity_id,))
+            return
+        questions = {
+            "merge": (f"Merge {name} with which entity? (name or id)", "",
+                      "The other entity's mentions and aliases join this one."),
+            "rename": (f"New name for {name}", name, ""),
+            "relabel": (f"New label for {name}", "", "One of: " + " ".join(LABEL_TAGS)),
+            "split": (f"Which alias of {name} is a different entity?", "", self._alias_hint()),
+        }
+        question, value, hint = questions[kind]
+
+        def answered(answer: str | None) -> None:
+            if answer:
+                self.run_curation(kind, (entity_id, answer))
+
+        self.push_screen(PromptScreen(question, value, hint), answered)
+
+    def _alias_hint(self) -> str:
+        card = self.query_one(XrefPane).card
+        return "Aliases: " + ", ".join(a.text for a in card.aliases) if card else ""
+
+    @work(thread=True, exclusive=True, group="curation", exit_on_error=False)
+    def run_curation(self, kind: str, args: tuple) -> None:
+        try:
+            with self._lock:
+                outcome = getattr(self.cw, ENGINE_METHOD[kind])(*args)
+        except CaseworkError as exc:
+            self.call_from_thread(self._say, str(exc), True)
+            return
+        self.call_from_thread(self._curated, kind, args, outcome)
+
+    def _curated(self, kind: str, args: tuple, outcome) -> None:
+        self._say(f"{kind}: done" + (f" ({outcome})" if isinstance(outcome, str) else "") + "; u undoes")
+        self.refresh_after_curation(args[0] if args else None)
