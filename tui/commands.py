@@ -44,7 +44,7 @@ class CaseworkCommands(Provider):
         rows += [(f"Open document: {printable(d.title)}", partial(app.open_document, d.doc_id), f"{d.entities} entities")
                  for d in self._docs]
         rows += [(f"Go to entity: {printable(e.name)} [{label_tag(e.label)}]", partial(app.select_entity, e.entity_id),
-                  f"{e.mentions} mentions in {e.documents} documents") for e in self._entities]
+                  f"{e.mentions} mention{'s' * (e.mentions != 1)} in {e.documents} document{'s' * (e.documents != 1)}") for e in self._entities]
         for title, callback, help_text in rows:
             score = matcher.match(title)
             if score > 0:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,21 +10,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def binding_table(sections: list[tuple[str, list[Binding]]], key_display) -> Table:
-    table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
-    table.add_column("key", style="bold", no_wrap=True)
-    table.add_column("what")
+def binding_table(sections: list[tuple[str, list[Binding]]], key_display) -> Text:
+    """The help text: a heading per section, then one 'keys  description' line per binding."""
+    text = Text()
     for title, bindings in sections:
-        table.add_row(Text(title, style="bold underline"), "")
-        seen = set()
+        text.append(f"{title}\n", style="bold underline")
+        rows: dict[tuple[str, str], list[str]] = {}  # one line per action, all its keys
         for b in bindings:
-            if not b.description or (b.description, b.action) in seen:
-                continue
-            seen.add((b.description, b.action))
-            keys = " ".join(key_display(k) for k in b.key.split(","))
-            table.add_row(Text(keys), Text(b.description))
-        table.add_row("", "")
-    return table
+            if b.description:
+                rows.setdefault((b.description, b.action), []).extend(
+                    key_display(k) for k in b.key.split(","))
+        for (description, _action), keys in rows.items():
+            text.append(f"  {' '.join(keys):<18}", style="bold")
+            text.append(f" {description}\n")
+        text.append("\n")
+    return text
 
 
 class HelpScreen(ModalScreen[None]):
