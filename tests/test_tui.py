@@ -434,3 +434,17 @@ async def test_curation_keys_follow_what_the_engine_offers(seeds_copy, make_inde
         await pilot.press("u")
         await settle(app, pilot)
         assert app.cw.entity(entity_id).name != "Renamed Entity"
+
+
+@pilot_test
+async def test_a_folder_that_is_not_an_index_is_one_line_not_a_crash(tmp_path):
+    (tmp_path / "notes.txt").write_text("not an index\n", encoding="utf-8")
+    app = CaseworkApp(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.cw is None and app.is_running
+        message = str(app.query_one("#message").render())
+        assert message.startswith("⚠") and "\n" not in message
+        await pilot.press(*"mexico")  # typing into an app with no index does nothing harmful
+        await settle(app, pilot, 0.1)
+        assert app.is_running and app.last_result is None

@@ -105,9 +105,7 @@ class CaseworkApp(CurationMixin, App):
         yield Footer()
 
     def on_mount(self) -> None:
-        titles = {"results": "Results", "document": "Document", "entities": "Entities",
-                  "xref": "Cross-references"}
-        for pane, title in titles.items():
+        for pane, title in PANES.items():
             self.query_one(f"#{pane}").border_title = title
         self.query_one("#progress").display = False
         # Without colour, labels differ only by underline/bold/italic: show their tags inline.
@@ -188,9 +186,10 @@ class CaseworkApp(CurationMixin, App):
                 self.cw = open_index(self.index_path)
                 count = self.cw.document_count()
                 top = self.cw.entities(limit=200)
-        except CaseworkError as exc:
+        except Exception as exc:  # noqa: BLE001 - a worker's error would otherwise vanish
+            message = str(exc) if isinstance(exc, CaseworkError) else f"cannot open the index: {exc}"
             self.call_from_thread(self._stop_progress)
-            self.call_from_thread(self._say, str(exc), True)
+            self.call_from_thread(self._say, message, True)
             return
         self.call_from_thread(self._index_ready, done + f"{count} documents. Type to search; ? for keys.", top)
 
