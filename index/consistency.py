@@ -77,11 +77,12 @@ def mark_touched_stale(catalog: Catalog, before: dict[str, str]) -> None:
     )
 
 
-def check(catalog: Catalog, fulltext, full: bool = False) -> Agreement:
+def check(catalog: Catalog, fulltext, full: bool = False, fulltext_docs: int | None = None
+          ) -> Agreement:
     """Compare the two stores; ``full`` compares every doc id, not just counts and the flag."""
     state = catalog.get_meta(STATE_KEY) or CLEAN  # indexes made before the flag existed
     n_catalog = catalog.document_count()
-    n_fulltext = fulltext.doc_count()
+    n_fulltext = fulltext.doc_count() if fulltext_docs is None else fulltext_docs
     if not full:
         return Agreement(state, n_catalog, n_fulltext)
     in_catalog = catalog.doc_ids()
@@ -128,9 +129,10 @@ def fix_command(index_dir: IndexDir, catalog: Catalog) -> str:
     return f"casework index --index {_quote(str(index_dir.path))} {folders}"
 
 
-def on_open(index_dir: IndexDir, catalog: Catalog, fulltext) -> str | None:
+def on_open(index_dir: IndexDir, catalog: Catalog, fulltext, fulltext_docs: int | None = None
+            ) -> str | None:
     """Check on open; repair if cheap and nobody is writing. Returns a one-line note or None."""
-    found = check(catalog, fulltext)
+    found = check(catalog, fulltext, fulltext_docs=fulltext_docs)
     if found.ok:
         return None
     if found.catalog_docs > AUTO_REPAIR_DOCS:
@@ -166,7 +168,13 @@ def open_checked(index_dir: IndexDir, make):
     opened = None
     try:
         opened = make(index_dir)
-        note = on_open(index_dir, opened.catalog, opened.fulltext)
+        # count through the searcher that will serve the first query: no second open of Whoosh
+        searcher = getattr(opened, "_searcher", None)
+        count = searcher.doc_count() if searcher is not None else None
+        note = on_open(index_dir, opened.catalog, opened.fulltext, count)
+        if searcher is not None and opened.fulltext._ix is None:
+            # repaired: open afresh (Whoosh cannot refresh a searcher of an empty index)
+            searcher.close()
     except CaseworkError:
         if opened is not None:
             opened.close()

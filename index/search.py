@@ -46,12 +46,22 @@ class Searcher:
                 self._searcher.close()
                 self._searcher = None
 
+    def doc_count(self) -> int:
+        """Documents in the full-text index, from the searcher that serves queries (warm)."""
+        with self._lock:
+            return self._current().doc_count()
+
     def _current(self):
         if self._searcher is None:
             self._searcher = self.fulltext.ix.searcher()
             self._parser = make_parser(self.fulltext.ix.schema)
         else:
-            self._searcher = self._searcher.refresh()
+            try:
+                self._searcher = self._searcher.refresh()
+            except Exception:  # Whoosh cannot refresh a searcher of an empty index: reopen
+                self._searcher.close()
+                self._searcher = None
+                self._searcher = self.fulltext.ix.searcher()
         return self._searcher
 
     def parse(self, text: str):

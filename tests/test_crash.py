@@ -183,3 +183,22 @@ def test_full_text_index_removed_under_an_open_session_is_a_clear_error(seeds_in
         shutil.rmtree(index / "fulltext")
         with pytest.raises(IndexIncompatible, match="casework index --rebuild"):
             cw.search("harfuch")
+
+
+def test_session_opened_on_an_empty_index_sees_documents_indexed_later(tmp_path, seeds_index):
+    from casework.index.fulltext import Fulltext
+    from casework.index.location import seed_paths
+    from casework.index.store import IndexDir
+
+    index = tmp_path / "index"
+    IndexDir(index).create()
+    from casework.index.catalog import Catalog
+
+    Catalog(index / "catalog.sqlite").close()
+    with open_index(index) as cw:
+        assert cw.search("harfuch").total == 0
+        shutil.copy(seeds_index / "annotations.sqlite", index / "annotations.sqlite")
+        proc = run_cli("index", *[str(p) for p in seed_paths()], "-q", index=index)
+        assert proc.returncode == 0, proc.stderr
+        assert cw.search("harfuch").total == 2
+    assert Fulltext(index / "fulltext").doc_count() == 2
