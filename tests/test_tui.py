@@ -448,3 +448,23 @@ async def test_a_folder_that_is_not_an_index_is_one_line_not_a_crash(tmp_path):
         await pilot.press(*"mexico")  # typing into an app with no index does nothing harmful
         await settle(app, pilot, 0.1)
         assert app.is_running and app.last_result is None
+
+
+@pilot_test
+async def test_more_than_a_page_of_hits_loads_on_enter(make_index, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(57):
+        (folder / f"note_{i:02d}.txt").write_text(f"Note {i}: the cartel moved again.\n", encoding="utf-8")
+    make_index(folder)
+    async with opened(make_index.path) as (app, pilot):
+        await type_query(app, pilot, "cartel")
+        results = app.query_one(ResultsList)
+        assert app.last_result.total == 57 and results.loaded == 50
+        assert option_ids(results)[-1] == "more"
+        results.focus()
+        results.highlighted = results.option_count - 1
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert results.loaded == 57 and "more" not in option_ids(results)
+        assert len(set(h.doc_id for h in results._hits)) == 57
