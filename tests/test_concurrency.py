@@ -90,3 +90,45 @@ def test_second_writer_is_told_which_process_holds_the_lock(seeds_index, corpus,
     assert f"process {writer.pid}" in second.stderr
     assert "LockError" not in second.stderr and "Traceback" not in second.stderr
     assert writer.returncode == 0
+
+
+def test_explorer_searches_while_a_rebuild_swaps_the_index(seeds_index, corpus, tmp_path):
+    """The TUI (Pilot) keeps answering while `casework index --rebuild` writes and swaps."""
+    import asyncio
+
+    from casework.tui.app import CaseworkApp
+    from casework.tui.search_pane import SearchBox
+
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+
+    async def scenario() -> int:
+        app = CaseworkApp(index)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            writer = _start_writer(corpus, index, "--rebuild")
+            answered = during = 0
+            try:
+                _wait_until_writing(index, writer)
+                words = ["harfuch", "sheinbaum", "mexico"]
+                while writer.poll() is None or answered < 3:
+                    during += writer.poll() is None
+                    query = words[answered % len(words)]
+                    app.query_one(SearchBox).value = query
+                    await pilot.pause(0.15)
+                    for _ in range(3):
+                        await app.workers.wait_for_complete()
+                        await pilot.pause()
+                    message = str(app.query_one("#message").render())
+                    assert "⚠" not in message, message
+                    assert app.last_result is not None and app.last_result.query == query
+                    assert app.last_result.total >= 2
+                    answered += 1
+            finally:
+                writer.wait(timeout=120)
+            assert writer.returncode == 0
+            return during
+
+    assert asyncio.run(scenario()) >= 3  # searches that started while the writer ran
