@@ -233,6 +233,13 @@ def test_wrap_offsets_cover_the_text_without_loss():
     assert joined == text.replace(" ", "").replace("\n", "")
 
 
+def test_search_terms_are_marked_ignoring_case_and_accents_as_the_index_does():
+    from casework.tui.document_view import find_terms
+
+    text = "Omar García Harfuch met GARCIA; garcíaX is another word."
+    assert [text[s:e] for s, e in find_terms(text, ["garcia", "harf*"])] == ["García", "Harfuch", "GARCIA"]
+
+
 def test_query_terms_drop_operators_fields_and_syntax():
     assert query_terms('person:Sheinbaum AND "El Mencho" OR cart* NOT harfuch~2') == [
         "Sheinbaum", "El", "Mencho", "cart*", "harfuch"]

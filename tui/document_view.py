@@ -7,6 +7,8 @@ Document text is never parsed as markup: it goes into ``Text`` objects with styl
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
@@ -317,12 +319,24 @@ class DocumentView(ScrollView, can_focus=True):
                 yield mi, (s, e)
 
 
-def find_terms(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Case-insensitive whole-word occurrences of the search terms (prefix for 'wild*')."""
-    import re
+def fold_accents(text: str) -> str:
+    """The text with accents dropped, one character for one ('García' -> 'Garcia'), as the
+    full-text index folds them, so marks land where the search matched."""
+    table = {}
+    for ch in set(text):
+        if ord(ch) > 127:
+            base = unicodedata.normalize("NFD", ch)[0]
+            if base != ch and len(base) == 1:
+                table[ord(ch)] = base
+    return text.translate(table) if table else text
 
+
+def find_terms(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Case- and accent-insensitive whole-word occurrences of the search terms ('wild*' as a
+    prefix)."""
     parts = []
     for term in terms:
+        term = fold_accents(term)
         if term.endswith("*"):
             stem = term.rstrip("*")
             if stem:
@@ -332,4 +346,4 @@ def find_terms(text: str, terms: list[str]) -> list[tuple[int, int]]:
     if not parts or not text:
         return []
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return [(m.start(), m.end()) for m in pattern.finditer(fold_accents(text))]
