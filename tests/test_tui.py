@@ -475,3 +475,26 @@ async def test_more_than_a_page_of_hits_loads_on_enter(make_index, tmp_path):
         await settle(app, pilot)
         assert results.loaded == 57 and "more" not in option_ids(results)
         assert len(set(h.doc_id for h in results._hits)) == 57
+
+
+@pilot_test
+async def test_wide_layout_previews_the_hit_under_the_cursor_without_history(seeds_index):
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
+        await type_query(app, pilot, "cartel")
+        await pilot.press("enter")  # to the results
+        results = app.query_one(ResultsList)
+        await pilot.press("j")
+        await settle(app, pilot, 0.3)
+        view = app.query_one(DocumentView)
+        assert view.doc is not None and view.doc.doc_id == results._hits[1].doc_id
+        assert app.focused is results and app.history == []
+        assert view.current_mark is not None  # scrolled to the first match
+
+
+@pilot_test
+async def test_narrow_layout_does_not_preview(seeds_index):
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
+        await type_query(app, pilot, "cartel")
+        await pilot.press("enter", "j")
+        await settle(app, pilot, 0.3)
+        assert app.query_one(DocumentView).doc is None

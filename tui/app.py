@@ -26,16 +26,17 @@ from casework.index.models import Progress, SearchResult
 from casework.index.safe import printable
 
 from casework.tui.curation import CURATION_BINDINGS, CurationMixin
-from casework.tui.document_view import DocumentView
+from casework.tui.document_view import DocumentView, find_terms
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
-from casework.tui.messages import LoadMoreResults, OpenDocument, SelectEntity
+from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument, SelectEntity
 from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox, query_terms
 from casework.tui.xref_pane import XrefPane
 
 PANES = {"results": "Results", "document": "Document", "entities": "Entities", "xref": "Cross-references"}
 NARROW_BELOW = 100  # columns: below this, one pane at a time
+PREVIEW_AFTER = 0.15  # seconds the results cursor rests on a hit before the document follows
 PAGE = 50  # hits per page in the results list
 PANE_ORDER = ["search", "results", "document", "entities", "xref"]
 
@@ -85,6 +86,7 @@ class CaseworkApp(CurationMixin, App):
         self._search_seq = 0
         self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
         self._doc_seq = 0
+        self._preview_timer = None
         self._history: list[Place] = []
         self._history_pos = -1
         self._active = "results"
@@ -302,15 +304,31 @@ class CaseworkApp(CurationMixin, App):
     def _open_document_message(self, event: OpenDocument) -> None:
         self.open_document(event.doc_id, event.offset, event.entity_id)
 
+    @on(PreviewDocument)
+    def _preview_document(self, event: PreviewDocument) -> None:
+        # Wide layout only (in the narrow one the document is not on screen), like lazygit's
+        # detail pane following the cursor; no history entry, focus stays in the results.
+        if self.screen.has_class("-narrow"):
+            return
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._doc_seq += 1
+        seq = self._doc_seq
+        self._preview_timer = self.set_timer(
+            PREVIEW_AFTER, lambda: self.load_document(event.doc_id, None, None, seq, preview=True))
+
     def open_document(self, doc_id: str, offset: int | None = None, entity_id: str | None = None,
                       record: bool = True) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
         if record:
             self._push(Place("doc", doc_id, offset, entity_id))
         self._doc_seq += 1
         self.load_document(doc_id, offset, entity_id, self._doc_seq)
 
     @work(thread=True, exclusive=True, group="document", exit_on_error=False)
-    def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int) -> None:
+    def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int,
+                      preview: bool = False) -> None:
         if self.cw is None:
             return
         try:
@@ -320,17 +338,22 @@ class CaseworkApp(CurationMixin, App):
         except CaseworkError as exc:
             self.call_from_thread(self._say, str(exc), True)
             return
-        self.call_from_thread(self._show_document, doc, summaries, offset, entity_id, seq)
+        self.call_from_thread(self._show_document, doc, summaries, offset, entity_id, seq, preview)
 
-    def _show_document(self, doc, summaries, offset, entity_id, seq) -> None:
+    def _show_document(self, doc, summaries, offset, entity_id, seq, preview: bool = False) -> None:
         if seq != self._doc_seq:
             return
+        if preview:
+            offset = next(iter(find_terms(doc.text, query_terms(self._query))), (None,))[0]
         view = self.query_one(DocumentView)
         view.show(doc, terms=query_terms(self._query), entity_id=entity_id, offset=offset)
         view.border_title = f"Document: {printable(doc.title)}"
         view.border_subtitle = f"{len(view.marks)} {'mentions' if entity_id else 'matches'} · n/N"
         self.query_one(EntitiesPane).show_entities(summaries, doc)
-        self.action_pane("document")
+        if preview:
+            self._draw_tabs()
+        else:
+            self.action_pane("document")
 
     # -- entities -----------------------------------------------------------------------
     @on(SelectEntity)

@@ -31,3 +31,11 @@ class LoadMoreResults(Message):
     def __init__(self, open_first: bool = False):
         super().__init__()
         self.open_first = open_first
+
+
+class PreviewDocument(Message):
+    """The results cursor rests on a document: show it without moving focus or history."""
+
+    def __init__(self, doc_id: str):
+        super().__init__()
+        self.doc_id = doc_id

@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 from casework.index.models import SearchResult
 from casework.index.render import safe_text, snippet_text
 
-from casework.tui.messages import LoadMoreResults, OpenDocument
+from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument
 
 VIM_KEYS = [
     Binding("j", "cursor_down", "Down", show=False, id="list.down"),
@@ -75,6 +75,12 @@ class ResultsList(OptionList):
             self.post_message(LoadMoreResults(open_first=True))  # Enter typed ahead of the results
             return
         super().action_select()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        option_id = event.option.id or ""
+        if option_id.startswith("hit:") and self.has_focus:
+            self.post_message(PreviewDocument(self._hits[int(option_id[4:])].doc_id))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
