@@ -498,3 +498,17 @@ async def test_narrow_layout_does_not_preview(seeds_index):
         await pilot.press("enter", "j")
         await settle(app, pilot, 0.3)
         assert app.query_one(DocumentView).doc is None
+
+
+@pilot_test
+async def test_edit_key_needs_a_document_and_never_crashes_headless(seeds_index):
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
+        assert app.check_action("edit", ()) is False  # no document yet: `e` is off
+        await type_query(app, pilot, "cartel")
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        assert app.check_action("edit", ()) is True
+        await pilot.press("e")  # the headless driver cannot hand over the terminal
+        await pilot.pause()
+        assert app.is_running
+        assert "cannot hand the terminal" in str(app.query_one("#message").render())

@@ -10,6 +10,9 @@ cross-references); below that, one pane at a time under the search box, switched
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.app import SuspendNotSupported
 from textual.containers import Container
 from textual.widgets import Footer, ProgressBar, Static
 
@@ -72,6 +76,7 @@ class CaseworkApp(CurationMixin, App):
         Binding("escape", "back", "Back", id="app.back"),
         Binding("left_square_bracket,alt+left", "back", "Back", show=False, id="app.history_back"),
         Binding("right_square_bracket,alt+right", "forward", "Forward", show=False, id="app.history_forward"),
+        Binding("e", "edit", "Open in $EDITOR", show=False, id="app.edit"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
         *CURATION_BINDINGS,
@@ -234,6 +239,8 @@ class CaseworkApp(CurationMixin, App):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "leave_search":
             return isinstance(self.focused, SearchBox) and self.screen is self.screen_stack[0]
+        if action == "edit":
+            return self.query_one(DocumentView).doc is not None
         if action == "curate":
             return self.curation_allowed(parameters[0])
         return True
@@ -425,6 +432,23 @@ class CaseworkApp(CurationMixin, App):
             entities.show_entities(summaries, doc)
         else:
             entities.show_entities(top, None)
+
+    def action_edit(self) -> None:
+        """Open the document's file in $VISUAL / $EDITOR at the current line (as ugrep -Q does)."""
+        view = self.query_one(DocumentView)
+        if view.doc is None:
+            return
+        mark = view.current_mark
+        offset = mark[0] if mark else view.source_top_offset()
+        line = view.doc.text.count("\n", 0, offset) + 1
+        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        try:
+            with self.suspend():
+                subprocess.run([*editor, f"+{line}", view.doc.path], check=False)
+        except SuspendNotSupported:
+            self._say("cannot hand the terminal to an editor here", error=True)
+        except OSError as exc:
+            self._say(f"cannot run {editor[0]}: {exc.strerror or exc}", error=True)
 
     def action_filter_label(self, label: str) -> None:
         self.query_one(EntitiesPane).set_label_filter(label or None)
