@@ -4,7 +4,7 @@ After each kill: the index opens, search works, Whoosh and SQLite agree (the che
 repairs them), every entity's documents are found by an entity search, no leftover of a killed
 rebuild survives the next run, and re-running the same command completes with the full count.
 
-    python bench/crash_trials.py [--trials 20] [--copies 300]
+    python bench/crash_trials.py [--trials 24] [--copies 300]
 
 Prints one JSON object. The corpus is copies of the bundled seeds: their annotations are cached
 in the base index, so runs spend their time storing and writing Whoosh (where kills hurt), not
@@ -202,8 +202,12 @@ def run(trials: int, copies: int, seed: int = 1, workdir: Path | None = None) ->
     results = []
     for i in range(trials):
         mode = "rebuild" if i % 3 == 2 else "update"
-        after = rng.uniform(0.05, timing[mode] * 1.05)
-        results.append(trial(after, base_index, corpus, work, mode, copies))
+        if i % 2:  # at a random moment of the run (start-up, resolution, Whoosh, the swap)
+            after, when_stored = rng.uniform(0.05, timing[mode] * 0.9), 0
+        else:  # as soon as a random number of documents is committed to a catalog
+            after, when_stored = 120.0, rng.randint(1, copies + 2)
+        results.append(trial(after, base_index, corpus, work, mode, copies, when_stored))
+        results[-1]["kill_when_stored"] = when_stored
     if workdir is None:
         shutil.rmtree(base, ignore_errors=True)
     return {
@@ -220,7 +224,7 @@ def run(trials: int, copies: int, seed: int = 1, workdir: Path | None = None) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--copies", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
