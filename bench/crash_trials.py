@@ -205,7 +205,7 @@ def run(trials: int, copies: int, seed: int = 1, workdir: Path | None = None) ->
         if i % 2:  # at a random moment of the run (start-up, resolution, Whoosh, the swap)
             after, when_stored = rng.uniform(0.05, timing[mode] * 0.9), 0
         else:  # as soon as a random number of documents is committed to a catalog
-            after, when_stored = 120.0, rng.randint(1, copies + 2)
+            after, when_stored = 120.0, rng.randint(1, copies)
         results.append(trial(after, base_index, corpus, work, mode, copies, when_stored))
         results[-1]["kill_when_stored"] = when_stored
     if workdir is None:
