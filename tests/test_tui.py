@@ -458,7 +458,9 @@ async def test_a_folder_that_is_not_an_index_is_one_line_not_a_crash(tmp_path):
 
 
 @pilot_test
-async def test_more_than_a_page_of_hits_loads_on_enter(make_index, tmp_path):
+async def test_more_than_a_page_of_hits_loads_as_the_cursor_gets_there(make_index, tmp_path):
+    from casework.tui.app import PAGE
+
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(57):
@@ -467,12 +469,12 @@ async def test_more_than_a_page_of_hits_loads_on_enter(make_index, tmp_path):
     async with opened(make_index.path) as (app, pilot):
         await type_query(app, pilot, "cartel")
         results = app.query_one(ResultsList)
-        assert app.last_result.total == 57 and results.loaded == 50
+        assert app.last_result.total == 57 and results.loaded == PAGE
         assert option_ids(results)[-1] == "more"
         results.focus()
-        results.highlighted = results.option_count - 1
-        await pilot.press("enter")
-        await settle(app, pilot)
+        for _ in range(3):
+            await pilot.press("end")
+            await settle(app, pilot)
         assert results.loaded == 57 and "more" not in option_ids(results)
         assert len(set(h.doc_id for h in results._hits)) == 57
 

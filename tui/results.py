@@ -55,7 +55,7 @@ class ResultsList(OptionList):
         )
         remaining = result.total - len(self._hits)
         if remaining > 0:
-            self.add_option(Option(Text(f"… {remaining} more: Enter to load", style="italic"), id="more"))
+            self.add_option(Option(Text(f"… {remaining} more (loading as you reach them)", style="italic"), id="more"))
         self.result = result
         if not append and self._hits:
             self.highlighted = 0
@@ -79,7 +79,9 @@ class ResultsList(OptionList):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         option_id = event.option.id or ""
-        if option_id.startswith("hit:") and self.has_focus:
+        if option_id == "more" and self.has_focus:
+            self.post_message(LoadMoreResults())  # scrolling onto the last row loads the next page
+        elif option_id.startswith("hit:") and self.has_focus:
             self.post_message(PreviewDocument(self._hits[int(option_id[4:])].doc_id))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
