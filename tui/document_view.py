@@ -70,7 +70,7 @@ class DocumentView(ScrollView, can_focus=True):
         Binding("G", "scroll_end", "Bottom", show=False, id="doc.bottom"),
         Binding("n", "next_mark", "Next mention", id="doc.next_mark"),
         Binding("N", "previous_mark", "Prev mention", id="doc.previous_mark"),
-        Binding("t", "toggle_tags", "Label tags", id="doc.toggle_tags"),
+        Binding("t", "toggle_tags", "Label tags", show=False, id="doc.toggle_tags"),
     ]
 
     def __init__(self, **kwargs):
