@@ -18,7 +18,7 @@ from casework.index.api import open_index
 from tests.conftest import run_cli
 from tests.test_crash import crash_trials
 
-COPIES = 200  # enough for the writer to outlast a few CLI searches
+COPIES = 120  # enough for the writer to outlast a few CLI searches
 
 
 @pytest.fixture(scope="module")

@@ -53,12 +53,14 @@ def _make_hostile_folder(root: Path) -> dict[str, str]:
     with open(raw, "wb") as fh:
         fh.write(b"a file whose name is not UTF-8")
     expected[ingest.display_path(raw)] = "indexed"
-    # one line of 5 MB (a base64-like blob) and a 20 MB file of long tokens: chunked for spaCy
+    # one line of 5 MB (a base64-like blob) and a multi-chunk text, both chunked for spaCy.
+    # The 20 MB case is checked on the chunker below and measured through the CLI in the
+    # issue note (~20 s of spaCy, too slow for the suite); 3 MB here is 30 chunks.
     (root / "one-line-5mb.txt").write_bytes(b"QUJD" * (5 * 1024 * 1024 // 4))
     expected[ingest.display_path(root / "one-line-5mb.txt")] = "indexed"
     line = b"Z" * 999 + b"\n"
-    (root / "twenty-mb.txt").write_bytes(line * (20 * 1024 * 1024 // len(line)))
-    expected[ingest.display_path(root / "twenty-mb.txt")] = "indexed"
+    (root / "three-mb.txt").write_bytes(line * (3 * 1024 * 1024 // len(line)))
+    expected[ingest.display_path(root / "three-mb.txt")] = "indexed"
     deep = root
     for i in range(100):
         deep = deep / f"d{i}"
@@ -97,7 +99,7 @@ def _outcomes(report) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, annotator):
-    """Index the hostile folder once (the slow part: 25 MB of text through the real model)."""
+    """Index the hostile folder once (the slow part: 8 MB of text through the real model)."""
     from casework.index.indexer import build
     from casework.index.store import IndexDir
 
@@ -151,7 +153,7 @@ def test_decoded_text_is_right_for_each_encoding(hostile):
 def test_big_files_are_stored_whole_and_searchable(hostile):
     folder, index, _, _ = hostile
     with open_index(index) as cw:
-        for name, size in (("one-line-5mb.txt", 5 * 1024 * 1024), ("twenty-mb.txt", 20 * 1024 * 1024)):
+        for name, size in (("one-line-5mb.txt", 5 * 1024 * 1024), ("three-mb.txt", 3 * 1024 * 1024)):
             row = cw.catalog.document_by_path(ingest.display_path(folder / name))
             assert row is not None and abs(row["size"] - size) < 1000
             assert len(cw.catalog.text_of(row["doc_id"])) == row["size"]
