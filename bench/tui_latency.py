@@ -85,7 +85,7 @@ def first_paint(index: Path, runs: int = 3) -> dict:
 async def keystroke_latency(index: Path, rounds: int = 1, typing_gap: float = 0.15) -> dict:
     """Two ways of typing: a burst (the query pasted or typed very fast; latency from its last
     key) and a person typing (a key every ``typing_gap`` s; latency of every key)."""
-    from casework.tui.app import CaseworkApp
+    from casework.tui.app import PAGE, CaseworkApp
     from casework.tui.search_pane import SearchBox
 
     class Timed(CaseworkApp):
@@ -125,7 +125,7 @@ async def keystroke_latency(index: Path, rounds: int = 1, typing_gap: float = 0.
                 await pilot.press(query[-1])
                 burst.append(await until_settled(query, pressed))
                 t = time.perf_counter()
-                app.cw.search(query, limit=50)
+                app.cw.search(query, limit=PAGE)  # the engine alone, same page size
                 engine.append(time.perf_counter() - t)
         for query in QUERIES[:8]:
             box.value = ""
