@@ -59,7 +59,13 @@ class IndexDir:
         """A directory with files in it but no marker: someone else's, never to be written."""
         if self.marker.exists() or not self.path.is_dir():
             return False
-        return any(p.name != self.lockfile.name for p in self.path.iterdir())
+        # A first run killed inside create() leaves only write.lock, a Whoosh fulltext/ and
+        # perhaps the marker's .tmp: that is ours, half made, not someone else's.
+        half_made = {self.lockfile.name, "fulltext", MARKER + ".tmp"}
+        return any(
+            p.name not in half_made or (p.name == "fulltext" and not _is_whoosh_dir(p))
+            for p in self.path.iterdir()
+        )
 
     def check(self) -> None:
         """Raise a clear error unless this is a casework index of our schema version."""
@@ -124,11 +130,23 @@ class IndexDir:
 
 # What casework itself puts in an index directory; a leftover holding anything else is not ours.
 _OUR_NAMES = frozenset({
-    MARKER, MARKER + ".tmp", "fulltext", "write.lock",
+    MARKER, MARKER + ".tmp", "fulltext", "write.lock", "curation.jsonl", "curation.jsonl.tmp",
     *(f"{db}{suffix}" for db in ("catalog.sqlite", "annotations.sqlite")
       for suffix in ("", "-wal", "-shm", "-journal")),
 })
 _LEFTOVER = re.compile(r"^\.(?P<live>.+)\.(?:rebuild|old)-\d+$")
+
+
+def _is_whoosh_dir(path: Path) -> bool:
+    """Only Whoosh's own files (its TOC, segments, locks) are in ``path``."""
+    try:
+        return path.is_dir() and all(
+            p.name.startswith(("_MAIN_", "MAIN_")) or p.suffix in (".toc", ".seg", ".pst", ".trm",
+                                                                  ".fdt", ".fid", ".vps", ".pos")
+            for p in path.iterdir()
+        )
+    except OSError:
+        return False
 
 
 def rebuild_dir_for(live: IndexDir) -> IndexDir:

@@ -202,3 +202,22 @@ def test_session_opened_on_an_empty_index_sees_documents_indexed_later(tmp_path,
         assert proc.returncode == 0, proc.stderr
         assert cw.search("harfuch").total == 2
     assert Fulltext(index / "fulltext").doc_count() == 2
+
+
+def test_first_run_killed_inside_create_leaves_a_dir_the_next_run_accepts(tmp_path, seeds_index):
+    from casework.index.fulltext import Fulltext
+    from casework.index.location import seed_paths
+
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "write.lock").write_text("", encoding="utf-8")
+    Fulltext.create(index / "fulltext")  # create() writes this before the marker
+    proc = run_cli("index", *[str(p) for p in seed_paths()], "-q", index=index)
+    assert proc.returncode == 0, proc.stderr
+    # but a 'fulltext' folder holding anything else is someone else's
+    other = tmp_path / "other"
+    (other / "fulltext").mkdir(parents=True)
+    (other / "fulltext" / "thesis.tex").write_text("mine", encoding="utf-8")
+    proc = run_cli("index", *[str(p) for p in seed_paths()], "-q", index=other)
+    assert proc.returncode == 2 and "not a casework index" in proc.stderr
+    assert sorted(p.name for p in other.rglob("*")) == ["fulltext", "thesis.tex"]
