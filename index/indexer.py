@@ -144,6 +144,9 @@ def _scan(
         if isinstance(item, ingest.Skipped):
             report.skipped.append({"path": item.path, "reason": item.reason})
             continue
+        if isinstance(item, ingest.Unreadable):
+            report.failed.append({"path": item.path, "error": item.error})
+            continue
         n += 1
         if n % 500 == 0:
             notify(Progress("scan", n, 0, path=item.relpath))
@@ -244,10 +247,14 @@ def _read(cand: ingest.Candidate, catalog: Catalog, report: IndexReport) -> Sour
 def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report: IndexReport):
     """Documents under an indexed folder whose files are gone. Unreadable files are kept."""
     failed = {f["path"] for f in report.failed}
+    # under a folder that could not be listed this time, files are unknown, not gone
+    failed_dirs = tuple(f + os.sep for f in failed)
     gone = []
     for root, seen in seen_by_root.items():
         for path, doc_id in catalog.paths_under(root).items():
-            if path not in seen and path not in failed and not os.path.lexists(path):
+            if path in seen or path in failed or path.startswith(failed_dirs):
+                continue
+            if not os.path.lexists(path):
                 gone.append(doc_id)
     catalog.delete_documents(gone)
     report.removed += len(gone)

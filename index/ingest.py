@@ -48,6 +48,14 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A folder the walk could not list: reported as failed, never silently left out."""
+
+    path: str
+    error: str
+
+
 def display_path(path: Path | str) -> str:
     """A path as text that is always valid Unicode (undecodable bytes shown as \\xNN)."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
@@ -58,7 +66,7 @@ def doc_id_for(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
 
 
-def scan(paths: list[Path]) -> Iterator[Candidate | Skipped]:
+def scan(paths: list[Path]) -> Iterator[Candidate | Skipped | Unreadable]:
     """Yield each candidate document under ``paths`` (files or folders), and what was skipped.
 
     Hidden files and folders are skipped (and reported); folder symlinks are not followed, so a
@@ -72,7 +80,11 @@ def scan(paths: list[Path]) -> Iterator[Candidate | Skipped]:
             yield Skipped(display_path(given), "not a regular file or folder")
             continue
         root = given
-        for dirpath, dirnames, filenames in os.walk(root, onerror=None, followlinks=False):
+        errors: list[OSError] = []
+        for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append, followlinks=False):
+            while errors:
+                err = errors.pop()
+                yield Unreadable(display_path(err.filename), err.strerror or str(err))
             here = Path(dirpath)
             keep = []
             for d in sorted(dirnames):
@@ -88,6 +100,8 @@ def scan(paths: list[Path]) -> Iterator[Candidate | Skipped]:
                 full = here / name
                 rel = full.relative_to(root)
                 yield from _consider(full, root, display_path(Path(root.name) / rel))
+        for err in errors:
+            yield Unreadable(display_path(err.filename), err.strerror or str(err))
 
 
 def _consider(path: Path, root: Path, relpath: str) -> Iterator[Candidate | Skipped]:

@@ -234,6 +234,9 @@ def test_unreadable_file_fails_with_a_reason_and_the_run_goes_on(tmp_path, seeds
     shutil.copy(seed_paths()[0], folder / "readable.txt")
     (folder / "secret.txt").write_text("no one may read this", encoding="utf-8")
     (folder / "secret.txt").chmod(0)
+    (folder / "locked").mkdir()
+    (folder / "locked" / "inside.txt").write_text("in a folder no one may list", encoding="utf-8")
+    (folder / "locked").chmod(0)
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("CASEWORK_INDEX", None)
     drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
@@ -244,5 +247,8 @@ def test_unreadable_file_fails_with_a_reason_and_the_run_goes_on(tmp_path, seeds
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["failed"] == [{"path": str(folder / "secret.txt"), "error": "Permission denied"}]
+    assert sorted(report["failed"], key=lambda f: f["path"]) == [
+        {"path": str(folder / "locked"), "error": "Permission denied"},
+        {"path": str(folder / "secret.txt"), "error": "Permission denied"},
+    ]
     assert report["added"] == 1
