@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from casework.index.catalog import Catalog
 from casework.index.models import Span
@@ -75,8 +75,64 @@ def entity_id_for(label: str, key: str) -> str:
     return hashlib.sha1(f"{label}\x00{key}".encode("utf-8")).hexdigest()[:10]
 
 
+_OPEN_QUOTES = "“«\""
+_CLOSE_QUOTES = "”»\""
+
+
+def _trimmed(text: str, start: int, end: int, like: Span, source: str) -> Span | None:
+    while start < end and (text[start].isspace() or text[start] in ",;"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;"):
+        end -= 1
+    piece = Span(start, end, like.label, like.sent_start, like.sent_end, source)
+    return clean_span(text, piece)
+
+
+def split_nickname(text: str, span: Span) -> list[tuple[Span, str]]:
+    """A span that swallowed a quoted nickname becomes the nickname and the name around it.
+
+    Handles ``“El Mencho” Nemesio Oseguera`` (the model's span starting inside the quotes),
+    ``Nemesio “El Mencho” Oseguera`` and ``Joaquin “El Chapo`` (closing quote just outside).
+    Returns ``(span, role)`` pairs with role "name", "nickname" or "" (left as it was).
+    """
+    s, e = span.start, span.end
+    inner = text[s:e]
+    opens = [i for i, ch in enumerate(inner) if ch in _OPEN_QUOTES and ch != '"']
+    closes = [i for i, ch in enumerate(inner) if ch in _CLOSE_QUOTES and ch != '"']
+    straight = [i for i, ch in enumerate(inner) if ch == '"']
+    before = text[max(0, s - 2) : s]
+    opened_before = any(ch in _OPEN_QUOTES for ch in before)
+    q1 = q2 = None
+    if opens and closes and opens[0] < closes[0]:
+        q1, q2 = s + opens[0], s + closes[0]
+    elif len(straight) >= 2:
+        q1, q2 = s + straight[0], s + straight[1]
+    elif closes and opened_before and not opens:
+        q1, q2 = s - 1 - (len(before) - 1 - max(i for i, ch in enumerate(before) if ch in _OPEN_QUOTES)), s + closes[0]
+    elif (straight or opens) and e < len(text) and text[e] in _CLOSE_QUOTES:
+        q1, q2 = s + (opens or straight)[0], e
+    elif len(straight) == 1 and opened_before:
+        q1, q2 = s - 1, s + straight[0]
+    if q1 is None:
+        return [(span, "")]
+    out = []
+    nick = _trimmed(text, q1 + 1, q2, span, "split")
+    if nick is not None:
+        out.append((nick, "nickname"))
+    for a, b in ((s, q1), (q2 + 1, e)):
+        if b - a >= 2:
+            part = _trimmed(text, max(a, s), min(b, e), span, "split")
+            if part is not None and any(ch.isupper() for ch in text[part.start : part.end]):
+                out.append((part, "name"))
+    return sorted(out, key=lambda pr: pr[0].start) or [(span, "")]
+
+
 def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str]]:
-    """Clean spans and give each an entity: (span, surface text, label, entity_id)."""
+    """Clean spans and give each an entity: (span, surface text, label, entity_id).
+
+    The label is the model's; the corpus-wide resolver (casework.index.resolve) decides the
+    final label and entity.
+    """
     out = []
     for raw in spans:
         if raw.label not in KEPT_LABELS:
@@ -84,8 +140,9 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
         span = clean_span(text, raw)
         if span is None:
             continue
-        surface = text[span.start : span.end]
-        out.append((span, surface, span.label, entity_id_for(span.label, match_key(surface))))
+        for piece, _role in split_nickname(text, span):
+            surface = text[piece.start : piece.end]
+            out.append((piece, surface, piece.label, entity_id_for(piece.label, match_key(surface))))
     return out
 
 
@@ -93,32 +150,11 @@ def resolve(catalog: Catalog) -> None:
     """Rebuild the entity and alias tables from the mentions now in the catalog.
 
     Done corpus-wide after every index run, so entity counts stay true when documents are
-    removed. An entity's name is its most frequent surface form.
+    removed. The rules live in casework.index.resolve.
     """
-    conn = catalog.conn
-    forms: dict[str, Counter[str]] = defaultdict(Counter)
-    labels: dict[str, str] = {}
-    for row in conn.execute(
-        "SELECT entity_id, label, text, COUNT(*) AS n FROM mentions GROUP BY entity_id, text"
-    ):
-        forms[row["entity_id"]][row["text"]] += row["n"]
-        labels[row["entity_id"]] = row["label"]
-    docs = dict(
-        conn.execute("SELECT entity_id, COUNT(DISTINCT doc_id) FROM mentions GROUP BY entity_id")
-    )
-    conn.execute("DELETE FROM entities")
-    conn.execute("DELETE FROM aliases")
-    entity_rows, alias_rows = [], []
-    for entity_id, counter in forms.items():
-        name = max(counter.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        entity_rows.append(
-            (entity_id, name, labels[entity_id], match_key(name), docs.get(entity_id, 0),
-             sum(counter.values()))
-        )
-        for surface, n in counter.items():
-            alias_rows.append((entity_id, surface, match_key(surface), n, "same name"))
-    conn.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", entity_rows)
-    conn.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?, ?)", alias_rows)
+    from casework.index import resolve as resolver
+
+    resolver.resolve(catalog)
 
 
 def entity_field_values(catalog: Catalog, doc_id: str) -> dict[str, list[str]]:
