@@ -231,11 +231,12 @@ def test_unreadable_file_fails_with_a_reason_and_the_run_goes_on(tmp_path, seeds
     folder.mkdir()
     from casework.index.location import seed_paths
 
+    (folder / "locked").mkdir()
+    shutil.copy(seed_paths()[1], folder / "locked" / "inside.txt")
+    assert run_cli("index", str(folder), "-q", index=index).returncode == 0  # indexed while open
     shutil.copy(seed_paths()[0], folder / "readable.txt")
     (folder / "secret.txt").write_text("no one may read this", encoding="utf-8")
     (folder / "secret.txt").chmod(0)
-    (folder / "locked").mkdir()
-    (folder / "locked" / "inside.txt").write_text("in a folder no one may list", encoding="utf-8")
     (folder / "locked").chmod(0)
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("CASEWORK_INDEX", None)
@@ -252,3 +253,4 @@ def test_unreadable_file_fails_with_a_reason_and_the_run_goes_on(tmp_path, seeds
         {"path": str(folder / "secret.txt"), "error": "Permission denied"},
     ]
     assert report["added"] == 1
+    assert report["removed"] == 0  # the document in the folder that cannot be listed is kept
