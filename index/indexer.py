@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from casework.index import consistency, entities, ingest, store
+from casework.index import consistency, entities, ingest, resolve, store
 from casework.index.catalog import AnnotationCache, Catalog
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import Fulltext, FulltextEntry
@@ -77,6 +77,9 @@ def _rebuild_beside(
     fresh.create()
     if live.annotations.exists():
         _copy_annotations(live, fresh)
+    judgements = live.path / "curation.jsonl"
+    if judgements.exists():  # the reader's curation is data, not derived: it survives
+        shutil.copy2(judgements, fresh.path / "curation.jsonl")
     report = _update(fresh, paths, annotator, progress)
     store.swap_dirs(fresh.path, live.path)
     shutil.rmtree(fresh.path, ignore_errors=True)  # the old index, now at the fresh path
@@ -183,7 +186,9 @@ def _annotate_and_store(
     def stored(src: SourceFile, spans: list[Span]) -> None:
         nonlocal done
         is_new = not catalog.doc_id_taken(src.doc_id)
-        catalog.put_document(src, entities.mentions_for(src.text, spans))
+        mentions = entities.mentions_for(src.text, spans)
+        catalog.put_document(src, mentions)
+        resolve.store_hints(catalog, src.doc_id, src.text, mentions)
         if is_new:
             report.added += 1
         else:

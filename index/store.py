@@ -130,7 +130,7 @@ class IndexDir:
 
 # What casework itself puts in an index directory; a leftover holding anything else is not ours.
 _OUR_NAMES = frozenset({
-    MARKER, MARKER + ".tmp", "fulltext", "write.lock", "curation.jsonl", "curation.jsonl", "curation.jsonl.tmp",
+    MARKER, MARKER + ".tmp", "fulltext", "write.lock", "curation.jsonl", "curation.jsonl.tmp",
     *(f"{db}{suffix}" for db in ("catalog.sqlite", "annotations.sqlite")
       for suffix in ("", "-wal", "-shm", "-journal")),
 })
