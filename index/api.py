@@ -109,6 +109,7 @@ class Casework:
         mentions = [
             Mention(m["start"], m["end"], m["text"], m["label"], m["entity_id"])
             for m in self.catalog.mentions_of(doc_id)
+            if m["entity_id"]  # a hidden entity's mentions keep no entity
         ]
         return Document(
             doc_id=doc_id,
@@ -160,6 +161,34 @@ class Casework:
             "SELECT label, COUNT(*) FROM entities GROUP BY label ORDER BY COUNT(*) DESC"
         )
         return [(r[0], r[1]) for r in rows]
+
+    # -- curation (judgements in curation.jsonl, applied after automatic resolution) ------
+    def _curate(self, op: str, entity: str | None = None, value: str | None = None) -> str:
+        from casework.index.curation import curate
+
+        return curate(self.index_dir, self.catalog, op, entity, value)
+
+    def merge_entities(self, a: str, b: str) -> str:
+        """B's mentions and aliases join A (names or ids); returns what was done."""
+        return self._curate("merge", a, b)
+
+    def split_alias(self, entity: str, alias: str) -> str:
+        """The alias becomes an entity of its own."""
+        return self._curate("split", entity, alias)
+
+    def rename_entity(self, entity: str, name: str) -> str:
+        return self._curate("rename", entity, name)
+
+    def relabel_entity(self, entity: str, label: str) -> str:
+        return self._curate("relabel", entity, label)
+
+    def hide_entity(self, entity: str) -> str:
+        """Out of lists, cards and entity search; undo brings it back."""
+        return self._curate("hide", entity)
+
+    def undo_curation(self) -> str:
+        """Drop the last judgement; CaseworkError when there is none."""
+        return self._curate("undo")
 
 
 def _like_escape(text: str) -> str:

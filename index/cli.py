@@ -338,7 +338,25 @@ def entities_cmd(ctx, label, doc_id, limit, index_path, as_json) -> None:
         raise SystemExit(EXIT_NOTHING)
 
 
-@cli.command("entity")
+class _EntityGroup(click.Group):
+    """``entity NAME`` shows the card; ``entity merge A B`` and the other curations change it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group("entity", cls=_EntityGroup)
+def entity_group() -> None:
+    """An entity's card (entity NAME), or curate it: merge, split, rename, relabel, hide, undo.
+
+    Judgements go to curation.jsonl in the index directory, are applied after automatic
+    resolution and survive --rebuild.
+    """
+
+
+@entity_group.command("show")
 @click.argument("name_or_id")
 @index_option
 @json_option
@@ -380,6 +398,38 @@ def entity_cmd(ctx, name_or_id, index_path, as_json) -> None:
         for c in card.cooccurring[:15]:
             out.print(Text("  ") + safe_text(c.name) + Text(" ") + label_text(c.label)
                       + Text(f"  {c.count}", style="dim"))
+
+
+def _curation_command(name: str, method: str, args: tuple[str, ...], help_text: str) -> None:
+    @index_option
+    @json_option
+    @click.pass_context
+    @handles_errors
+    def command(ctx, index_path, as_json, **values) -> None:
+        with _open(ctx, index_path) as cw:
+            done = getattr(cw, method)(*(values[a] for a in args))
+        if as_json:
+            emit_json({"done": done})
+        else:
+            from casework.index.safe import printable
+
+            sys.stdout.write(printable(done) + "\n")
+
+    command.__doc__ = help_text
+    for arg in reversed(args):
+        command = click.argument(arg)(command)
+    entity_group.command(name)(command)
+
+
+for _name, _method, _args, _help in (
+    ("merge", "merge_entities", ("a", "b"), "B's mentions and aliases join A (names or ids)."),
+    ("split", "split_alias", ("entity", "alias"), "An alias of ENTITY becomes an entity of its own."),
+    ("rename", "rename_entity", ("entity", "name"), "Show ENTITY under a new NAME."),
+    ("relabel", "relabel_entity", ("entity", "label"), "Give ENTITY another LABEL (PERSON, ORG, ...)."),
+    ("hide", "hide_entity", ("entity",), "Leave ENTITY out of lists, cards and entity search."),
+    ("undo", "undo_curation", (), "Take back the last curation judgement."),
+):
+    _curation_command(_name, _method, _args, _help)
 
 
 @cli.command()

@@ -116,6 +116,7 @@ class _Forms:
         self.parent = {k: k for k in keys}
         self.reason: dict[str, str] = {}
         self.short: set[str] = set()
+        self.prefer: list[str] = []  # heads the reader chose by merging into them
 
     def find(self, k: str) -> str:
         root = k
@@ -245,6 +246,9 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
 def _head(keys: list[str], forms: _Forms, count: dict[str, int]) -> str:
     """The name an entity is shown by: its most used full name ("Claudia Sheinbaum", not
     "Sheinbaum" nor "CJNG"), else its most used form no rule joined as a variant."""
+    chosen = [k for k in forms.prefer if k in keys]
+    if chosen:
+        return chosen[-1]
     full = [k for k in keys if len(_tokens(k)) >= 2
             and (k not in forms.short or forms.reason.get(k) == "partial name")]
     heads = full or [k for k in keys if k not in forms.short] or keys
@@ -267,6 +271,7 @@ def _apply_judgements(forms: _Forms, judgements: list[dict], surfaces) -> None:
         op = j.get("op")
         if op == "merge" and j.get("a") in surfaces and j.get("b") in surfaces:
             a, b = forms.find(j["a"]), forms.find(j["b"])
+            forms.prefer.append(j["a"])
             if a != b:
                 forms.parent[b] = a
                 forms.reason.setdefault(j["b"], "merged by you")

@@ -1,0 +1,164 @@
+"""The reader's judgements on entities: merge, split, rename, relabel, hide, and undo.
+
+Stored one JSON object a line in ``curation.jsonl`` in the index directory (human-readable,
+diff-friendly, copied across ``--rebuild``), and applied after automatic resolution
+(casework.index.resolve). Judgements name entities by surface-form keys, not ids, so they keep
+their meaning when the corpus or the rules change. Undo drops the last line.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from casework.index.catalog import Catalog
+from casework.index.entities import KEPT_LABELS, match_key
+from casework.index.errors import CaseworkError
+from casework.index.store import write_atomic
+from casework.index.xref import find_entity
+
+OPS = ("merge", "split", "rename", "relabel", "hide")
+
+
+def load(path: Path) -> list[dict]:
+    """Judgements in order; a line that is not a JSON object is skipped, never fatal."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    out = []
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict) and item.get("op") in OPS:
+            out.append(item)
+    return out
+
+
+def _append(path: Path, judgement: dict) -> None:
+    judgement = {**judgement, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    line = json.dumps(judgement, ensure_ascii=False, sort_keys=True)
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    write_atomic(path, existing + line + "\n")
+
+
+def undo(path: Path) -> dict:
+    """Drop the last judgement; returns it. CaseworkError when there is nothing to undo."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise CaseworkError("nothing to undo: no curation judgements recorded")
+    last = lines.pop()
+    write_atomic(path, "".join(line + "\n" for line in lines))
+    try:
+        return json.loads(last)
+    except ValueError:
+        return {"op": "unreadable line"}
+
+
+def _head_key(catalog: Catalog, name_or_id: str) -> tuple[str, str, str]:
+    """(entity_id, name, key of its name form) for an entity named or given by id."""
+    entity_id = find_entity(catalog, name_or_id)
+    row = catalog.conn.execute(
+        "SELECT name FROM entities WHERE entity_id = ?", (entity_id,)
+    ).fetchone()
+    alias = catalog.conn.execute(
+        "SELECT key FROM aliases WHERE entity_id = ? ORDER BY reason = 'name' DESC, count DESC LIMIT 1",
+        (entity_id,),
+    ).fetchone()
+    return entity_id, row["name"], alias["key"] if alias else match_key(row["name"])
+
+
+def judgement(catalog: Catalog, op: str, entity: str, value: str | None = None) -> dict:
+    """Check a curation request against the index and turn it into a judgement to record."""
+    entity_id, name, key = _head_key(catalog, entity)
+    if op == "merge":
+        other_id, other_name, other_key = _head_key(catalog, value or "")
+        if other_id == entity_id:
+            raise CaseworkError(f"{name!r} and {value!r} are already one entity")
+        return {"op": "merge", "a": key, "b": other_key, "names": [name, other_name]}
+    if op == "split":
+        alias_key = match_key(value or "")
+        row = catalog.conn.execute(
+            "SELECT 1 FROM aliases WHERE entity_id = ? AND key = ?", (entity_id, alias_key)
+        ).fetchone()
+        if row is None:
+            raise CaseworkError(f"{value!r} is not an alias of {name!r}")
+        keys = {r[0] for r in catalog.conn.execute(
+            "SELECT DISTINCT key FROM aliases WHERE entity_id = ?", (entity_id,))}
+        if len(keys) < 2:
+            raise CaseworkError(f"{name!r} has no other alias to split {value!r} from")
+        return {"op": "split", "entity": key, "alias": alias_key, "names": [name, value]}
+    if op == "rename":
+        if not value or not value.strip():
+            raise CaseworkError("a new name cannot be empty")
+        return {"op": "rename", "entity": key, "value": value.strip(), "names": [name]}
+    if op == "relabel":
+        label = (value or "").strip().upper()
+        if label not in KEPT_LABELS:
+            raise CaseworkError(f"unknown label {value!r}; one of: {' '.join(KEPT_LABELS)}")
+        return {"op": "relabel", "entity": key, "value": label, "names": [name]}
+    if op == "hide":
+        return {"op": "hide", "entity": key, "names": [name]}
+    raise CaseworkError(f"unknown curation {op!r}")
+
+
+def record(path: Path, item: dict) -> None:
+    _append(path, item)
+
+
+def describe(item: dict) -> str:
+    names = item.get("names") or []
+    op = item.get("op", "?")
+    if op == "merge" and len(names) == 2:
+        return f"merged {names[1]} into {names[0]}"
+    if op == "split" and len(names) == 2:
+        return f"split {names[1]} from {names[0]}"
+    if op in ("rename", "relabel") and names:
+        return f"{op}d {names[0]} to {item.get('value')}"
+    if op == "hide" and names:
+        return f"hid {names[0]}"
+    return op
+
+
+def curate(index_dir, catalog: Catalog, op: str, entity: str | None = None,
+           value: str | None = None) -> str:
+    """Record one judgement (or undo the last), re-resolve and re-sync Whoosh; says what it did.
+
+    Holds the index's write lock throughout, so it never races an indexing run.
+    """
+    from casework.index import consistency
+    from casework.index.fulltext import Fulltext
+    from casework.index.indexer import _entity_signatures, sync_fulltext
+    from casework.index.resolve import judgements_path, resolve
+    from casework.index.store import WriteLock
+
+    path = judgements_path(catalog)
+    with WriteLock(index_dir):
+        if op == "undo":
+            done = "undid: " + describe(undo(path))
+        else:
+            item = judgement(catalog, op, entity or "", value)
+            if op == "hide":  # its mentions lose their entity: flag their documents now
+                catalog.conn.execute(
+                    """UPDATE documents SET ft_hash = NULL WHERE doc_id IN
+                       (SELECT doc_id FROM mentions WHERE entity_id = ?)""",
+                    (find_entity(catalog, entity or ""),),
+                )
+            record(path, item)
+            done = describe(item)
+        consistency.mark_updating(catalog)
+        before = _entity_signatures(catalog)
+        resolve(catalog)
+        consistency.mark_touched_stale(catalog, before)
+        catalog.commit()
+        sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, lambda p: None)
+        consistency.mark_clean(catalog)
+        catalog.commit()
+    return done
