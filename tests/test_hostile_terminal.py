@@ -61,9 +61,14 @@ def _assert_inert(proc) -> None:
         assert not bad, f"control characters reached the terminal: {bad!r}\n{stream!r}"
 
 
+_DOC_IDS: dict[str, list[str]] = {}
+
+
 def _doc_ids(index) -> list[str]:
-    proc = run_cli("search", "Mexico", "--json", "-n", "50", index=index)
-    return [h["doc_id"] for h in json.loads(proc.stdout)["hits"]]
+    if str(index) not in _DOC_IDS:
+        proc = run_cli("search", "Mexico", "--json", "-n", "50", index=index)
+        _DOC_IDS[str(index)] = [h["doc_id"] for h in json.loads(proc.stdout)["hits"]]
+    return _DOC_IDS[str(index)]
 
 
 def test_search_output_is_inert_and_markup_is_literal(hostile_index):
