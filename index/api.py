@@ -22,6 +22,7 @@ from casework.index.catalog import Catalog
 from casework.index.errors import NotFound
 from casework.index.location import resolve_index_dir, seed_paths
 from casework.index.models import (
+    Cooccurrence,
     Document,
     DocumentInfo,
     EntityCard,
@@ -148,7 +149,11 @@ class Casework:
         return xref.entity_card(self.catalog, name_or_id)
 
     def related(self, doc_id: str, limit: int = 10) -> Related:
-        return xref.related(self.catalog, doc_id, limit=limit)
+        return xref.related(self.catalog, doc_id, limit=limit, fulltext=self.fulltext)
+
+    def cooccur(self, a: str, b: str, limit: int = 1000) -> "Cooccurrence":
+        """Every sentence in which entities ``a`` and ``b`` (names or ids) both appear."""
+        return xref.shared_sentences(self.catalog, a, b, limit=limit)
 
     def roots(self) -> list[str]:
         """The folders (or files) this index was built from, to re-scan them."""

@@ -400,6 +400,34 @@ def entity_cmd(ctx, name_or_id, index_path, as_json) -> None:
                       + Text(f"  {c.count}", style="dim"))
 
 
+@cli.command("cooccur")
+@click.argument("a")
+@click.argument("b")
+@click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+@index_option
+@json_option
+@click.pass_context
+@handles_errors
+def cooccur_cmd(ctx, a, b, limit, index_path, as_json) -> None:
+    """Every sentence in which entities A and B both appear."""
+    from casework.index.models import to_json
+
+    with _open(ctx, index_path) as cw:
+        found = cw.cooccur(a, b, limit=limit)
+    if as_json:
+        emit_json(to_json(found))
+    else:
+        from rich.text import Text
+
+        from casework.index.render import safe_text
+
+        out = _stdout()
+        for s in found.sentences:
+            out.print(Text(f"{s.doc_id}  ", style="bold") + safe_text(s.text))
+    if not found.sentences:
+        raise SystemExit(EXIT_NOTHING)
+
+
 def _curation_command(name: str, method: str, args: tuple[str, ...], help_text: str) -> None:
     @index_option
     @json_option

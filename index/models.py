@@ -149,6 +149,23 @@ class EntityCard:
 
 
 @dataclass(frozen=True)
+class SharedSentence:
+    """A sentence in which two entities both appear (``casework cooccur A B``)."""
+
+    doc_id: str
+    title: str
+    start: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Cooccurrence:
+    a: EntitySummary
+    b: EntitySummary
+    sentences: list[SharedSentence]
+
+
+@dataclass(frozen=True)
 class RelatedDocument:
     doc_id: str
     title: str

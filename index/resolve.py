@@ -348,6 +348,10 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
     conn.execute("DELETE FROM aliases")
     conn.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", [tuple(r) for r in entity_rows.values()])
     conn.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?, ?)", alias_rows)
+    sentences = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id != '')"
+    ).fetchone()[0]
+    catalog.set_meta("sentences_with_entities", str(sentences))  # PMI's denominator (xref)
 
 
 def judgements_path(catalog: Catalog) -> Path:

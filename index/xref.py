@@ -10,6 +10,7 @@ from casework.index.entities import match_key
 from casework.index.errors import NotFound
 from casework.index.models import (
     Alias,
+    Cooccurrence,
     Cooccurring,
     EntityCard,
     EntityInDocument,
@@ -17,6 +18,7 @@ from casework.index.models import (
     MentionInContext,
     Related,
     RelatedDocument,
+    SharedSentence,
 )
 
 CONTEXT_CHARS = 60
@@ -126,21 +128,105 @@ def entity_card(catalog: Catalog, name_or_id: str, cooccurring_limit: int = 20) 
     )
 
 
+# A pair must share at least this many sentences to be ranked by association; pairs seen
+# together once come after them (PMI of a single co-occurrence is mostly noise).
+MIN_SHARED_SENTENCES = 2
+
+
+def _sentence_total(catalog: Catalog) -> int:
+    cached = catalog.get_meta("sentences_with_entities")
+    if cached is not None:
+        return int(cached)
+    return catalog.conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id != '')"
+    ).fetchone()[0]
+
+
 def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Cooccurring]:
-    """Entities that appear in the same documents, by number of shared documents."""
-    rows = catalog.conn.execute(
-        """SELECT e.entity_id, e.name, e.label, COUNT(DISTINCT o.doc_id) AS n
-           FROM (SELECT DISTINCT doc_id FROM mentions WHERE entity_id = ?) d
-           JOIN mentions o ON o.doc_id = d.doc_id AND o.entity_id != ?
-           JOIN entities e ON e.entity_id = o.entity_id
-           GROUP BY e.entity_id ORDER BY n DESC, e.mentions DESC, e.name LIMIT ?""",
-        (entity_id, entity_id, limit),
-    )
-    return [Cooccurring(r["entity_id"], r["name"], r["label"], r["n"], float(r["n"])) for r in rows]
+    """Entities that share sentences with this one, by pointwise mutual information.
+
+    PMI = log(P(a, b) / (P(a) P(b))) over sentences that mention any entity; pairs sharing
+    fewer than MIN_SHARED_SENTENCES sentences rank after the rest. ``count`` is the number of
+    shared sentences, ``score`` the PMI.
+    """
+    conn = catalog.conn
+    total = max(1, _sentence_total(catalog))
+    mine = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id = ?)",
+        (entity_id,),
+    ).fetchone()[0]
+    if not mine:
+        return []
+    rows = conn.execute(
+        """SELECT o.entity_id, COUNT(DISTINCT o.doc_id || ':' || o.sent_start) AS n
+           FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id = ?) s
+           JOIN mentions o ON o.doc_id = s.doc_id AND o.sent_start = s.sent_start
+           WHERE o.entity_id != ? AND o.entity_id != ''
+           GROUP BY o.entity_id""",
+        (entity_id, entity_id),
+    ).fetchall()
+    scored = []
+    for r in rows:
+        e = conn.execute(
+            "SELECT name, label FROM entities WHERE entity_id = ?", (r["entity_id"],)
+        ).fetchone()
+        if e is None:
+            continue
+        theirs = conn.execute(
+            """SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions
+                                     WHERE entity_id = ?)""",
+            (r["entity_id"],),
+        ).fetchone()[0]
+        pmi = math.log(r["n"] * total / (mine * max(1, theirs)))
+        scored.append((r["n"] >= MIN_SHARED_SENTENCES, pmi, r["n"], r["entity_id"], e["name"], e["label"]))
+    scored.sort(key=lambda t: (not t[0], -t[1], -t[2], t[4]))
+    return [Cooccurring(eid, name, label, n, round(pmi, 4))
+            for _, pmi, n, eid, name, label in scored[:limit]]
 
 
-def related(catalog: Catalog, doc_id: str, limit: int = 10) -> Related:
-    """Documents sharing entities with this one, each shared entity weighted by its rarity."""
+def shared_sentences(catalog: Catalog, a: str, b: str, limit: int = 1000) -> Cooccurrence:
+    """Every sentence in which entities ``a`` and ``b`` (names or ids) both appear."""
+    conn = catalog.conn
+    ids = [find_entity(catalog, a), find_entity(catalog, b)]
+    summaries = []
+    for entity_id in ids:
+        e = conn.execute("SELECT * FROM entities WHERE entity_id = ?", (entity_id,)).fetchone()
+        summaries.append(EntitySummary(entity_id, e["name"], e["label"], e["documents"], e["mentions"]))
+    rows = conn.execute(
+        """SELECT DISTINCT x.doc_id, x.sent_start, x.sent_end, x.start, x.end FROM mentions x
+           JOIN mentions y ON y.doc_id = x.doc_id AND y.sent_start = x.sent_start
+           WHERE x.entity_id = ? AND y.entity_id = ?
+           GROUP BY x.doc_id, x.sent_start ORDER BY x.doc_id, x.sent_start LIMIT ?""",
+        (ids[0], ids[1], limit),
+    ).fetchall()
+    out = []
+    for r in rows:
+        doc = conn.execute("SELECT title, text FROM documents WHERE doc_id = ?", (r["doc_id"],)).fetchone()
+        start, context = context_of(doc["text"], r["start"], r["end"], r["sent_start"], r["sent_end"])
+        out.append(SharedSentence(r["doc_id"], doc["title"], start, context))
+    return Cooccurrence(summaries[0], summaries[1], out)
+
+
+def text_neighbours(fulltext, doc_id: str, text: str, top: int = 30) -> dict[str, float]:
+    """Documents whose words resemble this one's (Whoosh more-like-this on key terms)."""
+    try:
+        with fulltext.ix.searcher() as searcher:
+            docnum = searcher.document_number(doc_id=doc_id)
+            if docnum is None:
+                return {}
+            hits = searcher.more_like(docnum, "body", text=text[:50_000], top=top, numterms=20)
+            return {hit["doc_id"]: hit.score for hit in hits}
+    except Exception:  # similarity is a bonus: a Whoosh problem must not break related()
+        return {}
+
+
+# How much text similarity counts against shared entities when ranking related documents.
+TEXT_WEIGHT = 0.35
+
+
+def related(catalog: Catalog, doc_id: str, limit: int = 10, fulltext=None) -> Related:
+    """Documents sharing entities with this one, each shared entity weighted by its rarity
+    (idf), blended with text similarity when the full-text index is given."""
     conn = catalog.conn
     if not catalog.doc_id_taken(doc_id):
         raise NotFound(f"no document with id {doc_id!r}")
@@ -163,7 +249,19 @@ def related(catalog: Catalog, doc_id: str, limit: int = 10) -> Related:
         ):
             scores[r[0]] += idf
             shared[r[0]].append((idf, name))
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+    if fulltext is not None:
+        text = catalog.text_of(doc_id) or ""
+        similar = {d: s for d, s in text_neighbours(fulltext, doc_id, text).items() if d != doc_id}
+        top_entities = max(scores.values(), default=0.0) or 1.0
+        top_text = max(similar.values(), default=0.0) or 1.0
+        blended: dict[str, float] = defaultdict(float)
+        for other, s in scores.items():
+            blended[other] += (1 - TEXT_WEIGHT) * s / top_entities
+        for other, s in similar.items():
+            if catalog.doc_id_taken(other):
+                blended[other] += TEXT_WEIGHT * s / top_text
+        scores = blended
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     out = []
     for other, score in ranked:
         title = conn.execute("SELECT title FROM documents WHERE doc_id = ?", (other,)).fetchone()[0]

@@ -1,0 +1,40 @@
+"""Co-occurrence by sentence, PMI ranking, related documents with idf + text similarity."""
+
+from __future__ import annotations
+
+from casework.index.api import open_index
+
+from conftest import cli_json, run_cli
+
+
+def test_cooccur_prints_every_sentence_with_both(seeds_index):
+    found, proc = cli_json("cooccur", "Sheinbaum", "Harfuch", index=seeds_index)
+    assert proc.returncode == 0 and found["sentences"]
+    with open_index(seeds_index) as cw:
+        doc_texts = {s["doc_id"]: cw.document(s["doc_id"]).text for s in found["sentences"]}
+    for s in found["sentences"]:
+        assert s["text"].replace(" ", "") in doc_texts[s["doc_id"]].replace("\n", "").replace(" ", "")
+    human = run_cli("cooccur", "Sheinbaum", "Harfuch", index=seeds_index)
+    assert human.returncode == 0 and "Sheinbaum" in human.stdout
+    none = run_cli("cooccur", "Tequila", "FBI", index=seeds_index)
+    assert none.returncode == 1
+
+
+def test_cooccurring_is_ranked_by_association_not_raw_counts(seeds_index):
+    card, _ = cli_json("entity", "Claudia Sheinbaum", index=seeds_index)
+    ranked = card["cooccurring"]
+    strong = [c for c in ranked if c["count"] >= 2]
+    assert strong and ranked[: len(strong)] == strong
+    assert [c["score"] for c in strong] == sorted((c["score"] for c in strong), reverse=True)
+    # Mexico shares more sentences than Morena but is everywhere: it must rank lower.
+    names = [c["name"] for c in ranked]
+    assert names.index("Morena") < names.index("Mexico")
+
+
+def test_related_blends_entities_and_text(seeds_index):
+    with open_index(seeds_index) as cw:
+        doc_id = cw.entity("Mexico").documents[0].doc_id
+        related = cw.related(doc_id)
+    assert related.related and related.related[0].doc_id != doc_id
+    assert 0 < related.related[0].score <= 1.0
+    assert "Claudia Sheinbaum" in related.related[0].shared
