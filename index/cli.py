@@ -428,6 +428,22 @@ def cooccur_cmd(ctx, a, b, limit, index_path, as_json) -> None:
         raise SystemExit(EXIT_NOTHING)
 
 
+@cli.command("export")
+@click.argument("kind", type=click.Choice(["entities", "mentions", "cooccurrences"]))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@index_option
+@click.pass_context
+@handles_errors
+def export_cmd(ctx, kind, fmt, index_path) -> None:
+    """Entities, mentions or co-occurring pairs as CSV or JSON Lines on stdout."""
+    from casework.index.export import write
+
+    with _open(ctx, index_path) as cw:
+        n = write(cw.catalog, kind, fmt, sys.stdout)
+    if not n:
+        raise SystemExit(EXIT_NOTHING)
+
+
 def _curation_command(name: str, method: str, args: tuple[str, ...], help_text: str) -> None:
     @index_option
     @json_option

@@ -38,3 +38,33 @@ def test_related_blends_entities_and_text(seeds_index):
     assert related.related and related.related[0].doc_id != doc_id
     assert 0 < related.related[0].score <= 1.0
     assert "Claudia Sheinbaum" in related.related[0].shared
+
+
+def test_export_streams_csv_and_jsonl_with_ids_labels_aliases_offsets(seeds_index):
+    import csv
+    import io
+    import json
+
+    proc = run_cli("export", "entities", "--format", "jsonl", index=seeds_index)
+    assert proc.returncode == 0, proc.stderr
+    entities = [json.loads(line) for line in proc.stdout.splitlines()]
+    mencho = next(e for e in entities if any(a["text"] == "El Mencho" for a in e["aliases"]))
+    assert mencho["label"] == "PERSON" and {"entity_id", "documents", "mentions"} <= set(mencho)
+    proc = run_cli("export", "mentions", index=seeds_index)
+    table = list(csv.DictReader(io.StringIO(proc.stdout)))
+    with open_index(seeds_index) as cw:
+        for row in table[:50]:
+            text = cw.document(row["doc_id"]).text
+            assert text[int(row["start"]) : int(row["end"])] == row["text"]
+    assert {r["entity_id"] for r in table} >= {mencho["entity_id"]}
+    proc = run_cli("export", "cooccurrences", "--format", "csv", index=seeds_index)
+    pairs = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert pairs and all(int(p["sentences"]) >= 1 and p["entity_a"] < p["entity_b"] for p in pairs)
+    assert run_cli("export", "people", index=seeds_index).returncode == 2
+
+
+def test_export_cells_are_inert():
+    from casework.index.export import _cell
+
+    assert _cell("=HYPERLINK(\"x\")").startswith("'=")
+    assert "\x1b" not in _cell("a\x1b]52;c;x\x07b")

@@ -1,0 +1,106 @@
+"""Export entities, mentions and co-occurrences as CSV or JSON Lines (streamed, any size).
+
+Cells are made inert: control and bidi characters become visible escapes (as on screen), and a
+CSV cell starting with = + - @ gets a leading apostrophe so a spreadsheet never runs it as a
+formula (CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from typing import IO, Iterator
+
+from casework.index.catalog import Catalog
+from casework.index.safe import printable
+
+# JSON escapes C0 controls itself; these it passes through (C1 holds CSI, bidi overrides).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+KINDS = ("entities", "mentions", "cooccurrences")
+FORMATS = ("csv", "jsonl")
+
+COLUMNS = {
+    "entities": ["entity_id", "name", "label", "documents", "mentions", "aliases"],
+    "mentions": ["doc_id", "path", "start", "end", "text", "label", "raw_label", "entity_id",
+                 "entity_name", "source", "sent_start", "sent_end"],
+    "cooccurrences": ["entity_a", "name_a", "entity_b", "name_b", "sentences", "documents",
+                      "pmi"],
+}
+
+
+def rows(catalog: Catalog, kind: str) -> Iterator[dict]:
+    conn = catalog.conn
+    if kind == "entities":
+        aliases: dict[str, list[dict]] = {}
+        for r in conn.execute("SELECT entity_id, text, count, reason FROM aliases ORDER BY entity_id, count DESC, text"):
+            aliases.setdefault(r["entity_id"], []).append(
+                {"text": r["text"], "count": r["count"], "reason": r["reason"]})
+        for r in conn.execute("SELECT * FROM entities ORDER BY mentions DESC, name"):
+            yield {"entity_id": r["entity_id"], "name": r["name"], "label": r["label"],
+                   "documents": r["documents"], "mentions": r["mentions"],
+                   "aliases": aliases.get(r["entity_id"], [])}
+    elif kind == "mentions":
+        for r in conn.execute(
+            """SELECT m.*, d.path, e.name AS entity_name FROM mentions m
+               JOIN documents d ON d.doc_id = m.doc_id
+               JOIN entities e ON e.entity_id = m.entity_id
+               ORDER BY m.doc_id, m.start"""
+        ):
+            yield {c: r[c] for c in COLUMNS["mentions"]}
+    elif kind == "cooccurrences":
+        yield from _cooccurrences(catalog)
+    else:
+        raise ValueError(kind)
+
+
+def _cooccurrences(catalog: Catalog) -> Iterator[dict]:
+    """Every pair of entities sharing a sentence, with sentence and document counts and PMI."""
+    conn = catalog.conn
+    sentences = {r[0]: r[1] for r in conn.execute(
+        """SELECT entity_id, COUNT(*) FROM (SELECT DISTINCT entity_id, doc_id, sent_start
+           FROM mentions WHERE entity_id != '') GROUP BY entity_id""")}
+    total = max(1, sum(1 for _ in conn.execute(
+        "SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id != ''")))
+    names = {r[0]: r[1] for r in conn.execute("SELECT entity_id, name FROM entities")}
+    for r in conn.execute(
+        """WITH s AS (SELECT DISTINCT entity_id, doc_id, sent_start FROM mentions
+                      WHERE entity_id != '')
+           SELECT a.entity_id AS x, b.entity_id AS y, COUNT(*) AS n,
+                  COUNT(DISTINCT a.doc_id) AS docs
+           FROM s a JOIN s b ON a.doc_id = b.doc_id AND a.sent_start = b.sent_start
+                             AND a.entity_id < b.entity_id
+           GROUP BY a.entity_id, b.entity_id ORDER BY n DESC, x, y"""
+    ):
+        if r["x"] not in names or r["y"] not in names:
+            continue
+        pmi = math.log(r["n"] * total / (sentences[r["x"]] * sentences[r["y"]]))
+        yield {"entity_a": r["x"], "name_a": names[r["x"]], "entity_b": r["y"],
+               "name_b": names[r["y"]], "sentences": r["n"], "documents": r["docs"],
+               "pmi": round(pmi, 4)}
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):  # aliases in one cell: text (count, reason); ...
+        value = "; ".join(f"{a['text']} ({a['count']}, {a['reason']})" for a in value)
+    text = printable(str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def write(catalog: Catalog, kind: str, fmt: str, out: IO[str]) -> int:
+    """Write every row of ``kind`` to ``out``; returns how many."""
+    n = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS[kind])
+        for row in rows(catalog, kind):
+            writer.writerow([_cell(row[c]) for c in COLUMNS[kind]])
+            n += 1
+    else:
+        for row in rows(catalog, kind):
+            line = json.dumps(row, ensure_ascii=False)
+            out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line) + "\n")
+            n += 1
+    return n
