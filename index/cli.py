@@ -181,6 +181,7 @@ def _progress_bar(enabled: bool):
                 return Text(f"{rate:,.0f} words/s", style="progress.data.speed")
 
         stages = {"scan": "Scanning", "annotate": "Annotating", "resolve": "Resolving entities",
+                  "rescan": "Finding known names again",
                   "store": "Writing full-text index", "done": "Done"}
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from casework.index import consistency, entities, ingest, resolve, store
+from casework.index import consistency, entities, ingest, recall, resolve, store
 from casework.index.catalog import AnnotationCache, Catalog
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import Fulltext, FulltextEntry
@@ -119,6 +119,9 @@ def _update(
         if changed:
             notify(Progress("resolve", 0, 1))
             entities.resolve(catalog)
+            notify(Progress("rescan", 0, 1))
+            if recall.rescan(catalog):  # names the model missed: count them, then re-resolve
+                entities.resolve(catalog)
             consistency.mark_touched_stale(catalog, before)
         catalog.commit()
         sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, notify)

@@ -157,9 +157,14 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     conn = catalog.conn
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
     votes: dict[str, Counter[str]] = defaultdict(Counter)
+    found_again: Counter[str] = Counter()  # by the recall re-scan: counted, but not a vote
     for row in conn.execute(
-        "SELECT text, raw_label, COUNT(*) AS n FROM mentions GROUP BY text, raw_label"
+        """SELECT text, raw_label, source = 'rescan' AS again, COUNT(*) AS n FROM mentions
+           GROUP BY text, raw_label, again"""
     ):
+        if row["again"]:
+            found_again[row["text"]] += row["n"]
+            continue
         key = match_key(row["text"])
         surfaces[key][row["text"]] += row["n"]
         votes[key][row["raw_label"]] += row["n"]
@@ -240,7 +245,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
 
         judgements = curation.load(judgements_path(catalog))
     _apply_judgements(forms, judgements, surfaces)
-    _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgements)
+    _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgements, found_again)
 
 
 def _head(keys: list[str], forms: _Forms, count: dict[str, int]) -> str:
@@ -291,7 +296,8 @@ def _apply_judgements(forms: _Forms, judgements: list[dict], surfaces) -> None:
             forms.short.discard(key)
 
 
-def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgements) -> None:
+def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgements,
+           found_again) -> None:
     conn = catalog.conn
     clusters: dict[str, list[str]] = defaultdict(list)
     for key in surfaces:
@@ -327,7 +333,8 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
             reason = "name" if k == head else forms.reason.get(
                 k, "full name" if len(_tokens(k)) > len(_tokens(head)) else "linked")
             for text, n in surfaces[k].items():
-                alias_rows.append((entity_id, text, k, n, reason if text == shown[k] or k != head else "same name"))
+                alias_rows.append((entity_id, text, k, n + found_again.get(text, 0),
+                                   reason if text == shown[k] or k != head else "same name"))
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS form_map (key TEXT PRIMARY KEY, entity_id TEXT, label TEXT)")
     conn.execute("DELETE FROM form_map")
     conn.executemany("INSERT OR REPLACE INTO form_map VALUES (?, ?, ?)", mapping)
@@ -337,6 +344,10 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
                (SELECT f.entity_id, f.label FROM form_map f WHERE f.key = cw_key(mentions.text))
            WHERE EXISTS (SELECT 1 FROM form_map f WHERE f.key = cw_key(mentions.text)
                          AND (f.entity_id != mentions.entity_id OR f.label != mentions.label))"""
+    )
+    conn.execute(  # re-scan finds of a form no longer known: gone with it
+        """DELETE FROM mentions WHERE source = 'rescan'
+           AND NOT EXISTS (SELECT 1 FROM form_map f WHERE f.key = cw_key(mentions.text))"""
     )
     for entity_id, docs, n in conn.execute(
         "SELECT entity_id, COUNT(DISTINCT doc_id), COUNT(*) FROM mentions WHERE entity_id != '' GROUP BY entity_id"
