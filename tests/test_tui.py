@@ -514,3 +514,41 @@ async def test_edit_key_needs_a_document_and_never_crashes_headless(seeds_index)
         await pilot.pause()
         assert app.is_running
         assert "cannot hand the terminal" in str(app.query_one("#message").render())
+
+
+@pilot_test
+async def test_merge_from_the_cross_reference_pane_then_hide_and_undo(seeds_copy, make_index):
+    from casework.index.api import Casework
+    from casework.tui.prompt_screen import PromptScreen
+
+    if not hasattr(Casework, "merge_entities"):
+        pytest.skip("engine without curation")
+    make_index(seeds_copy)
+    async with opened(make_index.path) as (app, pilot):
+        first, second = app.cw.entities(label="PERSON", limit=2)
+        keep, other = app.cw.entity(first.entity_id), app.cw.entity(second.entity_id)
+        app.select_entity(keep.entity_id)
+        await settle(app, pilot)
+        assert app.focused is app.query_one(XrefPane)
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one("#prompt-input").value = other.name
+        await pilot.press("enter")
+        await settle(app, pilot)
+        card = app.query_one(XrefPane).card
+        assert card.entity_id == keep.entity_id
+        assert other.name in {a.text for a in card.aliases}
+        assert sum(len(d.mentions) for d in card.documents) > sum(len(d.mentions) for d in keep.documents)
+        assert "⚠" not in str(app.query_one("#message").render())
+
+        await pilot.press("h")  # hide it: the card goes, the entities list forgets it
+        await settle(app, pilot)
+        assert app.query_one(XrefPane).card is None
+        ids = option_ids(app.query_one(EntitiesPane))
+        assert f"ent:{keep.entity_id}" not in ids
+        app.action_pane("entities")
+        await pilot.press("u", "u")  # undo the hide, then the merge
+        await settle(app, pilot)
+        assert f"ent:{keep.entity_id}" in option_ids(app.query_one(EntitiesPane))
+        assert other.name not in {a.text for a in app.cw.entity(keep.entity_id).aliases}
