@@ -307,7 +307,7 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
         key = j.get("entity")
         if j.get("op") in ("rename", "relabel", "hide") and key in surfaces:
             overrides.setdefault(forms.find(key), {})[j["op"]] = j.get("value", True)
-    mapping: list[tuple[str, str, str]] = []  # (key, entity_id, label)
+    mapping: list[tuple[str, str, str]] = []  # (surface text, entity_id, label)
     entity_rows, alias_rows = {}, []
     person_roots = {forms.find(k) for k in surname_joined}
     for root, keys in clusters.items():
@@ -325,7 +325,8 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
         name = extra.get("rename", shown[head])
         hidden = extra.get("hide", False)
         for k in keys:
-            mapping.append((k, "" if hidden else entity_id, "" if hidden else label))
+            mapping.extend((text, "" if hidden else entity_id, "" if hidden else label)
+                           for text in surfaces[k])
         if hidden:
             continue
         entity_rows[entity_id] = [entity_id, name, label, match_key(name), 0, 0]
@@ -335,19 +336,21 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
             for text, n in surfaces[k].items():
                 alias_rows.append((entity_id, text, k, n + found_again.get(text, 0),
                                    reason if text == shown[k] or k != head else "same name"))
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS form_map (key TEXT PRIMARY KEY, entity_id TEXT, label TEXT)")
+    # Mentions are mapped by their exact text (a primary-key lookup per row, no Python call).
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS form_map (text TEXT PRIMARY KEY, entity_id TEXT, label TEXT)"
+    )
     conn.execute("DELETE FROM form_map")
     conn.executemany("INSERT OR REPLACE INTO form_map VALUES (?, ?, ?)", mapping)
-    conn.create_function("cw_key", 1, match_key, deterministic=True)
     conn.execute(
         """UPDATE mentions SET (entity_id, label) =
-               (SELECT f.entity_id, f.label FROM form_map f WHERE f.key = cw_key(mentions.text))
-           WHERE EXISTS (SELECT 1 FROM form_map f WHERE f.key = cw_key(mentions.text)
+               (SELECT f.entity_id, f.label FROM form_map f WHERE f.text = mentions.text)
+           WHERE EXISTS (SELECT 1 FROM form_map f WHERE f.text = mentions.text
                          AND (f.entity_id != mentions.entity_id OR f.label != mentions.label))"""
     )
     conn.execute(  # re-scan finds of a form no longer known: gone with it
         """DELETE FROM mentions WHERE source = 'rescan'
-           AND NOT EXISTS (SELECT 1 FROM form_map f WHERE f.key = cw_key(mentions.text))"""
+           AND NOT EXISTS (SELECT 1 FROM form_map f WHERE f.text = mentions.text)"""
     )
     for entity_id, docs, n in conn.execute(
         "SELECT entity_id, COUNT(DISTINCT doc_id), COUNT(*) FROM mentions WHERE entity_id != '' GROUP BY entity_id"

@@ -73,3 +73,60 @@ def test_names_sharing_words_stay_apart(seeds_index):
 def test_search_by_a_nickname_finds_documents_naming_only_the_surname(seeds_index):
     found, _ = cli_json("search", 'person:"El Mencho"', index=seeds_index)
     assert len(found["hits"]) == 2
+
+
+def _catalog_with(tmp_path, docs: dict[str, list[tuple[str, str]]]) -> Catalog:
+    """A catalog holding hand-made mentions (text, model label), one sentence each."""
+    from casework.index.models import SourceFile
+    from casework.index.resolve import store_hints
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    for doc_id, mentions in docs.items():
+        text = ". ".join(t for t, _ in mentions) + "."
+        spans, pos = [], 0
+        for t, label in mentions:
+            spans.append((Span(pos, pos + len(t), label, 0, len(text)), t, label, "x"))
+            pos += len(t) + 2
+        src = SourceFile(doc_id=doc_id, path=f"/d/{doc_id}", root="/d", relpath=doc_id, title=doc_id,
+                         text=text, size=len(text), mtime=0.0, sha256=doc_id, encoding="utf-8")
+        catalog.put_document(src, spans)
+        store_hints(catalog, doc_id, text, spans)
+    from casework.index.resolve import resolve
+
+    resolve(catalog, judgements=[])
+    return catalog
+
+
+def _entity_of(catalog: Catalog, text: str) -> tuple[str, str]:
+    row = catalog.conn.execute(
+        "SELECT e.entity_id, e.label FROM aliases a JOIN entities e USING (entity_id) WHERE a.text = ?",
+        (text,),
+    ).fetchone()
+    return row[0], row[1]
+
+
+def test_ambiguous_first_name_and_shared_words_are_never_merged(tmp_path):
+    catalog = _catalog_with(tmp_path, {
+        "a": [("Claudia Sheinbaum", "PERSON"), ("Claudia", "PERSON"), ("Mexico", "GPE")],
+        "b": [("Claudia Ruiz", "PERSON"), ("Mexico City", "GPE"), ("Jalisco", "GPE")],
+        "c": [("Jalisco New Generation Cartel", "ORG"), ("Ruiz", "ORG"), ("Guerrero", "GPE"),
+              ("Eduardo Guerrero", "PERSON")],
+    })
+    assert _entity_of(catalog, "Claudia") not in (
+        _entity_of(catalog, "Claudia Sheinbaum"), _entity_of(catalog, "Claudia Ruiz"))
+    assert _entity_of(catalog, "Mexico") != _entity_of(catalog, "Mexico City")
+    assert _entity_of(catalog, "Jalisco") != _entity_of(catalog, "Jalisco New Generation Cartel")
+    # A unique surname joins its full name and takes PERSON from it; a place name does not.
+    assert _entity_of(catalog, "Ruiz") == _entity_of(catalog, "Claudia Ruiz")
+    assert _entity_of(catalog, "Ruiz")[1] == "PERSON"
+    assert _entity_of(catalog, "Guerrero") != _entity_of(catalog, "Eduardo Guerrero")
+    catalog.close()
+
+
+def test_entity_ids_are_stable_across_runs(tmp_path):
+    docs = {"a": [("Claudia Sheinbaum", "PERSON"), ("Sheinbaum", "ORG")], "b": [("Sheinbaum", "ORG")]}
+    (tmp_path / "1").mkdir()
+    (tmp_path / "2").mkdir()
+    first = _entity_of(_catalog_with(tmp_path / "1", docs), "Sheinbaum")
+    second = _entity_of(_catalog_with(tmp_path / "2", docs), "Sheinbaum")
+    assert first == second and first[1] == "PERSON"
