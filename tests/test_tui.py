@@ -301,9 +301,9 @@ async def test_command_palette_goes_to_entity_and_filters_label(seeds_index):
             await pilot.press("enter")
             await settle(app, pilot)
 
-        await palette("go to entity harfuch")
+        await palette("entity harfuch")
         assert "Harfuch" in app.query_one(XrefPane).card.name
-        await palette("filter entities by label: PERSON")
+        await palette("label: PERSON")
         entities = app.query_one(EntitiesPane)
         assert entities.label_filter == "PERSON"
         assert [i for i in option_ids(entities) if i.startswith("label:")] == ["label:PERSON"]

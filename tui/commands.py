@@ -45,8 +45,21 @@ class CaseworkCommands(Provider):
                  for d in self._docs]
         rows += [(f"Go to entity: {printable(e.name)} [{label_tag(e.label)}]", partial(app.select_entity, e.entity_id),
                   f"{e.mentions} mention{'s' * (e.mentions != 1)} in {e.documents} document{'s' * (e.documents != 1)}") for e in self._entities]
+        needle = query.lower().replace(" ", "")
         for title, callback, help_text in rows:
+            if not _subsequence(needle, title.lower()):
+                continue  # the fuzzy scorer is slow; most rows fail this cheap test first
             score = matcher.match(title)
             if score > 0:
                 # matcher.highlight returns Content built from the plain title: no markup parsing.
                 yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)
+
+
+def _subsequence(needle: str, haystack: str) -> bool:
+    """Whether the characters of ``needle`` appear in ``haystack`` in order."""
+    pos = 0
+    for ch in needle:
+        pos = haystack.find(ch, pos) + 1
+        if not pos:
+            return False
+    return True
