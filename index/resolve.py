@@ -60,6 +60,7 @@ _ACRONYM_AFTER = re.compile(r"^\s*\(([A-Z][A-Z0-9.&-]{1,9})\)")
 _KNOWN_AS = re.compile(r"^,?\s+(?:known as|alias|aka|nicknamed|dubbed)\s+[“\"«]([^”\"»\n]{2,40})[”\"»]")
 _OPEN = "“«\""
 _CLOSE = "”»\""
+_TOKEN_SPLIT = re.compile(r"[\s\-]+")
 _STOP = frozenset("of the and for de la del y on against in".split())
 _KNOWN_ABBREVIATIONS = {
     "us": "united states", "u.s.": "united states", "usa": "united states",
@@ -140,8 +141,16 @@ class _Forms:
         self.short.add(short)
 
 
+_TOKEN_CACHE: dict[str, list[str]] = {}
+
+
 def _tokens(key: str) -> list[str]:
-    return [t for t in re.split(r"[\s\-]+", key) if t]
+    toks = _TOKEN_CACHE.get(key)
+    if toks is None:
+        if len(_TOKEN_CACHE) > 1_000_000:
+            _TOKEN_CACHE.clear()
+        toks = _TOKEN_CACHE[key] = [t for t in _TOKEN_SPLIT.split(key) if t]
+    return toks
 
 
 def _initials(text: str) -> str:
@@ -265,9 +274,11 @@ def _in_order(short: list[str], long: list[str]) -> bool:
     return all(tok in it for tok in short)
 
 
+_LABEL_ORDER = {label: i for i, label in enumerate(KEPT_LABELS)}
+
+
 def _vote(counter: Counter[str]) -> str:
-    order = {label: i for i, label in enumerate(KEPT_LABELS)}
-    return max(counter.items(), key=lambda kv: (kv[1], -order.get(kv[0], 99)))[0]
+    return max(counter.items(), key=lambda kv: (kv[1], -_LABEL_ORDER.get(kv[0], 99)))[0]
 
 
 def _apply_judgements(forms: _Forms, judgements: list[dict], surfaces) -> None:
