@@ -41,6 +41,9 @@ def build(
     progress: ProgressFn | None = None,
 ) -> IndexReport:
     """Index ``paths`` (files or folders) into ``index_dir``; returns what was done."""
+    # Stored paths are absolute (symlinks kept as given), so an index built from `casework
+    # index docs/` still finds, re-scans and opens its files from any working directory.
+    paths = [Path(os.path.abspath(p)) for p in paths]
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise CaseworkError(f"no such file or folder: {ingest.display_path(missing[0])}")

@@ -155,3 +155,14 @@ def test_span_noise_is_trimmed(surface, cleaned):
 def test_match_key_folds_case_accents_and_quotes():
     assert match_key("Rubén  OSEGUERA") == match_key("ruben oseguera")
     assert match_key("O’Neil") == match_key("O'Neil")
+
+
+def test_a_relative_folder_is_stored_with_absolute_paths(make_index, seeds_copy, monkeypatch):
+    monkeypatch.chdir(seeds_copy.parent)
+    make_index(type(seeds_copy)(seeds_copy.name))
+    with open_index(make_index.path) as cw:
+        hit = cw.search("Harfuch").hits[0]
+        assert hit.path == str(seeds_copy / hit.path.rsplit("/", 1)[-1])
+    monkeypatch.chdir("/")
+    again = make_index(seeds_copy)
+    assert (again.added, again.removed, again.unchanged) == (0, 0, 2)
