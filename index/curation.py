@@ -82,7 +82,10 @@ def judgement(catalog: Catalog, op: str, entity: str, value: str | None = None) 
         other_id, other_name, other_key = _head_key(catalog, value or "")
         if other_id == entity_id:
             raise CaseworkError(f"{name!r} and {value!r} are already one entity")
-        return {"op": "merge", "a": key, "b": other_key, "names": [name, other_name]}
+        label = catalog.conn.execute(
+            "SELECT label FROM entities WHERE entity_id = ?", (entity_id,)).fetchone()[0]
+        return {"op": "merge", "a": key, "b": other_key, "label": label,
+                "names": [name, other_name]}
     if op == "split":
         alias_key = match_key(value or "")
         row = catalog.conn.execute(

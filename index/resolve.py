@@ -118,6 +118,7 @@ class _Forms:
         self.reason: dict[str, str] = {}
         self.short: set[str] = set()
         self.prefer: list[str] = []  # heads the reader chose by merging into them
+        self.prefer_label: dict[str, str] = {}  # and the label they had then
 
     def find(self, k: str) -> str:
         root = k
@@ -288,6 +289,8 @@ def _apply_judgements(forms: _Forms, judgements: list[dict], surfaces) -> None:
         if op == "merge" and j.get("a") in surfaces and j.get("b") in surfaces:
             a, b = forms.find(j["a"]), forms.find(j["b"])
             forms.prefer.append(j["a"])
+            if j.get("label") in KEPT_LABELS:
+                forms.prefer_label[j["a"]] = j["label"]
             if a != b:
                 forms.parent[b] = a
                 forms.reason.setdefault(j["b"], "merged by you")
@@ -330,6 +333,7 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
             for k in keys:
                 total.update(votes[k])
             label = _vote(total)
+        label = forms.prefer_label.get(head, label)  # a merge keeps the kept entity's label
         entity_id = entity_id_for(label, head)
         extra = overrides.get(root, {})
         label = extra.get("relabel", label)

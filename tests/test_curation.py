@@ -69,3 +69,12 @@ def test_bad_curation_is_one_line_and_exit_2(seeds_index, tmp_path):
         proc = run_cli(*args, index=seeds_index)
         assert proc.returncode in (1, 2) and proc.stderr.count("\n") == 1, proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_merge_keeps_the_kept_entitys_id_and_label(make_index, seeds_copy):
+    make_index(seeds_copy)
+    with open_index(make_index.path) as cw:
+        keep = cw.entity("Joaquin")
+        cw.merge_entities(keep.entity_id, "Mexico")  # Mexico has far more GPE mentions
+        merged = cw.entity("Mexico")
+        assert (merged.entity_id, merged.label, merged.name) == (keep.entity_id, keep.label, keep.name)
