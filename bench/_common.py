@@ -1,0 +1,81 @@
+"""Helpers shared by the bench scripts: machine description, peak RSS of a process tree, timing."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+CASEWORK = [sys.executable, "-m", "casework.index.cli"]
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+class PeakRSS:
+    """Samples the RSS of a process and all its children (spaCy's workers) until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        self.pid, self.every, self.peak = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.is_set():
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            for p in procs:
+                try:
+                    total += p.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_measured(cmd: list[str], timeout: float | None = None, **kw) -> tuple[subprocess.CompletedProcess, float, int]:
+    """Run ``cmd``; return (completed process, wall seconds, peak RSS bytes of its tree)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    rss = PeakRSS(proc.pid)
+    out, err = proc.communicate(timeout=timeout)
+    wall = time.perf_counter() - started
+    peak = rss.stop()
+    done = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    if proc.returncode not in (0,):
+        raise SystemExit(f"{' '.join(map(str, cmd))} exited {proc.returncode}: {err[-2000:]}")
+    return done, wall, peak
+
+
+def mb(n: int) -> float:
+    return round(n / 2**20, 1)
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
