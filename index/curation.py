@@ -145,7 +145,10 @@ def curate(index_dir, catalog: Catalog, op: str, entity: str | None = None,
     path = judgements_path(catalog)
     with WriteLock(index_dir):
         if op == "undo":
-            done = "undid: " + describe(undo(path))
+            try:
+                done = "undid: " + describe(undo(path))
+            except OSError as exc:
+                raise CaseworkError(f"cannot rewrite {path}: {exc.strerror or exc}") from None
         else:
             item = judgement(catalog, op, entity or "", value)
             if op == "hide":  # its mentions lose their entity: flag their documents now
@@ -154,7 +157,10 @@ def curate(index_dir, catalog: Catalog, op: str, entity: str | None = None,
                        (SELECT doc_id FROM mentions WHERE entity_id = ?)""",
                     (find_entity(catalog, entity or ""),),
                 )
-            record(path, item)
+            try:
+                record(path, item)
+            except OSError as exc:
+                raise CaseworkError(f"cannot write {path}: {exc.strerror or exc}") from None
             done = describe(item)
         consistency.mark_updating(catalog)
         before = _entity_signatures(catalog)
