@@ -45,7 +45,12 @@ class XrefPane(OptionList):
         self._targets = {}
         self.clear_options()
         style = label_style(card.label)
-        width = max(30, self.scrollable_content_region.width - 2)
+        region = self.scrollable_content_region.width
+        if region < 30:
+            # Hidden (narrow layout shows one pane at a time, full width): size for the screen
+            # it is about to fill, not for the zero-width box it has while hidden.
+            region = self.app.size.width - 4
+        width = max(30, region - 2)
         opts: list[Option] = []
         head = safe_text(card.name, style)
         head.append(f" [{label_tag(card.label)}]", style=style)
