@@ -56,6 +56,7 @@ _ORG_HEADS = frozenset(
     "office service corporation company bank group army navy police association foundation "
     "committee".split()
 )
+_INITIAL_NAME = re.compile(r"^(?:[A-Z]\.\s?){1,2}[A-Z][a-z][\w’'-]+$")  # B. Young, J.R. Smith
 _ACRONYM_AFTER = re.compile(r"^\s*\(([A-Z][A-Z0-9.&-]{1,9})\)")
 _KNOWN_AS = re.compile(r"^,?\s+(?:known as|alias|aka|nicknamed|dubbed)\s+[“\"«]([^”\"»\n]{2,40})[”\"»]")
 _OPEN = "“«\""
@@ -99,7 +100,7 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list) -> Non
                     if len(gap) <= 3 and any(ch in _OPEN + _CLOSE for ch in gap):
                         rows.append((doc_id, "nickname", surface, ordered[j][1]))
         cue = None
-        if _TITLES.search(before):
+        if _TITLES.search(before) or _INITIAL_NAME.match(surface):
             cue = "PERSON"
         elif _ORG_NEXT.match(after) or surface.split()[-1].lower() in _ORG_HEADS:
             cue = "ORG"
