@@ -382,6 +382,15 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
         "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id != '')"
     ).fetchone()[0]
     catalog.set_meta("sentences_with_entities", str(sentences))  # PMI's denominator (xref)
+    conn.execute(  # and each entity's sentence count, so a card needs no scan per neighbour
+        "CREATE TABLE IF NOT EXISTS entity_sentences (entity_id TEXT PRIMARY KEY, sentences INTEGER)"
+    )
+    conn.execute("DELETE FROM entity_sentences")
+    conn.execute(
+        """INSERT INTO entity_sentences SELECT entity_id, COUNT(*) FROM
+               (SELECT DISTINCT entity_id, doc_id, sent_start FROM mentions WHERE entity_id != '')
+           GROUP BY entity_id"""
+    )
 
 
 def judgements_path(catalog: Catalog) -> Path:

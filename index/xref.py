@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections import defaultdict
 
 from casework.index.catalog import Catalog
@@ -142,6 +143,22 @@ def _sentence_total(catalog: Catalog) -> int:
     ).fetchone()[0]
 
 
+def _sentences_of(conn, entity_id: str) -> int:
+    """Sentences mentioning an entity: precomputed by resolution, counted on older indexes."""
+    try:
+        row = conn.execute(
+            "SELECT sentences FROM entity_sentences WHERE entity_id = ?", (entity_id,)
+        ).fetchone()
+        if row is not None:
+            return row[0]
+    except sqlite3.OperationalError:  # an index resolved before the table existed
+        pass
+    return conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id = ?)",
+        (entity_id,),
+    ).fetchone()[0]
+
+
 def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Cooccurring]:
     """Entities that share sentences with this one, by pointwise mutual information.
 
@@ -151,10 +168,7 @@ def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Coocc
     """
     conn = catalog.conn
     total = max(1, _sentence_total(catalog))
-    mine = conn.execute(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id = ?)",
-        (entity_id,),
-    ).fetchone()[0]
+    mine = _sentences_of(conn, entity_id)
     if not mine:
         return []
     rows = conn.execute(
@@ -172,12 +186,7 @@ def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Coocc
         ).fetchone()
         if e is None:
             continue
-        theirs = conn.execute(
-            """SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions
-                                     WHERE entity_id = ?)""",
-            (r["entity_id"],),
-        ).fetchone()[0]
-        pmi = math.log(r["n"] * total / (mine * max(1, theirs)))
+        pmi = math.log(r["n"] * total / (mine * max(1, _sentences_of(conn, r["entity_id"]))))
         scored.append((r["n"] >= MIN_SHARED_SENTENCES, pmi, r["n"], r["entity_id"], e["name"], e["label"]))
     scored.sort(key=lambda t: (not t[0], -t[1], -t[2], t[4]))
     return [Cooccurring(eid, name, label, n, round(pmi, 4))
