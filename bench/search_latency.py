@@ -1,0 +1,115 @@
+"""Search latency, cold (whole process) and warm (open index, snippets), as one JSON object.
+
+    python bench/search_latency.py --index bench/out/index-2000 [--runs 10]
+
+Cold: ``casework search QUERY --json --index DIR`` as a fresh process, wall time from spawn to
+exit, median of ``--runs`` per query (imports, opening SQLite and Whoosh, parsing, searching,
+snippets for the first 10 hits, JSON out). Warm: one open index (as the TUI holds it),
+``Casework.search(query, limit=20)`` with snippets, 30 times per query; p50 and p95 over all.
+Five kinds of query: term, phrase, fuzzy, wildcard, entity filter.
+Targets (issue 6): cold median <= 250 ms at 100,000 docs; warm p95 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import CASEWORK, machine  # noqa: E402
+
+QUERIES = {
+    "term": "senate",
+    "phrase": '"white house"',
+    "fuzzy": "presdent~",
+    "wildcard": "immigra*",
+    "entity": "person:trump",
+}
+
+
+def cold(index: Path, query: str, runs: int) -> dict:
+    samples, total = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.run([*CASEWORK, "search", query, "--json", "--index", str(index)],
+                              capture_output=True, text=True)
+        samples.append(time.perf_counter() - started)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"search {query!r} exited {proc.returncode}: {proc.stderr[-1000:]}")
+        total = json.loads(proc.stdout)["total"] if proc.returncode == 0 else 0
+    return {"median_ms": round(statistics.median(samples) * 1000, 1),
+            "min_ms": round(min(samples) * 1000, 1), "hits": total}
+
+
+def warm(index: Path, runs: int) -> dict:
+    from casework.index import open_index
+
+    cw = open_index(index)
+    per_kind, every = {}, []
+    for kind, query in QUERIES.items():
+        cw.search(query)  # first query of a kind warms the caches
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            result = cw.search(query, limit=20)
+            samples.append(time.perf_counter() - started)
+            assert result.total == 0 or result.hits[0].snippet
+        every += samples
+        per_kind[kind] = {"p50_ms": _ms(statistics.median(samples)),
+                          "p95_ms": _ms(_p95(samples))}
+    return {"p50_ms": _ms(statistics.median(every)), "p95_ms": _ms(_p95(every)),
+            "by_kind": per_kind}
+
+
+def _p95(samples: list[float]) -> float:
+    return sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
+
+
+def _ms(s: float) -> float:
+    return round(s * 1000, 2)
+
+
+def import_floor(runs: int) -> float:
+    """A process that only imports casework's CLI module: the floor under every cold query."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import casework.index.cli"], check=True)
+        samples.append(time.perf_counter() - started)
+    return _ms(statistics.median(samples))
+
+
+def run(index: Path, runs: int = 10) -> dict:
+    from casework.index import open_index
+
+    with open_index(index) as cw:
+        docs = cw.document_count()
+    return {
+        "bench": "search_latency",
+        "index": str(index),
+        "docs": docs,
+        "cold_median_ms": {k: cold(index, q, runs) for k, q in QUERIES.items()},
+        "import_floor_ms": import_floor(runs),
+        "warm": warm(index, 3 * runs),
+        "queries": QUERIES,
+        "targets": {"cold_median_ms_max": 250, "warm_p95_ms_max": 50},
+        "machine": machine(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--runs", type=int, default=10)
+    args = ap.parse_args(argv)
+    print(json.dumps(run(args.index, args.runs)))
+
+
+if __name__ == "__main__":
+    main()
