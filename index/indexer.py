@@ -309,12 +309,14 @@ def sync_fulltext(
     if not stale and not deletes:
         return 0
     total = len(stale)
+    shas: dict[str, str] = {}
 
     def entries() -> Iterator[FulltextEntry]:
         for i, doc_id in enumerate(sorted(stale)):
             row = catalog.document_row(doc_id)
             if row is None:
                 continue
+            shas[doc_id] = row["sha256"]
             if i % 100 == 0:
                 notify(Progress("store", i, total, path=row["relpath"]))
             yield FulltextEntry(
@@ -326,8 +328,8 @@ def sync_fulltext(
             )
 
     def written(entry: FulltextEntry) -> None:
-        sha = catalog.document_row(entry.doc_id)["sha256"]
-        catalog.set_ft_hash(entry.doc_id, entry.fingerprint(sha))
+        # the sha read with the row above: reading the row again fetched the whole text twice
+        catalog.set_ft_hash(entry.doc_id, entry.fingerprint(shas.pop(entry.doc_id)))
 
     n = fulltext.write(entries(), sorted(deletes), big=total >= _BIG_BUILD, on_written=written)
     catalog.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 
 from whoosh import query as wq
 from whoosh.collectors import TimeLimitCollector
@@ -174,24 +175,49 @@ def _cap_expansions(q):
     for leaf in leaves:
         if isinstance(leaf, wq.FuzzyTerm):
             leaf.maxdist = min(leaf.maxdist, MAX_FUZZY_DISTANCE)
-        leaf._btexts = _capped(leaf._btexts, deadline, budget)
+        leaf._btexts = _capped(leaf, deadline, budget)
     # `field:*` is Every(field), which walks every posting of every term in the field; every
     # document has a title and a body, so match all documents cheaply instead.
     return q.accept(lambda node: wq.Every() if isinstance(node, wq.Every) else node)
 
 
-def _capped(btexts, deadline: float, budget: list[int]):
+# Expansions of a term over one segment's vocabulary, kept while the searcher stays open: a
+# segment never changes, and Whoosh's fuzzy walk is pure Python (~60 ms a query over three
+# fields at 2,000 news articles, the bulk of a warm fuzzy search). Keyed by segment id.
+_EXPANSIONS: OrderedDict[tuple, list[bytes]] = OrderedDict()
+_EXPANSIONS_MAX = 512
+
+
+def _capped(leaf, deadline: float, budget: list[int]):
+    btexts = leaf._btexts
     expanded: dict[int, list[bytes]] = {}
+    what = (type(leaf).__name__, leaf.fieldname, leaf.text, getattr(leaf, "maxdist", None),
+            getattr(leaf, "prefixlength", None))
 
     def first_terms(ixreader):
         key = id(ixreader)
         if key not in expanded:
-            terms = []
-            if time.monotonic() < deadline:
-                for btext in btexts(ixreader):
-                    if len(terms) >= min(MAX_EXPANSION, budget[0]) or time.monotonic() > deadline:
-                        break
-                    terms.append(btext)
+            segment = getattr(ixreader, "segment", None)
+            cache_key = (segment().segment_id(), *what) if callable(segment) else None
+            terms = _EXPANSIONS.get(cache_key) if cache_key else None
+            if terms is None:
+                terms = []
+                complete = True
+                if time.monotonic() < deadline:
+                    for btext in btexts(ixreader):
+                        if len(terms) >= min(MAX_EXPANSION, budget[0]) or time.monotonic() > deadline:
+                            complete = len(terms) >= MAX_EXPANSION
+                            break
+                        terms.append(btext)
+                else:
+                    complete = False
+                if cache_key and complete:  # a cut made by this query's budget is not reused
+                    _EXPANSIONS[cache_key] = terms
+                    if len(_EXPANSIONS) > _EXPANSIONS_MAX:
+                        _EXPANSIONS.popitem(last=False)
+            else:
+                _EXPANSIONS.move_to_end(cache_key)
+                terms = terms[: max(0, budget[0])]
             budget[0] -= len(terms)
             expanded[key] = terms
         return iter(expanded[key])
