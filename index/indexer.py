@@ -26,6 +26,8 @@ from casework.index.store import IndexDir, WriteLock
 
 ProgressFn = Callable[[Progress], None]
 _COMMIT_EVERY = 200
+# The NER cache is also committed this often, so a run killed half-way resumes from there.
+_CACHE_COMMIT_S = 5.0
 # Above this many documents written in one run, merge Whoosh's segments into one afterwards.
 _BIG_BUILD = 1000
 
@@ -229,10 +231,17 @@ def _annotate_and_store(
     texts = needing_ner()
     first = next(texts, None)  # so spaCy is loaded only if something needs annotating
     if first is not None:
-        for doc_id, spans in annotator.annotate(itertools.chain([first], texts)):
-            src = inflight.pop(doc_id)
-            cache.put(src.sha256, annotator.identity, spans)
-            stored(src, spans)
+        last_commit = time.monotonic()
+        try:
+            for doc_id, spans in annotator.annotate(itertools.chain([first], texts)):
+                src = inflight.pop(doc_id)
+                cache.put(src.sha256, annotator.identity, spans)
+                stored(src, spans)
+                if time.monotonic() - last_commit > _CACHE_COMMIT_S:
+                    cache.commit()  # a kill -9 loses at most this much NER
+                    last_commit = time.monotonic()
+        finally:
+            cache.commit()  # interrupted (Ctrl-C, an error): what was annotated is kept
     catalog.commit()
     cache.commit()
 
