@@ -27,6 +27,7 @@ from casework.index.models import (
     DocumentInfo,
     EntityCard,
     EntitySummary,
+    Hit,
     IndexReport,
     Mention,
     Progress,
@@ -136,6 +137,22 @@ class Casework:
 
     def document_count(self) -> int:
         return self.catalog.document_count()
+
+    def browse(self, limit: int = 20, offset: int = 0) -> SearchResult:
+        """Every document, by title, as hits with their opening lines: what an empty query
+        shows, so a newcomer sees the collection before typing anything."""
+        from casework.index.fulltext import lead_snippet
+
+        rows = self.catalog.conn.execute(
+            "SELECT doc_id, title, path, substr(text, 1, 400) FROM documents "
+            "ORDER BY title, doc_id LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        counts = self.catalog.entity_counts([r[0] for r in rows])
+        hits = [
+            Hit(r[0], r[1], r[2], 0.0, lead_snippet(r[3]), [], counts.get(r[0], 0)) for r in rows
+        ]
+        return SearchResult("", self.catalog.document_count(), hits, None, offset)
 
     # -- entities and cross-references --------------------------------------------------
     def entities(

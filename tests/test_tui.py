@@ -552,3 +552,20 @@ async def test_merge_from_the_cross_reference_pane_then_hide_and_undo(seeds_copy
         await settle(app, pilot)
         assert f"ent:{keep.entity_id}" in option_ids(app.query_one(EntitiesPane))
         assert other.name not in {a.text for a in app.cw.entity(keep.entity_id).aliases}
+
+
+@pilot_test
+async def test_an_empty_query_lists_every_document_so_the_first_screen_is_not_blank(seeds_index):
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
+        results = app.query_one(ResultsList)
+        assert option_ids(results) == ["hit:0", "hit:1"]
+        assert results.border_title == "Documents (2)"
+        await type_query(app, pilot, "Harfuch")
+        assert results.border_title.startswith("Results")
+        await type_query(app, pilot, "")
+        await pilot.press("a", "backspace")
+        await settle(app, pilot, 0.15)
+        assert results.border_title == "Documents (2)" and results.option_count == 2
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        assert app.query_one(DocumentView).doc is not None

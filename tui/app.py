@@ -87,6 +87,7 @@ class CaseworkApp(CurationMixin, App):
     def __init__(self, index_path: str | Path | None = None):
         super().__init__()
         self.index_path = index_path
+        self._ready_message = "Type to search; ? for keys."
         self.cw = None
         self._lock = threading.Lock()  # one engine call at a time (SQLite + Whoosh searcher)
         self._query = ""
@@ -215,12 +216,12 @@ class CaseworkApp(CurationMixin, App):
         self._say(f"Building the index: {p.stage} {p.done}/{p.total}")
 
     def _index_ready(self, message: str, top) -> None:
+        self._ready_message = message  # shown again whenever the query is empty
         self._say(message)
         entities = self.query_one(EntitiesPane)
         if entities.doc is None:
             entities.show_entities(top, None)
-        if self._query.strip():
-            self.run_search(self._query, self._search_seq)
+        self.run_search(self._query, self._search_seq)
 
     def action_rebuild(self) -> None:
         if self.cw is None:
@@ -256,14 +257,14 @@ class CaseworkApp(CurationMixin, App):
     def run_search(self, query: str, seq: int, offset: int = 0) -> None:
         if self.cw is None:
             return
-        if not query.strip():
-            self.call_from_thread(self._show_result, None, seq, "")
-            return
         try:
             with self._lock:
                 if seq != self._search_seq:
                     return  # a newer query is already on its way
-                result = self.cw.search(query, limit=PAGE, offset=offset)
+                if query.strip():
+                    result = self.cw.search(query, limit=PAGE, offset=offset)
+                else:
+                    result = self.cw.browse(limit=PAGE, offset=offset)
         except CaseworkError as exc:
             self.call_from_thread(self._show_error, str(exc), seq)
             return
@@ -273,25 +274,22 @@ class CaseworkApp(CurationMixin, App):
         if seq == self._search_seq:
             self._say(message + " (showing the last good results)", error=True)
 
-    def _show_result(self, result: SearchResult | None, seq: int, query: str, append: bool = False) -> None:
+    def _show_result(self, result: SearchResult, seq: int, query: str, append: bool = False) -> None:
         if seq != self._search_seq:
             return  # stale: a newer query was typed after this one started
         results = self.query_one(ResultsList)
         if append and result is not None and result.offset != results.loaded:
             return  # the same page asked for twice (keys faster than the engine)
-        if result is None:
-            results.clear_options()
-            results.result = None
-            self.last_result = None
-            results.border_title = "Results"
-            self._say("Type to search; ? for keys.")
-            return
         self.last_result = result
         results.show_result(result, append=append)
         if self._open_first_for == query and result.hits:
             self.open_document(result.hits[0].doc_id)
         if self._open_first_for == query:
             self._open_first_for = None
+        if not query.strip():
+            results.border_title = f"Documents ({result.total})"
+            self._say(self._ready_message)
+            return
         results.border_title = f"Results ({result.total})"
         if result.total == 0:
             hint = f" — did you mean: {printable(result.suggestion)}?" if result.suggestion else ""
