@@ -30,6 +30,13 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _show_version(ctx: click.Context, value: bool) -> None:
+    # looked up only when asked: importlib.metadata costs a cold search ~20 ms of imports
+    if value and not ctx.resilient_parsing:
+        click.echo(f"casework, version {_version()}")
+        ctx.exit()
+
+
 def _stdout():
     from rich.console import Console
 
@@ -99,7 +106,9 @@ def handles_errors(f: Callable) -> Callable:
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @index_option
-@click.version_option(_version(), "--version", "-V", prog_name="casework")
+@click.option("--version", "-V", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _, value: _show_version(ctx, value),
+              help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, index_path: str | None) -> None:
     """Search, read and cross-reference a folder of documents.
