@@ -191,8 +191,11 @@ _EXPANSIONS_MAX = 512
 def _capped(leaf, deadline: float, budget: list[int]):
     btexts = leaf._btexts
     expanded: dict[int, list[bytes]] = {}
-    what = (type(leaf).__name__, leaf.fieldname, leaf.text, getattr(leaf, "maxdist", None),
-            getattr(leaf, "prefixlength", None))
+    # TermRange has start/end instead of text
+    what = (type(leaf).__name__, leaf.fieldname, getattr(leaf, "text", None),
+            getattr(leaf, "start", None), getattr(leaf, "end", None),
+            getattr(leaf, "startexcl", None), getattr(leaf, "endexcl", None),
+            getattr(leaf, "maxdist", None), getattr(leaf, "prefixlength", None))
 
     def first_terms(ixreader):
         key = id(ixreader)
