@@ -124,7 +124,8 @@ def describe(item: dict) -> str:
     if op == "split" and len(names) == 2:
         return f"split {names[1]} from {names[0]}"
     if op in ("rename", "relabel") and names:
-        return f"{op}d {names[0]} to {item.get('value')}"
+        verb = "renamed" if op == "rename" else "relabelled"
+        return f"{verb} {names[0]} to {item.get('value')}"
     if op == "hide" and names:
         return f"hid {names[0]}"
     return op
