@@ -3,7 +3,7 @@
 After resolution, each document is re-scanned with spaCy's PhraseMatcher (on token boundaries,
 case-sensitive, so "US" never matches "us") for the surface forms of known entities; matches
 the model missed become mentions with source "rescan". On the seeds the model tags CJNG in 2 of
-its 11 occurrences and never a bare "Harfuch" as a person; the re-scan finds the rest.
+its 12 occurrences and never a bare "Harfuch" as a person; the re-scan finds the rest.
 
 Incremental: the form set of the last pass is kept (table recall_forms) with each document's
 content hash (recall_docs). A changed document is scanned for every form; the others only for
