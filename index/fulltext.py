@@ -116,8 +116,11 @@ class Fulltext:
 
         Segments are not compound: Whoosh reads a compound file whole into memory on open, and
         non-compound segments made cold queries ~30-40% faster and cold RSS ~290 MB -> ~25 MB at
-        20k documents (FIELD-NOTES). After a big build the segments are merged into one, since
-        every extra segment costs a cold query another set of file opens and term lookups.
+        20k documents (FIELD-NOTES); measured again on bench/corpus.py at 2,000 documents, one
+        merged segment each, a whole-process cold query (Whoosh imports, open, top 10): median
+        144 ms and 31 MB non-compound against 158 ms and 86 MB compound. After a big build the
+        segments are merged into one, since every extra segment costs a cold query another set
+        of file opens and term lookups.
         """
         writer = self.ix.writer(limitmb=128, compound=False)
         n = 0
