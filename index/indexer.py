@@ -150,6 +150,12 @@ def _scan(
     for given in paths:
         if given.is_dir():
             seen_by_root.setdefault(ingest.display_path(given), set())
+    # one query for every stored file's size and mtime: a lookup per file was ~30% of an
+    # unchanged re-index at 20,000 documents
+    known = {
+        r[0]: (r[1], r[2])
+        for r in catalog.conn.execute("SELECT path, size, mtime FROM documents")
+    }
     n = 0
     for item in ingest.scan(paths):
         if isinstance(item, ingest.Skipped):
@@ -165,14 +171,14 @@ def _scan(
         root = ingest.display_path(item.root)
         if root in seen_by_root:
             seen_by_root[root].add(shown)
-        stored = catalog.document_by_path(shown)
+        stored = known.get(shown)
         if stored is not None:
             try:
                 st = item.path.stat()
             except OSError:
                 to_read.append(item)  # reading will report the error
                 continue
-            if st.st_size == stored["size"] and st.st_mtime == stored["mtime"]:
+            if (st.st_size, st.st_mtime) == stored:
                 report.unchanged += 1
                 continue
         to_read.append(item)
