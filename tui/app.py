@@ -196,11 +196,15 @@ class CaseworkApp(CurationMixin, App):
                 self.cw = open_index(self.index_path)
                 count = self.cw.document_count()
                 top = self.cw.entities(limit=200)
+                notes = list(getattr(self.cw, "notes", []))
         except Exception as exc:  # noqa: BLE001 - a worker's error would otherwise vanish
             message = str(exc) if isinstance(exc, CaseworkError) else f"cannot open the index: {exc}"
             self.call_from_thread(self._stop_progress)
             self.call_from_thread(self._say, message, True)
             return
+        for note in notes:  # e.g. an interrupted run too big to finish on open: say how
+            self.call_from_thread(self.notify, printable(note), title="Index", severity="warning",
+                                  timeout=60, markup=False)
         self.call_from_thread(self._index_ready, done + f"{count} documents. Type to search; ? for keys.", top)
 
     def _start_progress(self, message: str) -> None:
