@@ -128,7 +128,8 @@ class Casework:
         """Documents by title (case-insensitive substring), for pickers and palettes."""
         rows = self.catalog.conn.execute(
             """SELECT d.doc_id, d.title, d.path, d.size,
-                      (SELECT COUNT(DISTINCT entity_id) FROM mentions m WHERE m.doc_id = d.doc_id)
+                      (SELECT COUNT(DISTINCT entity_id) FROM mentions m
+                       WHERE m.doc_id = d.doc_id AND m.entity_id != '')
                FROM documents d WHERE d.title LIKE ? ESCAPE '\\'
                ORDER BY d.title LIMIT ? OFFSET ?""",
             (f"%{_like_escape(title_contains)}%", limit, offset),

@@ -177,12 +177,13 @@ class Catalog:
         ).fetchall()
 
     def entity_counts(self, doc_ids: list[str]) -> dict[str, int]:
+        """Distinct entities per document; hidden entities (empty id) do not count."""
         if not doc_ids:
             return {}
         marks = ",".join("?" * len(doc_ids))
         rows = self.conn.execute(
             f"""SELECT doc_id, COUNT(DISTINCT entity_id) FROM mentions
-                WHERE doc_id IN ({marks}) GROUP BY doc_id""",
+                WHERE doc_id IN ({marks}) AND entity_id != '' GROUP BY doc_id""",
             doc_ids,
         )
         return {r[0]: r[1] for r in rows}

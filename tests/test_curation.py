@@ -78,3 +78,19 @@ def test_merge_keeps_the_kept_entitys_id_and_label(make_index, seeds_copy):
         cw.merge_entities(keep.entity_id, "Mexico")  # Mexico has far more GPE mentions
         merged = cw.entity("Mexico")
         assert (merged.entity_id, merged.label, merged.name) == (keep.entity_id, keep.label, keep.name)
+
+
+def test_hidden_entities_do_not_count_in_result_rows(make_index, seeds_copy):
+    from casework.index import open_index
+
+    make_index(seeds_copy)
+    with open_index(make_index.path) as cw:
+        hit = cw.search("Harfuch").hits[0]
+        before = hit.entities
+        visible = {m.entity_id for m in cw.document(hit.doc_id).entities}
+        assert before == len(visible)
+        cw.hide_entity("Mexico")
+        after = next(h for h in cw.search("Harfuch").hits if h.doc_id == hit.doc_id).entities
+        assert after == before - 1 == len({m.entity_id for m in cw.document(hit.doc_id).entities})
+        listed = next(d for d in cw.documents() if d.doc_id == hit.doc_id)
+        assert listed.entities == after
