@@ -75,3 +75,22 @@ def seeds_copy(tmp_path) -> Path:
         shutil.copy(p, folder / p.name)
         (folder / p.name).chmod(0o644)
     return folder
+
+
+@pytest.fixture
+def too_big_to_repair(seeds_index, tmp_path, monkeypatch) -> Path:
+    """A copy of the seeds index left as an interrupted run leaves it, with the repair-on-open
+    threshold lowered so casework reports the fix instead of doing it."""
+    import sqlite3
+
+    from casework.index import consistency
+
+    index = tmp_path / "interrupted-index"
+    shutil.copytree(seeds_index, index)
+    conn = sqlite3.connect(index / "catalog.sqlite")
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('state', 'updating')")
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(consistency, "AUTO_REPAIR_DOCS", 1)
+    return index
+

@@ -63,16 +63,8 @@ def test_interrupted_run_is_repaired_on_open(seeds_index, corpus, tmp_path):
         assert consistency.check(cw.catalog, cw.fulltext, full=True).ok
 
 
-def test_mismatch_too_big_to_repair_on_open_is_reported_with_the_command(
-    seeds_index, tmp_path, monkeypatch
-):
-    index = tmp_path / "index"
-    shutil.copytree(seeds_index, index)
-    conn = sqlite3.connect(index / "catalog.sqlite")
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('state', 'updating')")
-    conn.commit()
-    conn.close()
-    monkeypatch.setattr(consistency, "AUTO_REPAIR_DOCS", 1)
+def test_mismatch_too_big_to_repair_on_open_is_reported_with_the_command(too_big_to_repair):
+    index = too_big_to_repair
     with open_index(index) as cw:
         assert len(cw.notes) == 1
         assert f"casework index --index {index}" in cw.notes[0]

@@ -572,21 +572,8 @@ async def test_an_empty_query_lists_every_document_so_the_first_screen_is_not_bl
 
 
 @pilot_test
-async def test_an_interrupted_run_too_big_to_finish_on_open_is_reported_in_the_app(
-    seeds_index, tmp_path, monkeypatch
-):
-    import shutil
-    import sqlite3
-
-    from casework.index import consistency
-
-    index = tmp_path / "index"
-    shutil.copytree(seeds_index, index)
-    conn = sqlite3.connect(index / "catalog.sqlite")
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('state', 'updating')")
-    conn.commit()
-    conn.close()
-    monkeypatch.setattr(consistency, "AUTO_REPAIR_DOCS", 1)
+async def test_an_interrupted_run_too_big_to_finish_on_open_is_reported_in_the_app(too_big_to_repair):
+    index = too_big_to_repair
     async with opened(index, (80, 24)) as (app, pilot):
         warnings = [n for n in app._notifications if n.severity == "warning"]
         assert len(warnings) == 1
