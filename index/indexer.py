@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import os
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -93,8 +94,6 @@ def _rebuild_beside(
 
 def _copy_annotations(live: IndexDir, fresh: IndexDir) -> None:
     """Carry the NER cache over; a damaged cache is only a cache, so start without it."""
-    import sqlite3
-
     try:
         src = sqlite3.connect(f"file:{live.annotations}?mode=ro", uri=True)
         try:
@@ -217,11 +216,10 @@ def _annotate_and_store(
     def needing_ner() -> Iterator[tuple[str, str]]:
         nonlocal done
         for cand in to_read:
-            src = _read(cand, catalog, report)
+            src, existing = _read(cand, catalog, report)
             if src is None:
                 done += 1
                 continue
-            existing = catalog.document_by_path(src.path)
             if existing is not None and existing["sha256"] == src.sha256:
                 catalog.touch(existing["doc_id"], src.mtime)
                 report.unchanged += 1
@@ -252,22 +250,25 @@ def _annotate_and_store(
     cache.commit()
 
 
-def _read(cand: ingest.Candidate, catalog: Catalog, report: IndexReport) -> SourceFile | None:
+def _read(
+    cand: ingest.Candidate, catalog: Catalog, report: IndexReport
+) -> tuple[SourceFile | None, sqlite3.Row | None]:
+    """The file as text with its doc id settled, and the stored row for its path (if any)."""
     try:
         src = ingest.read_source(cand)
     except ingest.NotText as exc:
         report.skipped.append({"path": cand.display_path, "reason": str(exc)})
-        return None
+        return None, None
     except OSError as exc:
         report.failed.append({"path": cand.display_path, "error": exc.strerror or str(exc)})
-        return None
+        return None, None
     existing = catalog.document_by_path(src.path)
     if existing is not None:
-        return dataclasses.replace(src, doc_id=existing["doc_id"])
+        return dataclasses.replace(src, doc_id=existing["doc_id"]), existing
     if catalog.doc_id_taken(src.doc_id):
         longer = hashlib.sha1(f"{src.relpath}\x00{src.path}".encode()).hexdigest()[:12]
-        return dataclasses.replace(src, doc_id=longer)
-    return src
+        return dataclasses.replace(src, doc_id=longer), None
+    return src, None
 
 
 def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report: IndexReport):
