@@ -175,8 +175,7 @@ class Casework:
 
     def roots(self) -> list[str]:
         """The folders (or files) this index was built from, to re-scan them."""
-        rows = self.catalog.conn.execute("SELECT DISTINCT root FROM documents ORDER BY root")
-        return [r[0] for r in rows]
+        return self.catalog.roots()
 
     def labels(self) -> list[tuple[str, int]]:
         """Entity labels in this index with how many entities carry each."""

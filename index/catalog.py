@@ -126,6 +126,11 @@ class Catalog:
     def touch(self, doc_id: str, mtime: float) -> None:
         self.conn.execute("UPDATE documents SET mtime = ? WHERE doc_id = ?", (mtime, doc_id))
 
+    def roots(self) -> list[str]:
+        """The folders (or files) the documents were indexed from."""
+        rows = self.conn.execute("SELECT DISTINCT root FROM documents ORDER BY root")
+        return [r[0] for r in rows]
+
     def paths_under(self, root: str) -> dict[str, str]:
         rows = self.conn.execute("SELECT path, doc_id FROM documents WHERE root = ?", (root,))
         return {r["path"]: r["doc_id"] for r in rows}

@@ -124,8 +124,7 @@ def repair(index_dir: IndexDir) -> None:
 
 
 def fix_command(index_dir: IndexDir, catalog: Catalog) -> str:
-    roots = [r[0] for r in catalog.conn.execute("SELECT DISTINCT root FROM documents ORDER BY root")]
-    folders = " ".join(_quote(r) for r in roots) or "FOLDER"
+    folders = " ".join(_quote(r) for r in catalog.roots()) or "FOLDER"
     return f"casework index --index {_quote(str(index_dir.path))} {folders}"
 
 
