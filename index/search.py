@@ -7,12 +7,21 @@ import time
 from collections import OrderedDict
 
 from whoosh import query as wq
-from whoosh.collectors import TimeLimitCollector
+from whoosh.collectors import TimeLimitCollector, TopCollector
 from whoosh.searching import TimeLimit
 
+from casework.index import rank
 from casework.index.catalog import Catalog
+from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import IndexIncompatible, QueryError
-from casework.index.fulltext import Fulltext, lead_snippet, make_highlighter, make_parser
+from casework.index.fulltext import (
+    PAIR_SEPARATOR,
+    PAIRS_FIELD,
+    Fulltext,
+    best_snippet,
+    lead_snippet,
+    make_parser,
+)
 from casework.index.models import Hit, SearchResult
 
 # Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
@@ -25,6 +34,9 @@ MAX_FUZZY_DISTANCE = 2
 EXPANSION_BUDGET_S = 2.0
 TIME_LIMIT_S = 10.0
 MAX_QUERY_CHARS = 2000
+# Query words found in these fields are marked in a hit's snippet (of its body text): a match
+# on `person:trump` marks "Trump" where the text names him.
+HIGHLIGHT_FIELDS = frozenset({"title", "body", "entity", PAIRS_FIELD, *ENTITY_FIELDS})
 # Spelling suggestions cost a fuzzy walk of the vocabulary per word: offer them for short
 # queries only (a 300-word query with no hits would otherwise spend seconds per word).
 MAX_SUGGEST_WORDS = 6
@@ -78,6 +90,8 @@ class Searcher:
         if isinstance(q, type(wq.NullQuery)):
             raise QueryError(f"query {cleaned!r} has no searchable terms")
         q = _cap_expansions(q)
+        if PAIRS_FIELD in self._parser.schema:
+            q = _phrases_by_pairs(q)
         return cleaned, q
 
     def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
@@ -92,19 +106,18 @@ class Searcher:
                     f"--index {self.fulltext.path.parent} FOLDER"
                 ) from None
             cleaned, q = self.parse(text)
-            collector = searcher.collector(limit=offset + limit, terms=True)
-            # No SIGALRM: signals only work on the main thread, and the TUI searches from a worker.
-            timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_S, use_alarm=False)
             try:
-                searcher.search_with_collector(q, timed)
-            except TimeLimit:
-                pass  # partial results, still ranked
+                if rank.supported(q):
+                    deadline = time.monotonic() + TIME_LIMIT_S
+                    total, top = rank.rank(searcher, q, offset + limit, deadline)
+                else:
+                    total, top = _whoosh_rank(searcher, q, offset + limit)
+            except QueryError:
+                raise
             except Exception as exc:
                 raise QueryError(f"cannot run query {cleaned!r}: {exc}") from None
-            results = timed.results()
-            total = len(results)
-            page = list(results)[offset : offset + limit]
-            hits = self._hits(results, page)
+            page = top[offset : offset + limit]
+            hits = self._hits(searcher, page, _words(searcher, q) if page else frozenset())
             suggestion = None
             if total == 0:
                 suggestion = self._suggest(searcher, q, cleaned)
@@ -112,15 +125,14 @@ class Searcher:
                 query=text, total=total, hits=hits, suggestion=suggestion, offset=offset
             )
 
-    def _hits(self, results, page) -> list[Hit]:
-        highlighter = make_highlighter()
-        doc_ids = [h["doc_id"] for h in page]
-        counts = self.catalog.entity_counts(doc_ids)
+    def _hits(self, searcher, page: list[tuple[int, float]], words: frozenset[str]) -> list[Hit]:
+        stored = [searcher.stored_fields(docnum) for docnum, _ in page]
+        counts = self.catalog.entity_counts([f["doc_id"] for f in stored])
         hits = []
-        for h in page:
-            doc_id = h["doc_id"]
+        for fields, (_, score) in zip(stored, page):
+            doc_id = fields["doc_id"]
             text = self.catalog.text_of(doc_id) or ""
-            formatted = highlighter.highlight_hit(h, "body", text=text, top=1, minscore=0)
+            formatted = best_snippet(text, words)
             if formatted:
                 snippet, ranges = formatted
             else:
@@ -128,9 +140,9 @@ class Searcher:
             hits.append(
                 Hit(
                     doc_id=doc_id,
-                    title=h.get("title", ""),
-                    path=h.get("path", ""),
-                    score=round(float(h.score or 0.0), 4),
+                    title=fields.get("title", ""),
+                    path=fields.get("path", ""),
+                    score=round(float(score or 0.0), 4),
                     snippet=snippet,
                     highlights=[list(r) for r in ranges],
                     entities=counts.get(doc_id, 0),
@@ -150,6 +162,72 @@ class Searcher:
         if corrected.query != q and corrected.string and corrected.string != text:
             return corrected.string
         return None
+
+
+def _whoosh_rank(searcher, q, limit: int) -> tuple[int, list[tuple[int, float]]]:
+    """Whoosh's own ranking, for query shapes rank.py does not take (slower, same answers).
+
+    One pass that scores and counts every match: with block-quality skipping or matcher
+    replacement on, Whoosh's count can come out short (1,396 matches of "senate" at 20,000
+    articles were counted as 319).
+    """
+    collector = TopCollector(limit=limit, usequality=False, replace=0)
+    # No SIGALRM: signals only work on the main thread, and the TUI searches from a worker.
+    timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_S, use_alarm=False)
+    try:
+        searcher.search_with_collector(q, timed)
+    except TimeLimit:
+        pass  # partial results, still ranked
+    results = timed.results()
+    return len(results), [(hit.docnum, hit.score) for hit in results]
+
+
+def _words(searcher, q) -> frozenset[str]:
+    """The query's words, as the index holds them, expanded (wildcards, fuzzy) and capped.
+
+    Not Whoosh's Query.existing_terms: it reuses its ``fieldname`` argument as a loop variable,
+    so it drops every leaf after the first whose field differs from the first term's.
+    """
+    reader = searcher.reader()
+    words: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, wq.Not):  # words the hits do not contain
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if not node.is_leaf():
+            for child in node.children():
+                walk(child)
+            return
+        for field, text in node.expanded_terms(reader, phrases=True):
+            if field in HIGHLIGHT_FIELDS:
+                text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+                words.update(text.split(PAIR_SEPARATOR))
+
+    try:
+        walk(q)
+    except Exception:  # highlighting is a nicety; a query that ran must not fail on it
+        return frozenset()
+    return frozenset(words)
+
+
+def _phrases_by_pairs(q):
+    """Answer body phrases from the word-pairs field: a two-word phrase becomes one term, and a
+    longer one must also hold each of its pairs, so positions are read only where all do."""
+
+    def rewrite(node):
+        if not (isinstance(node, wq.Phrase) and node.fieldname == "body" and node.slop == 1
+                and len(node.words) >= 2):
+            return node
+        pairs = [wq.Term(PAIRS_FIELD, PAIR_SEPARATOR.join(node.words[i : i + 2]), boost=node.boost)
+                 for i in range(len(node.words) - 1)]
+        if len(node.words) == 2:
+            return pairs[0]
+        return wq.And([*pairs, node])
+
+    return q.accept(rewrite)
 
 
 def _cap_expansions(q):
@@ -201,7 +279,8 @@ def _capped(leaf, deadline: float, budget: list[int]):
         key = id(ixreader)
         if key not in expanded:
             segment = getattr(ixreader, "segment", None)
-            cache_key = (segment().segment_id(), *what) if callable(segment) else None
+            segment = segment() if callable(segment) else None  # a MultiReader's is None
+            cache_key = (segment.segment_id(), *what) if segment is not None else None
             terms = _EXPANSIONS.get(cache_key) if cache_key else None
             if terms is None:
                 terms = []

@@ -1,0 +1,187 @@
+"""Fast ranking (rank.py), phrase pairs and snippets, checked against Whoosh's own answers.
+
+The corpus: 400 documents made of the seeds' sentences, shuffled with a fixed seed, written in
+two commits with some documents replaced, so the index has two segments and deleted
+documents, the cases where offsets and deletions could go wrong.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from whoosh.collectors import TopCollector
+
+from casework.index import rank
+from casework.index.fulltext import PAIRS_FIELD, Fulltext, FulltextEntry, best_snippet, make_schema
+from casework.index.location import seed_paths
+from casework.index.search import Searcher, _phrases_by_pairs
+
+QUERIES = [
+    "cartel",
+    "Mexico",
+    "cartel violence",
+    "cartel OR violence",
+    "cartel NOT violence",
+    "cartel ANDNOT jalisco",
+    "(cartel OR army) AND NOT mencho^2",
+    "title:cartel",
+    "person:sheinbaum",
+    '"the cartel"',
+    '"jalisco new generation"',
+    '"cartel leader" OR mencho',
+    "cart*",
+    "viol*",
+    "cartell~",
+    "[a TO c]",
+    "ruben",
+]
+# Whoosh drops a wildcard or fuzzy term's boost when it expands to a single word (its
+# MultiTerm.matcher builds that Term without the boost); rank.py keeps the boost, so a title
+# match still counts double. For these only the count is Whoosh's.
+COUNT_ONLY = ["goverment~2 mexico", "title:gov*", "sheinbau~ OR harfuc~"]
+
+
+def _sentences() -> list[str]:
+    text = " ".join(p.read_text(encoding="utf-8") for p in seed_paths())
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) > 3]
+
+
+def _entries(rng: random.Random, sentences: list[str], ids: range) -> list[FulltextEntry]:
+    out = []
+    for i in ids:
+        body = " ".join(rng.sample(sentences, rng.randint(3, 12)))
+        title = " ".join(body.split()[: rng.randint(3, 8)])
+        people = [n for n in ("Claudia Sheinbaum", "Omar García Harfuch", "El Mencho") if n in body]
+        out.append(FulltextEntry(f"d{i:04d}", f"/c/d{i:04d}.txt", title, body, {"person": people}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    rng = random.Random(6)
+    sentences = _sentences()
+    ft = Fulltext.create(tmp_path_factory.mktemp("rank") / "fulltext")
+    ft.write(_entries(rng, sentences, range(300)), [])
+    # second segment: 100 new documents and 40 replaced ones (their old versions are deleted)
+    ft.write(_entries(rng, sentences, [*range(300, 400), *range(0, 400, 10)]), [])
+    s = Searcher(ft, catalog=None)
+    whoosh_searcher = s._current()
+    assert not whoosh_searcher.is_atomic(), "the test needs more than one segment"
+    assert whoosh_searcher.reader().has_deletions()
+    yield s, whoosh_searcher
+    s.close()
+
+
+def _whoosh_top(ws, q, limit):
+    """Whoosh's own ranking. Below 5,000 documents Whoosh preloads an OR of many terms (as in
+    a fuzzy or wildcard expansion) into an array matcher whose scores differ from the sum it
+    uses on bigger indexes; rank.py always sums, so the reference takes the big-index path."""
+    from whoosh import query as wq
+
+    wq.Or.matcher_type, saved = wq.Or.DEFAULT_MATCHER, wq.Or.matcher_type
+    try:
+        return _whoosh_top_as_is(ws, q, limit)
+    finally:
+        wq.Or.matcher_type = saved
+
+
+def _whoosh_top_as_is(ws, q, limit):
+    c = TopCollector(limit=limit, usequality=False, replace=0)
+    ws.search_with_collector(q, c)
+    r = c.results()
+    return len(r), [(h.docnum, h.score) for h in r]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_rank_gives_whooshs_count_order_and_scores(searcher, text):
+    s, ws = searcher
+    _, q = s.parse(text)
+    assert rank.supported(q), q
+    total, top = rank.rank(ws, q, 25)
+    w_total, w_top = _whoosh_top(ws, q, 25)
+    assert total == w_total == len(set(ws.docs_for_query(q)))
+    assert [d for d, _ in top] == [d for d, _ in w_top]
+    assert [round(x, 6) for _, x in top] == [round(x, 6) for _, x in w_top]
+
+
+@pytest.mark.parametrize("text", COUNT_ONLY)
+def test_rank_counts_what_whoosh_counts(searcher, text):
+    s, ws = searcher
+    _, q = s.parse(text)
+    total, top = rank.rank(ws, q, 25)
+    assert total == len(set(ws.docs_for_query(q))) > 0
+    assert [x for _, x in top] == sorted((x for _, x in top), reverse=True)
+
+
+def test_some_queries_do_match(searcher):
+    """Guard: the comparisons above would hold vacuously on an empty result."""
+    s, ws = searcher
+    for text in ("cartel", '"the cartel"', "cart*", "cartell~", "person:sheinbaum"):
+        assert rank.rank(ws, s.parse(text)[1], 5)[0] > 0, text
+
+
+def test_unknown_query_shapes_go_to_whoosh(searcher):
+    s, ws = searcher
+    from whoosh import query as wq
+
+    nested = wq.Or([wq.Term("body", "cartel"), wq.Term("body", "army")], minmatch=2)
+    assert not rank.supported(nested)
+    assert rank.supported(s.parse("cartel")[1])
+
+
+@pytest.mark.parametrize("phrase", ['"the cartel"', '"jalisco new generation cartel"',
+                                    '"cartel leader"', '"no such phrase here"'])
+def test_phrases_by_pairs_match_what_positions_match(searcher, phrase):
+    s, ws = searcher
+    plain = s._parser.parse(phrase)
+    by_pairs = _phrases_by_pairs(plain)
+    assert by_pairs != plain
+    assert set(ws.docs_for_query(by_pairs)) == set(ws.docs_for_query(plain))
+
+
+def test_two_word_phrase_is_one_pairs_term(searcher):
+    s, _ = searcher
+    _, q = s.parse('"the cartel"')
+    assert (PAIRS_FIELD, "the cartel") in {(t[0], t[1]) for t in q.iter_all_terms()}
+
+
+def test_index_without_pairs_field_still_answers_phrases(tmp_path):
+    schema = make_schema()
+    schema.remove(PAIRS_FIELD)
+    from whoosh import index
+
+    (tmp_path / "ft").mkdir()
+    index.create_in(str(tmp_path / "ft"), schema)
+    ft = Fulltext(tmp_path / "ft")
+    ft.write(_entries(random.Random(1), _sentences(), range(50)), [])
+    s = Searcher(ft, catalog=None)
+    ws = s._current()
+    _, q = s.parse('"the cartel"')
+    assert PAIRS_FIELD not in {t[0] for t in q.iter_all_terms()}
+    assert rank.rank(ws, q, 5)[0] == len(set(ws.docs_for_query(q))) > 0
+    s.close()
+
+
+def test_snippet_prefers_the_window_with_most_query_words():
+    text = ("The cartel was mentioned early. " + "Filler words go here. " * 40
+            + "Later the cartel leader and the army met. " + "More filler text. " * 40)
+    snippet, ranges = best_snippet(text, frozenset({"cartel", "army"}))
+    marked = [snippet[a:b] for a, b in ranges]
+    assert marked == ["cartel", "army"]
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert len(snippet) <= 242
+
+
+def test_snippet_marks_folded_forms_and_keeps_ranges_true():
+    text = "Nemesio Rubén Oseguera\nCervantes, known as El Mencho."
+    snippet, ranges = best_snippet(text, frozenset({"ruben", "cervantes"}))
+    assert [snippet[a:b] for a, b in ranges] == ["Rubén", "Cervantes"]
+    assert "\n" not in snippet
+
+
+def test_snippet_absent_words_give_none():
+    assert best_snippet("nothing to see", frozenset({"cartel"})) is None
+    assert best_snippet("", frozenset({"cartel"})) is None
+    assert best_snippet("cartel", frozenset()) is None
