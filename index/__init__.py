@@ -5,6 +5,7 @@ with the records in :mod:`casework.index.models`. Importing this package never i
 or Textual: spaCy loads only when documents are annotated.
 """
 
+from casework.index import whoosh_imports  # noqa: F401  (first: before anything imports whoosh)
 from casework.index.api import Casework, build_index, build_seeds, index_exists, open_index
 from casework.index.errors import CaseworkError, IndexBusy, IndexMissing, NotFound, QueryError
 from casework.index.location import default_index_dir, resolve_index_dir
