@@ -310,6 +310,32 @@ async def test_command_palette_goes_to_entity_and_filters_label(seeds_index):
 
 
 @pilot_test
+async def test_index_wide_entities_load_a_page_per_label_as_the_cursor_reaches_it(
+        seeds_index, monkeypatch):
+    """No cap on the entities list: each label shows a page and a "… N more" row that loads
+    the next page when reached (the page is 3 here, 50 in use)."""
+    import casework.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "ENTITY_PAGE", 3)
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
+        entities = app.query_one(EntitiesPane)
+        totals = dict(app.cw.labels())
+        label = max(totals, key=totals.get)
+        assert totals[label] > 6, "the seeds have enough entities of one label to page"
+        shown = lambda: [s for s in entities._summaries if s.label == label]  # noqa: E731
+        assert len(shown()) == 3
+        more = next(i for i in option_ids(entities) if i.startswith(f"more:{label}:"))
+        app.action_pane("entities")
+        entities.highlighted = entities.get_option_index(more)
+        await settle(app, pilot)
+        assert len(shown()) == 6
+        assert entities.highlighted_entity == shown()[3].entity_id, "the cursor lands on the new page"
+        expected = [s.entity_id for s in app.cw.entities(label=label, limit=6)]
+        assert [s.entity_id for s in shown()] == expected
+        assert f"of {sum(totals.values())}" in str(entities.border_title)
+
+
+@pilot_test
 async def test_first_run_builds_the_demo_index_in_a_worker(tmp_path):
     app = CaseworkApp(tmp_path / "fresh")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -33,7 +33,13 @@ from casework.tui.curation import CURATION_BINDINGS, CurationMixin
 from casework.tui.document_view import DocumentView, find_terms
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
-from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument, SelectEntity
+from casework.tui.messages import (
+    LoadMoreEntities,
+    LoadMoreResults,
+    OpenDocument,
+    PreviewDocument,
+    SelectEntity,
+)
 from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox, query_terms
 from casework.tui.xref_pane import XrefPane
@@ -44,6 +50,7 @@ PREVIEW_AFTER = 0.15  # seconds the results cursor rests on a hit before the doc
 # Hits per page: the engine builds a snippet per hit, so its time grows with the page (300 docs:
 # ~108 ms for 50, ~60 ms for 20); 20 fill a 200x50 screen, and more load as the cursor gets there.
 PAGE = 20
+ENTITY_PAGE = 50  # entities of one label loaded at a time in the index-wide list
 PANE_ORDER = ["search", "results", "document", "entities", "xref"]
 
 
@@ -195,7 +202,7 @@ class CaseworkApp(CurationMixin, App):
                     self.cw.close()
                 self.cw = open_index(self.index_path)
                 count = self.cw.document_count()
-                top = self.cw.entities(limit=200)
+                top = self._index_entities()
                 notes = list(getattr(self.cw, "notes", []))
         except Exception as exc:  # noqa: BLE001 - a worker's error would otherwise vanish
             message = str(exc) if isinstance(exc, CaseworkError) else f"cannot open the index: {exc}"
@@ -224,7 +231,7 @@ class CaseworkApp(CurationMixin, App):
         self._say(message)
         entities = self.query_one(EntitiesPane)
         if entities.doc is None:
-            entities.show_entities(top, None)
+            entities.show_entities(*top)
         self.run_search(self._query, self._search_seq)
 
     def action_rebuild(self) -> None:
@@ -409,7 +416,7 @@ class CaseworkApp(CurationMixin, App):
                     doc = self.cw.document(view.doc.doc_id)
                     summaries = self.cw.entities(doc_id=doc.doc_id, limit=100_000)
                 else:
-                    top = self.cw.entities(limit=200)
+                    top = self._index_entities()
                 if entity_id:
                     try:
                         card = self.cw.entity(entity_id)
@@ -437,7 +444,29 @@ class CaseworkApp(CurationMixin, App):
             view.go_to_offset(anchor, center=False)
             entities.show_entities(summaries, doc)
         else:
-            entities.show_entities(top, None)
+            entities.show_entities(*top)
+
+    def _index_entities(self) -> tuple[list, None, dict[str, int]]:
+        """The first page of each label's most-mentioned entities, and how many each label has
+        (call holding the lock)."""
+        totals = dict(self.cw.labels())
+        summaries = [s for label in totals for s in self.cw.entities(label=label, limit=ENTITY_PAGE)]
+        return summaries, None, totals
+
+    @on(LoadMoreEntities)
+    def _load_more_entities(self, event: LoadMoreEntities) -> None:
+        self.load_entities(event.label, event.offset)
+
+    @work(thread=True, group="entities", exit_on_error=False)
+    def load_entities(self, label: str, offset: int) -> None:
+        try:
+            with self._lock:
+                page = self.cw.entities(label=label, limit=ENTITY_PAGE, offset=offset)
+        except CaseworkError as exc:
+            self.call_from_thread(self._say, str(exc), True)
+            return
+        entities = self.query_one(EntitiesPane)
+        self.call_from_thread(lambda: entities.doc is None and entities.add_entities(page))
 
     def action_edit(self) -> None:
         """Open the document's file in $VISUAL / $EDITOR at the current line (as ugrep -Q does)."""

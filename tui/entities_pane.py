@@ -1,6 +1,8 @@
 """The entities pane: the open document's entities grouped by label, with mention counts.
 
-With no document open it lists the index's most-mentioned entities. A label filter (from the
+With no document open it lists the index's most-mentioned entities of each label, a page at a
+time: a label's last row loads its next page when the cursor reaches it, so an index with half
+a million entities lists every one of them without loading them all. A label filter (from the
 command palette) narrows either list.
 """
 
@@ -15,7 +17,7 @@ from textual.widgets.option_list import Option
 from casework.index.models import Document, EntitySummary
 from casework.index.render import label_style, label_tag, safe_text
 
-from casework.tui.messages import SelectEntity
+from casework.tui.messages import LoadMoreEntities, SelectEntity
 from casework.tui.results import VIM_KEYS
 
 
@@ -29,15 +31,28 @@ class EntitiesPane(OptionList):
         self._counts: Counter[str] = Counter()
         self.doc: Document | None = None
         self._keep_place = False
+        self._label_totals: dict[str, int] = {}  # index-wide: how many entities each label has
+        self._asked: set[tuple[str, int]] = set()  # pages already asked for
 
-    def show_entities(self, summaries: list[EntitySummary], doc: Document | None) -> None:
-        """List ``summaries``; counts are mentions in ``doc`` when given, else in the index."""
+    def show_entities(self, summaries: list[EntitySummary], doc: Document | None,
+                      label_totals: dict[str, int] | None = None) -> None:
+        """List ``summaries``; counts are mentions in ``doc`` when given, else in the index,
+        where ``label_totals`` (entities per label) tells how many more each label has."""
         same = doc is not None and self.doc is not None and doc.doc_id == self.doc.doc_id
         self._summaries = summaries
         self.doc = doc
         self._keep_place = same
+        self._label_totals = dict(label_totals or {}) if doc is None else {}
+        self._asked = set()
         self._counts = Counter(m.entity_id for m in doc.entities) if doc else Counter()
         self._fill()
+
+    def add_entities(self, summaries: list[EntitySummary]) -> None:
+        """The next page of one label's entities (index-wide list); the cursor moves to the first."""
+        known = {s.entity_id for s in self._summaries}
+        fresh = [s for s in summaries if s.entity_id not in known]
+        self._summaries = self._summaries + fresh
+        self._fill(focus_on=f"ent:{fresh[0].entity_id}" if fresh else None)
 
     def set_label_filter(self, label: str | None) -> None:
         self.label_filter = label
@@ -47,8 +62,8 @@ class EntitiesPane(OptionList):
     def _count(self, s: EntitySummary) -> int:
         return self._counts.get(s.entity_id, 0) if self.doc else s.mentions
 
-    def _fill(self) -> None:
-        previous = self.highlighted_option.id if self.highlighted_option else None
+    def _fill(self, focus_on: str | None = None) -> None:
+        previous = focus_on or (self.highlighted_option.id if self.highlighted_option else None)
         self.clear_options()
         groups: dict[str, list[EntitySummary]] = {}
         for s in self._summaries:
@@ -67,13 +82,22 @@ class EntitiesPane(OptionList):
                 row.append_text(safe_text(s.name, label_style(s.label)))
                 row.append(f" ×{self._count(s)}", style="dim")
                 options.append(Option(row, id=f"ent:{s.entity_id}"))
+            more = self._label_totals.get(label, 0) - len(members)
+            if more > 0:
+                row = Text(f"  … {more} more {label.lower()} (loading as you reach them)",
+                           style="italic")
+                options.append(Option(row, id=f"more:{label}:{len(members)}"))
         if not options:
             options.append(Option(Text("No entities", style="italic"), id="none", disabled=True))
         self.add_options(options)
         what = f" {self.label_filter}" if self.label_filter else ""
         scope = "in document" if self.doc else "in index"
-        self.border_title = f"Entities{what} {scope} ({sum(1 for o in options if o.id.startswith('ent:'))})"
-        if self._keep_place and previous and previous.startswith("ent:"):
+        shown = sum(1 for o in options if o.id.startswith("ent:"))
+        total = sum(n for lb, n in self._label_totals.items()
+                    if not self.label_filter or lb == self.label_filter)
+        count = f"{shown} of {total}" if total > shown else f"{shown}"
+        self.border_title = f"Entities{what} {scope} ({count})"
+        if (self._keep_place or focus_on) and previous and previous.startswith("ent:"):
             try:
                 self.highlighted = self.get_option_index(previous)
                 return
@@ -88,7 +112,19 @@ class EntitiesPane(OptionList):
             return option.id[4:]
         return None
 
+    def _ask_more(self, option_id: str) -> None:
+        _, label, offset = option_id.split(":")
+        if (label, int(offset)) not in self._asked:  # keys faster than the engine: ask once
+            self._asked.add((label, int(offset)))
+            self.post_message(LoadMoreEntities(label, int(offset)))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if (event.option.id or "").startswith("more:") and self.has_focus:
+            self._ask_more(event.option.id)
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id and event.option.id.startswith("ent:"):
             self.post_message(SelectEntity(event.option.id[4:]))
+        elif event.option.id and event.option.id.startswith("more:"):
+            self._ask_more(event.option.id)

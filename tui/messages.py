@@ -33,6 +33,15 @@ class LoadMoreResults(Message):
         self.open_first = open_first
 
 
+class LoadMoreEntities(Message):
+    """The index-wide entities list wants the next page of one label's entities."""
+
+    def __init__(self, label: str, offset: int):
+        super().__init__()
+        self.label = label
+        self.offset = offset
+
+
 class PreviewDocument(Message):
     """The results cursor rests on a document: show it without moving focus or history."""
 
