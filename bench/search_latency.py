@@ -75,12 +75,13 @@ def _ms(s: float) -> float:
     return round(s * 1000, 2)
 
 
-def import_floor(runs: int) -> float:
-    """A process that only imports casework's CLI module: the floor under every cold query."""
+def import_floor(runs: int, code: str = "import casework.index.cli") -> float:
+    """A process that only imports casework's CLI module: the floor under every cold query.
+    With ``code="pass"``: the interpreter's own start (site-packages .pth files included)."""
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import casework.index.cli"], check=True)
+        subprocess.run([sys.executable, "-c", code], check=True)
         samples.append(time.perf_counter() - started)
     return _ms(statistics.median(samples))
 
@@ -96,6 +97,7 @@ def run(index: Path, runs: int = 10) -> dict:
         "docs": docs,
         "cold_median_ms": {k: cold(index, q, runs) for k, q in QUERIES.items()},
         "import_floor_ms": import_floor(runs),
+        "python_startup_ms": import_floor(runs, "pass"),
         "warm": warm(index, 3 * runs),
         "queries": QUERIES,
         "targets": {"cold_median_ms_max": 250, "warm_p95_ms_max": 50},
