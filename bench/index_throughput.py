@@ -44,7 +44,7 @@ BASELINE = textwrap.dedent("""
 """)
 
 
-def baseline(folder: Path, model: str, jobs: int) -> dict:
+def run_baseline(folder: Path, model: str, jobs: int) -> dict:
     done, wall, peak = run_measured([sys.executable, "-c", BASELINE, str(folder), model, str(jobs)])
     out = json.loads(done.stdout.strip().splitlines()[-1])
     out.update(seconds=round(wall, 2), words_per_s=round(out["words"] / wall),
@@ -70,12 +70,12 @@ def casework_index(folder: Path, index: Path, jobs: int, extra: list[str] = ()) 
     }
 
 
-def run(docs: int, jobs: int, index: Path | None = None) -> dict:
+def run(docs: int, jobs: int, index: Path | None = None, baseline: bool = True) -> dict:
     from casework.index.nlp import default_model
 
     folder = corpus.build(docs)
     model = default_model()
-    base = baseline(folder, model, jobs)
+    base = run_baseline(folder, model, jobs) if baseline else None
     own_tmp = index is None
     index = index or Path(tempfile.mkdtemp(prefix="casework-bench-")) / "index"
     if index.exists():
@@ -85,7 +85,7 @@ def run(docs: int, jobs: int, index: Path | None = None) -> dict:
     finally:
         if own_tmp:
             shutil.rmtree(index.parent, ignore_errors=True)
-    cw["words_per_s"] = round(base["words"] / cw["seconds"])
+    cw["words_per_s"] = round(cw["words"] / cw["seconds"])
     return {
         "bench": "index_throughput",
         "docs": docs,
@@ -93,7 +93,7 @@ def run(docs: int, jobs: int, index: Path | None = None) -> dict:
         "model": model,
         "baseline_spacy_ner": base,
         "casework": cw,
-        "ratio": round(base["seconds"] / cw["seconds"], 3),
+        "ratio": round(base["seconds"] / cw["seconds"], 3) if base else None,
         "targets": {"ratio_min": 0.85, "peak_rss_mb_max": 1536},
         "machine": machine(),
     }
