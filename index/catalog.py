@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS entities (
 );
 CREATE INDEX IF NOT EXISTS entities_key ON entities(key);
 CREATE INDEX IF NOT EXISTS entities_rank ON entities(mentions DESC);
+-- the explorer's index-wide list: one label's most-mentioned, a page at a time
+CREATE INDEX IF NOT EXISTS entities_label_rank ON entities(label, mentions DESC);
 CREATE TABLE IF NOT EXISTS aliases (
     entity_id TEXT NOT NULL,
     text TEXT NOT NULL,
