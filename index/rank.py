@@ -5,8 +5,8 @@ Whoosh ranks through a tree of matcher objects, several Python calls per posting
 times that at 100,000, and Whoosh's fast top-N path cannot count what it skips. Here each
 term's posting list is read a block at a time (ids and weights are arrays), scored with the
 same BM25F as Whoosh's default weighting, and the query tree becomes dict unions and
-intersections. Trees with nodes this module does not know return None, and the caller asks
-Whoosh; so does anything with a time limit to honour.
+intersections. :func:`supported` says which trees it takes; the caller asks Whoosh for the
+rest. Decoded posting lists and field lengths are kept between queries (bounded caches).
 
 Scores follow Whoosh: BM25F per term (idf and average length from the whole index, the
 field's stored weight, which already holds the schema's field boost), times the query boost;
@@ -36,19 +36,46 @@ B, K1 = 0.75, 1.2
 _POSITIONAL = (wq.Phrase, wq.Sequence, SpanQuery)
 _LENGTH_BYTES = [byte_to_length(b) if b else 1 for b in range(256)]
 
-# Per (segment, field): the whole field-length column as bytes, one read. A segment never
-# changes, so the copy stays good while its id is in use. ~100 KB per field at 100,000 docs.
-_LENGTHS: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-_LENGTHS_MAX = 64
 
-# Decoded posting lists, kept while their segment is in use: Whoosh stores each block pickled
-# and compressed, and decoding was ~40% of a query matching every document ("the": 20,000
-# postings at 20,000 articles). Refining a query ("senate" -> "senate vote") or paging reuses
-# them. Bounded by postings held (8 bytes each as arrays: 2M = 16 MB).
-_POSTINGS: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
-_POSTINGS_MAX = 2_000_000
-_postings_held = 0
-_cache_lock = threading.Lock()  # two open indexes may search from two threads
+
+class _Cache:
+    """A small thread-safe LRU bounded by the total weight of what it holds. Entries are keyed
+    by segment id: a segment never changes, so they stay good while it is in use."""
+
+    def __init__(self, max_weight: int, weigh):
+        self.max_weight, self.weigh = max_weight, weigh
+        self._items: OrderedDict = OrderedDict()
+        self._weight = 0
+        self._lock = threading.Lock()  # two open indexes may search from two threads
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        weight = self.weigh(value)
+        if weight > self.max_weight // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self._weight += weight
+            while self._weight > self.max_weight:
+                _, old = self._items.popitem(last=False)
+                self._weight -= self.weigh(old)
+
+
+# The whole field-length column of a (segment, field), one read: ~100 KB at 100,000 docs.
+_LENGTHS = _Cache(64 * 2**20, len)
+# Decoded posting lists: Whoosh stores each block pickled and compressed, and decoding was
+# ~40% of a query matching every document ("the": 20,000 postings at 20,000 articles).
+# Refining a query ("senate" -> "senate vote") or paging reuses them. Bounded by postings
+# held, 8 bytes each as arrays: 2M = 16 MB.
+_POSTINGS = _Cache(2_000_000, lambda found: len(found[0]))
 
 Scores = dict  # docnum (within a segment) -> score
 
@@ -94,42 +121,29 @@ class _Segment:
         self.reader = searcher.reader()
         self.top = top
         self.deleted = self.reader.deleted_docs_set if self.reader.has_deletions() else ()
-
-    def lengths(self, field: str) -> bytes:
-        segment = getattr(self.reader, "segment", None)
-        key = (segment().segment_id(), field) if callable(segment) else None
-        cached = _LENGTHS.get(key) if key else None
-        if cached is None:
-            # where Whoosh's own doc_field_length reads them
-            column = self.reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-            cached = _column_bytes(column)
-            if key:
-                _LENGTHS[key] = cached
-                if len(_LENGTHS) > _LENGTHS_MAX:
-                    _LENGTHS.popitem(last=False)
-        else:
-            _LENGTHS.move_to_end(key)
-        return cached
-
-    def postings(self, field: str, btext: bytes):
-        """(ids, weights) arrays of a term in this segment, deleted documents included."""
-        global _postings_held
         segment = getattr(self.reader, "segment", None)
         segment = segment() if callable(segment) else None
-        key = (segment.segment_id(), field, btext) if segment is not None else None
-        with _cache_lock:
-            if key in _POSTINGS:
-                _POSTINGS.move_to_end(key)
-                return _POSTINGS[key]
-        found = self._read_postings(field, btext)
-        if key is not None and len(found[0]) <= _POSTINGS_MAX // 4:
-            with _cache_lock:
-                if key not in _POSTINGS:
-                    _POSTINGS[key] = found
-                    _postings_held += len(found[0])
-                while _postings_held > _POSTINGS_MAX:
-                    _, (ids, _w) = _POSTINGS.popitem(last=False)
-                    _postings_held -= len(ids)
+        self.segment_id = segment.segment_id() if segment is not None else None
+
+    def lengths(self, field: str) -> bytes:
+        key = (self.segment_id, field)
+        found = _LENGTHS.get(key) if self.segment_id else None
+        if found is None:
+            # where Whoosh's own doc_field_length reads them
+            column = self.reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+            found = _column_bytes(column)
+            if self.segment_id:
+                _LENGTHS.put(key, found)
+        return found
+
+    def postings(self, field: str, btext: bytes) -> tuple[array, array]:
+        """(ids, weights) arrays of a term in this segment, deleted documents included."""
+        key = (self.segment_id, field, btext)
+        found = _POSTINGS.get(key) if self.segment_id else None
+        if found is None:
+            found = self._read_postings(field, btext)
+            if self.segment_id:
+                _POSTINGS.put(key, found)
         return found
 
     def _read_postings(self, field: str, btext: bytes) -> tuple[array, array]:

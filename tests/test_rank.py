@@ -185,3 +185,24 @@ def test_snippet_absent_words_give_none():
     assert best_snippet("nothing to see", frozenset({"cartel"})) is None
     assert best_snippet("", frozenset({"cartel"})) is None
     assert best_snippet("cartel", frozenset()) is None
+
+
+def test_cached_postings_never_outlive_an_update(tmp_path):
+    """Postings are cached per segment; a later commit that deletes or replaces documents in
+    that segment must still be honoured (deletions are applied at query time)."""
+    rng = random.Random(3)
+    sentences = _sentences()
+    ft = Fulltext.create(tmp_path / "ft")
+    ft.write(_entries(rng, sentences, range(120)), [])
+    s = Searcher(ft, catalog=None)
+    ws = s._current()
+    _, q = s.parse("cartel")
+    before = rank.rank(ws, q, 10)
+    ft.write(_entries(rng, sentences, range(0, 120, 3)), [f"d{i:04d}" for i in range(1, 120, 3)])
+    ws = s._current()  # refreshed: same first segment, now with deletions
+    _, q = s.parse("cartel")
+    after = rank.rank(ws, q, 10)
+    w_total, w_top = _whoosh_top(ws, q, 10)
+    assert after[0] == w_total == len(set(ws.docs_for_query(q))) != before[0]
+    assert [d for d, _ in after[1]] == [d for d, _ in w_top]
+    s.close()
