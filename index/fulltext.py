@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import fields, index, qparser
-from whoosh.analysis import BiWordFilter, CharsetFilter, LowercaseFilter, RegexTokenizer, Tokenizer
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Tokenizer
 from whoosh.support.charset import accent_map
 
 from casework.index.entities import ENTITY_FIELDS
@@ -52,23 +52,14 @@ def text_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-# Two-word phrases are the commonest phrase search ("white house", "el mencho"). Whoosh checks a
-# phrase by reading word positions in every document holding both words, in pure Python: 117 ms
-# for "white house" at 20,000 articles, growing with the corpus. Indexing each pair of adjacent
-# words as one term makes it a single posting-list lookup (what Elasticsearch's index_phrases
-# does). The space cannot occur inside a token, so a pair never collides with a word.
-PAIR_SEPARATOR = " "
-PAIRS_FIELD = "body_pairs"
-
-
-def pairs_analyzer():
-    return text_analyzer() | BiWordFilter(sep=PAIR_SEPARATOR)
-
-
 def names_analyzer():
     return NameListTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+# No field of adjacent word pairs for phrase queries (Elasticsearch's index_phrases): tried,
+# it made "white house" one term lookup (~20x faster at 20,000 articles) but its millions of
+# distinct pairs made Whoosh's write ~4x longer (about 11 minutes of 20,000 articles' ~30),
+# and indexing time is the figure that grows with every document a user adds.
 def make_schema() -> fields.Schema:
     schema = fields.Schema(
         doc_id=fields.ID(stored=True, unique=True),
@@ -77,7 +68,6 @@ def make_schema() -> fields.Schema:
         body=fields.TEXT(analyzer=text_analyzer(), phrase=True, stored=False),
         entity=fields.TEXT(analyzer=names_analyzer(), phrase=True),
     )
-    schema.add(PAIRS_FIELD, fields.TEXT(analyzer=pairs_analyzer(), phrase=False))
     for name in ENTITY_FIELDS:
         schema.add(name, fields.TEXT(analyzer=names_analyzer(), phrase=True))
     return schema
@@ -137,8 +127,6 @@ class Fulltext:
         of file opens and term lookups.
         """
         writer = self.ix.writer(limitmb=128, compound=False)
-        # An index made before the pairs field existed keeps working, without the fast path
-        pairs = PAIRS_FIELD in writer.schema
         n = 0
         try:
             for doc_id in deletes:
@@ -151,8 +139,6 @@ class Fulltext:
                     "body": entry.body,
                     "entity": "\n".join(n for names in entry.entities.values() for n in names),
                 }
-                if pairs:
-                    doc[PAIRS_FIELD] = entry.body
                 for field, names in entry.entities.items():
                     if field in ENTITY_FIELDS:
                         doc[field] = "\n".join(names)

@@ -14,14 +14,7 @@ from casework.index import rank
 from casework.index.catalog import Catalog
 from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import IndexIncompatible, QueryError
-from casework.index.fulltext import (
-    PAIR_SEPARATOR,
-    PAIRS_FIELD,
-    Fulltext,
-    best_snippet,
-    lead_snippet,
-    make_parser,
-)
+from casework.index.fulltext import Fulltext, best_snippet, lead_snippet, make_parser
 from casework.index.models import Hit, SearchResult
 
 # Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
@@ -36,7 +29,7 @@ TIME_LIMIT_S = 10.0
 MAX_QUERY_CHARS = 2000
 # Query words found in these fields are marked in a hit's snippet (of its body text): a match
 # on `person:trump` marks "Trump" where the text names him.
-HIGHLIGHT_FIELDS = frozenset({"title", "body", "entity", PAIRS_FIELD, *ENTITY_FIELDS})
+HIGHLIGHT_FIELDS = frozenset({"title", "body", "entity", *ENTITY_FIELDS})
 # Spelling suggestions cost a fuzzy walk of the vocabulary per word: offer them for short
 # queries only (a 300-word query with no hits would otherwise spend seconds per word).
 MAX_SUGGEST_WORDS = 6
@@ -90,8 +83,6 @@ class Searcher:
         if isinstance(q, type(wq.NullQuery)):
             raise QueryError(f"query {cleaned!r} has no searchable terms")
         q = _cap_expansions(q)
-        if PAIRS_FIELD in self._parser.schema:
-            q = _phrases_by_pairs(q)
         return cleaned, q
 
     def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
@@ -204,30 +195,13 @@ def _words(searcher, q) -> frozenset[str]:
         for field, text in node.expanded_terms(reader, phrases=True):
             if field in HIGHLIGHT_FIELDS:
                 text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-                words.update(text.split(PAIR_SEPARATOR))
+                words.add(text)
 
     try:
         walk(q)
     except Exception:  # highlighting is a nicety; a query that ran must not fail on it
         return frozenset()
     return frozenset(words)
-
-
-def _phrases_by_pairs(q):
-    """Answer body phrases from the word-pairs field: a two-word phrase becomes one term, and a
-    longer one must also hold each of its pairs, so positions are read only where all do."""
-
-    def rewrite(node):
-        if not (isinstance(node, wq.Phrase) and node.fieldname == "body" and node.slop == 1
-                and len(node.words) >= 2):
-            return node
-        pairs = [wq.Term(PAIRS_FIELD, PAIR_SEPARATOR.join(node.words[i : i + 2]), boost=node.boost)
-                 for i in range(len(node.words) - 1)]
-        if len(node.words) == 2:
-            return pairs[0]
-        return wq.And([*pairs, node])
-
-    return q.accept(rewrite)
 
 
 def _cap_expansions(q):

@@ -1,4 +1,4 @@
-"""Fast ranking (rank.py), phrase pairs and snippets, checked against Whoosh's own answers.
+"""Fast ranking (rank.py) and snippets, checked against Whoosh's own answers.
 
 The corpus: 400 documents made of the seeds' sentences, shuffled with a fixed seed, written in
 two commits with some documents replaced, so the index has two segments and deleted
@@ -14,9 +14,9 @@ import pytest
 from whoosh.collectors import TopCollector
 
 from casework.index import rank
-from casework.index.fulltext import PAIRS_FIELD, Fulltext, FulltextEntry, best_snippet, make_schema
+from casework.index.fulltext import Fulltext, FulltextEntry, best_snippet
 from casework.index.location import seed_paths
-from casework.index.search import Searcher, _phrases_by_pairs
+from casework.index.search import Searcher
 
 QUERIES = [
     "cartel",
@@ -129,39 +129,6 @@ def test_unknown_query_shapes_go_to_whoosh(searcher):
     nested = wq.Or([wq.Term("body", "cartel"), wq.Term("body", "army")], minmatch=2)
     assert not rank.supported(nested)
     assert rank.supported(s.parse("cartel")[1])
-
-
-@pytest.mark.parametrize("phrase", ['"the cartel"', '"jalisco new generation cartel"',
-                                    '"cartel leader"', '"no such phrase here"'])
-def test_phrases_by_pairs_match_what_positions_match(searcher, phrase):
-    s, ws = searcher
-    plain = s._parser.parse(phrase)
-    by_pairs = _phrases_by_pairs(plain)
-    assert by_pairs != plain
-    assert set(ws.docs_for_query(by_pairs)) == set(ws.docs_for_query(plain))
-
-
-def test_two_word_phrase_is_one_pairs_term(searcher):
-    s, _ = searcher
-    _, q = s.parse('"the cartel"')
-    assert (PAIRS_FIELD, "the cartel") in {(t[0], t[1]) for t in q.iter_all_terms()}
-
-
-def test_index_without_pairs_field_still_answers_phrases(tmp_path):
-    schema = make_schema()
-    schema.remove(PAIRS_FIELD)
-    from whoosh import index
-
-    (tmp_path / "ft").mkdir()
-    index.create_in(str(tmp_path / "ft"), schema)
-    ft = Fulltext(tmp_path / "ft")
-    ft.write(_entries(random.Random(1), _sentences(), range(50)), [])
-    s = Searcher(ft, catalog=None)
-    ws = s._current()
-    _, q = s.parse('"the cartel"')
-    assert PAIRS_FIELD not in {t[0] for t in q.iter_all_terms()}
-    assert rank.rank(ws, q, 5)[0] == len(set(ws.docs_for_query(q))) > 0
-    s.close()
 
 
 def test_snippet_prefers_the_window_with_most_query_words():
