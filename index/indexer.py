@@ -59,17 +59,18 @@ def build(
     with WriteLock(index_dir):
         store.remove_leftovers(index_dir)
         if rebuild and index_dir.exists():
-            report = _rebuild_beside(index_dir, paths, annotator, progress)
+            report = _rebuild_beside(index_dir, paths, annotator, progress, jobs)
         else:
             index_dir.create()
-            report = _update(index_dir, paths, annotator, progress)
+            report = _update(index_dir, paths, annotator, progress, jobs)
     report.seconds = round(time.monotonic() - started, 3)
     report.index = str(index_dir.path)
     return report
 
 
 def _rebuild_beside(
-    live: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None
+    live: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None,
+    jobs: int = 1,
 ) -> IndexReport:
     """Build a fresh index next to the live one, then swap it in; searches never see half.
 
@@ -86,7 +87,7 @@ def _rebuild_beside(
     judgements = live.path / "curation.jsonl"
     if judgements.exists():  # the reader's curation is data, not derived: it survives
         shutil.copy2(judgements, fresh.path / "curation.jsonl")
-    report = _update(fresh, paths, annotator, progress)
+    report = _update(fresh, paths, annotator, progress, jobs)
     store.swap_dirs(fresh.path, live.path)
     shutil.rmtree(fresh.path, ignore_errors=True)  # the old index, now at the fresh path
     return report
@@ -107,7 +108,8 @@ def _copy_annotations(live: IndexDir, fresh: IndexDir) -> None:
 
 
 def _update(
-    index_dir: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None
+    index_dir: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None,
+    jobs: int = 1,
 ) -> IndexReport:
     report = IndexReport()
     notify = progress or (lambda p: None)
@@ -128,7 +130,7 @@ def _update(
                 entities.resolve(catalog)
             consistency.mark_touched_stale(catalog, before)
         catalog.commit()
-        sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, notify)
+        sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, notify, procs=jobs)
         consistency.mark_clean(catalog)
         report.documents = catalog.document_count()
         report.entities = catalog.conn.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
@@ -299,7 +301,8 @@ def _entity_signatures(catalog: Catalog) -> dict[str, str]:
 
 
 def sync_fulltext(
-    catalog: Catalog, fulltext: Fulltext, before: dict[str, str], notify: ProgressFn
+    catalog: Catalog, fulltext: Fulltext, before: dict[str, str], notify: ProgressFn,
+    procs: int = 1,
 ) -> int:
     """Bring Whoosh in line with the catalog; returns the number of documents written.
 
@@ -347,6 +350,7 @@ def sync_fulltext(
         # the sha read with the row above: reading the row again fetched the whole text twice
         catalog.set_ft_hash(entry.doc_id, entry.fingerprint(shas.pop(entry.doc_id)))
 
-    n = fulltext.write(entries(), sorted(deletes), big=total >= _BIG_BUILD, on_written=written)
+    n = fulltext.write(entries(), sorted(deletes), big=total >= _BIG_BUILD, on_written=written,
+                       procs=procs)
     catalog.commit()
     return n

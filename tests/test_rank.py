@@ -173,3 +173,27 @@ def test_cached_postings_never_outlive_an_update(tmp_path):
     assert after[0] == w_total == len(set(ws.docs_for_query(q))) != before[0]
     assert [d for d, _ in after[1]] == [d for d, _ in w_top]
     s.close()
+
+
+def test_a_big_first_build_in_two_processes_answers_as_one(tmp_path):
+    """--jobs 2 writes a big first build in two processes (one segment each); the answers are
+    those of the one-process build."""
+    rng = random.Random(9)
+    entries = _entries(rng, _sentences(), range(300))
+    answers = []
+    for procs in (1, 2):
+        ft = Fulltext.create(tmp_path / f"ft{procs}")
+        assert ft.write(entries, [], big=True, procs=procs) == 300
+        s = Searcher(ft, catalog=None)
+        ws = s._current()
+        if procs == 2:
+            assert not ws.is_atomic(), "two processes, two segments"
+        found = []
+        for text in ("cartel", '"the cartel"', "cart*", "person:sheinbaum"):
+            _, q = s.parse(text)
+            total, top = rank.rank(ws, q, 300)
+            found.append((total, sorted(ws.stored_fields(d)["doc_id"] for d, _ in top)))
+        answers.append(found)
+        s.close()
+    assert answers[0] == answers[1]
+    assert answers[0][0][0] > 0
