@@ -239,6 +239,25 @@ class AnnotationCache:
             (sha256, annotator, payload),
         )
 
+    def absorb(self, other: Path) -> int:
+        """Add the annotations of another cache file (one a killed run left); returns how many
+        were new. A damaged file is skipped: it is only a cache."""
+        before = self.conn.total_changes
+        try:
+            self.conn.execute("ATTACH DATABASE ? AS other", (str(other),))
+            try:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO annotations SELECT sha256, annotator, spans "
+                    "FROM other.annotations"
+                )
+                self.conn.commit()
+            finally:
+                self.conn.execute("DETACH DATABASE other")
+        except sqlite3.DatabaseError:
+            self.conn.rollback()
+            return 0
+        return self.conn.total_changes - before
+
     def commit(self) -> None:
         self.conn.commit()
 

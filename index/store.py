@@ -164,17 +164,23 @@ def made_by_casework(path: Path) -> bool:
         return False
 
 
-def remove_leftovers(live: IndexDir) -> list[Path]:
-    """Remove what a killed --rebuild left beside ``live``; call while holding its WriteLock."""
-    removed = []
+def leftovers(live: IndexDir) -> list[Path]:
+    """What a killed --rebuild left beside ``live`` (casework's own files only)."""
     parent = live.path.parent
     if not parent.is_dir():
-        return removed
-    for p in parent.iterdir():
-        m = _LEFTOVER.match(p.name)
-        if m and m.group("live") == live.path.name and made_by_casework(p):
-            shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
+        return []
+    return [
+        p for p in sorted(parent.iterdir())
+        if (m := _LEFTOVER.match(p.name)) and m.group("live") == live.path.name
+        and made_by_casework(p)
+    ]
+
+
+def remove_leftovers(live: IndexDir) -> list[Path]:
+    """Remove what a killed --rebuild left beside ``live``; call while holding its WriteLock."""
+    removed = leftovers(live)
+    for p in removed:
+        shutil.rmtree(p, ignore_errors=True)
     return removed
 
 

@@ -78,3 +78,30 @@ def test_unchanged_folder_annotates_nothing_and_rewrites_nothing(folder, make_in
     report = index_with(make_index, folder, counting)
     assert counting.keys == []
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 8)
+
+
+def test_a_killed_rebuilds_annotations_are_kept_for_the_next_run(make_index, seeds_copy, annotator):
+    """A --rebuild builds in a hidden sibling; killed, it used to take its new NER results
+    with it when the next run cleared the leftovers."""
+    from casework.index import store
+    from casework.index.catalog import AnnotationCache
+    from casework.index.models import Span
+
+    make_index(seeds_copy)
+    live = IndexDir(make_index.path)
+    dead = IndexDir(live.path.with_name(f".{live.path.name}.rebuild-99999"))
+    dead.create()
+    found = [Span(0, 4, "ORG", 0, 10)]
+    cache = AnnotationCache(dead.annotations)
+    cache.put("f" * 64, annotator.identity, found)
+    cache.commit()
+    cache.close()
+    assert store.leftovers(live) == [dead.path]
+
+    make_index(seeds_copy)  # the next run, whatever it is
+    assert not dead.path.exists()
+    cache = AnnotationCache(live.annotations)
+    try:
+        assert cache.get("f" * 64, annotator.identity) == found
+    finally:
+        cache.close()
