@@ -197,3 +197,12 @@ def test_a_big_first_build_in_two_processes_answers_as_one(tmp_path):
         s.close()
     assert answers[0] == answers[1]
     assert answers[0][0][0] > 0
+
+
+def test_snippet_words_include_every_segments_expansions(searcher):
+    from casework.index.search import _words
+
+    s, ws = searcher
+    words = _words(ws, s.parse("cartell~ NOT zzz person:sheinbaum")[1])
+    assert {"cartel", "cartels", "sheinbaum"} <= words
+    assert "zzz" not in words
