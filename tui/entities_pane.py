@@ -75,7 +75,9 @@ class EntitiesPane(OptionList):
         for label in order:
             members = sorted(groups[label], key=lambda s: (-self._count(s), s.name.lower()))
             header = Text(f"{label_tag(label)} ", style=label_style(label))
-            header.append(f"{label.lower()} · {len(members)}", style="bold")
+            total = self._label_totals.get(label, 0)
+            of = f" of {total}" if total > len(members) else ""
+            header.append(f"{label.lower()} · {len(members)}{of}", style="bold")
             options.append(Option(header, id=f"label:{label}", disabled=True))
             for s in members:
                 row = Text("  ")
