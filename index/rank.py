@@ -25,14 +25,14 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import itemgetter, methodcaller
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import SpanQuery
-from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 # Whoosh's BM25F defaults (scoring.BM25F)
@@ -80,6 +80,10 @@ _LENGTHS = _Cache(64 * 2**20, len)
 # Refining a query ("senate" -> "senate vote") or paging reuses them. Bounded by postings
 # held, 8 bytes each as arrays: 2M = 16 MB.
 _POSTINGS = _Cache(2_000_000, lambda found: len(found[0]))
+# Encoded positions, for phrases: reading a term's blocks was most of a phrase's time ("white
+# house" at 100,000 articles: ~35 of ~60 ms a segment and field), and a phrase being typed
+# or refined repeats its words. Bounded by bytes held (about 110 per posting).
+_POSITION_VALUES = _Cache(48 * 2**20, lambda found: found[2])
 
 Scores = dict  # docnum (within a segment) -> score
 
@@ -145,33 +149,52 @@ class _Segment:
         key = (self.segment_id, field, btext)
         found = _POSTINGS.get(key) if self.segment_id else None
         if found is None:
-            found = self._read_postings(field, btext)
+            found = self._read(field, btext, values=False)[:2]
             if self.segment_id:
                 _POSTINGS.put(key, found)
         return found
 
-    def _read_postings(self, field: str, btext: bytes) -> tuple[array, array]:
+    def position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
+        """(ids, encoded positions) of a term in this segment, deleted documents included."""
+        key = (self.segment_id, field, btext)
+        found = _POSITION_VALUES.get(key) if self.segment_id else None
+        if found is None:
+            ids, weights, values = self._read(field, btext, values=True)
+            # a bytes object costs 33 bytes besides its contents, a list slot 8, an id 4
+            found = ids, values, sum(map(len, values)) + 45 * len(values)
+            if self.segment_id:
+                _POSITION_VALUES.put(key, found)
+                # the same blocks hold the ids and weights: a phrase's words need both
+                if _POSTINGS.get(key) is None:
+                    _POSTINGS.put(key, (ids, weights))
+        return found[0], found[1]
+
+    def _read(self, field: str, btext: bytes, values: bool) -> tuple[array, array, list]:
+        ids, weights, vals = array("I"), array("f"), []
         if (field, btext) not in self.reader:
-            return array("I"), array("f")
+            return ids, weights, vals
         m = self.reader.postings(field, btext)
         if isinstance(m, FilterMatcher):
             m = m.child
-        ids, weights = array("I"), array("f")
-        if hasattr(m, "_read_ids") and hasattr(m, "_read_weights"):
-            while m.is_active():  # Whoosh 3 posting blocks: ids and weights are arrays
-                if m._ids is None:
-                    m._read_ids()
-                if m._weights is None:
-                    m._read_weights()
-                ids.extend(m._ids[m._i :])
-                weights.extend(m._weights[m._i :])
+        if hasattr(m, "_read_data") and hasattr(m, "_read_weights") \
+                and getattr(m, "_byteids", True) is False:
+            while m.is_active():  # Whoosh 3 blocks: one pickled (id deltas, weights, values)
+                m._read_data()
+                ids.extend(accumulate(m._data[0]))  # what _read_ids does, without a generator
+                m._read_weights()
+                weights.extend(m._weights)
+                if values:
+                    m._read_values()
+                    vals.extend(m._values)
                 m._next_block()
         else:
             while m.is_active():
                 ids.append(m.id())
                 weights.append(m.weight())
+                if values:
+                    vals.append(m.value())
                 m.next()
-        return ids, weights
+        return ids, weights, vals
 
 
 def _column_bytes(column) -> bytes:
@@ -270,10 +293,16 @@ def _compound(seg: _Segment, q) -> Scores:
     raise TypeError(f"rank cannot score {type(q).__name__}")
 
 
-def _term(seg: _Segment, field: str, btext: bytes, boost: float) -> Scores:
+def _term(seg: _Segment, field: str, btext: bytes, boost: float, only: set | None = None
+          ) -> Scores:
+    """A term's BM25F score in each live document holding it (or in those of ``only``)."""
     ids, weights = seg.postings(field, btext)
     if not ids:
         return {}
+    if only is None:
+        pairs = zip(ids, weights)
+    else:
+        pairs = compress(zip(ids, weights), map(only.__contains__, ids))
     idf = seg.top.idf(field, btext)
     avgfl = seg.top.avg_field_length(field) or 1
     lengths = seg.lengths(field)
@@ -283,7 +312,7 @@ def _term(seg: _Segment, field: str, btext: bytes, boost: float) -> Scores:
     scale = idf * (K1 + 1) * boost
     out = {
         d: scale * tf / (tf + norm[lengths[d] if d < n else 0])
-        for d, tf in zip(ids, weights)
+        for d, tf in pairs
     }
     return _live(seg, out)
 
@@ -318,8 +347,10 @@ def _phrase(seg: _Segment, q) -> Scores:
     """An exact phrase, from the words' posting lists and positions read here.
 
     Whoosh's phrase matcher cost ~70 us for each document holding every word ("white house":
-    290 ms at 20,000 articles); here positions are unpickled only for those documents and
-    compared as sets. Scored as Whoosh scores it: the sum of the words' BM25F, times the boost.
+    290 ms at 20,000 articles, ~600 ms at 100,000). Here the positions of each word in those
+    documents are unpickled in one call and compared as sets (~1.5 us a document), and only
+    the documents that hold the phrase are scored. Scored as Whoosh scores it: the sum of the
+    words' BM25F, times the boost.
     """
     field = seg.reader.schema[q.fieldname]
     try:
@@ -328,55 +359,66 @@ def _phrase(seg: _Segment, q) -> Scores:
         return {}
     if not words or any((q.fieldname, w) not in seg.reader for w in words):
         return {}
-    scored = [_term(seg, q.fieldname, w, 1.0) for w in words]
-    common = set(scored[0]).intersection(*scored[1:])
+    ids = sorted((seg.position_values(q.fieldname, w)[0] for w in words), key=len)
+    common = set(ids[0]).intersection(*ids[1:])
+    if seg.deleted:
+        common.difference_update(seg.deleted)
     if len(words) > 1 and common:
-        positions = [_positions(seg, q.fieldname, w, common) for w in words]
-        decode = _decode_positions if isinstance(field.format, Positions) else \
-            field.format.decode_positions
-        matched = set()
-        for d in common:
-            # starts of the phrase: where word i sits at start + i, for every word
-            starts = set(decode(positions[0][d]))
-            for i, p in enumerate(positions[1:], 1):
-                starts.intersection_update(at - i for at in decode(p[d]))
-                if not starts:
-                    break
-            if starts:
-                matched.add(d)
-        common = matched
-    return {d: q.boost * sum(s[d] for s in scored) for d in common}
+        docs = sorted(common)
+        first, *rest = [_positions(seg, q.fieldname, w, common) for w in words]
+        if len(rest) == 1:  # two words, the usual phrase: does any second word follow a first?
+            later = rest[0]
+            common = {d for d, a, b in zip(docs, first, later)
+                      if not set(accumulate(a)).isdisjoint(accumulate(b, initial=-1))}
+        else:
+            common = set()
+            for d, deltas, *others in zip(docs, first, *rest):
+                starts = set(accumulate(deltas))
+                for i, later in enumerate(others, 1):
+                    # word i's positions minus i: the phrase starts it allows (the initial -i
+                    # cannot be a position)
+                    starts.intersection_update(accumulate(later, initial=-i))
+                    if not starts:
+                        break
+                else:
+                    common.add(d)
+    if not common:
+        return {}
+    total = None
+    for w in words:
+        scores = _term(seg, q.fieldname, w, 1.0, only=common)
+        total = scores if total is None else {d: v + scores[d] for d, v in total.items()}
+    return _boosted(q, total)
 
 
-def _decode_positions(value: bytes) -> list[int]:
-    """whoosh.formats.Positions.decode_positions, with the running sum done in C."""
-    if not value.endswith(b"."):
-        value += b"."
-    return list(accumulate(pickle.loads(value[_INT_SIZE:])))
+# Whoosh's Positions format stores a posting's positions as a 4-byte count, then the pickled
+# list of their deltas: b"\x80\x02" (protocol 2), the list's opcodes, and b"." (often cut off)
+_BODY = itemgetter(slice(6, -1))
+_ENDS_STOP = methodcaller("endswith", b".")
 
 
-def _positions(seg: _Segment, field: str, btext: bytes, wanted: set[int]) -> dict[int, bytes]:
-    """The encoded positions of a term in the ``wanted`` documents (read block by block)."""
-    m = seg.reader.postings(field, btext)
-    if isinstance(m, FilterMatcher):
-        m = m.child
-    out: dict[int, bytes] = {}
-    if hasattr(m, "_read_ids") and hasattr(m, "_read_values"):
-        while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            ids = m._ids[m._i :]
-            if not wanted.isdisjoint(ids):
-                if m._values is None:
-                    m._read_values()
-                out.update((d, v) for d, v in zip(ids, m._values[m._i :]) if d in wanted)
-            m._next_block()
-    else:
-        while m.is_active():
-            if m.id() in wanted:
-                out[m.id()] = m.value()
-            m.next()
-    return out
+def _positions(seg: _Segment, field: str, btext: bytes, wanted: set[int]) -> list[list[int]]:
+    """The position deltas of a term in each ``wanted`` document, in docnum order.
+
+    Unpickling each posting's list cost ~2.5 us of the ~9 us a document took; the lists are
+    joined into one pickled list of lists and unpickled at once.
+    """
+    ids, values = seg.position_values(field, btext)
+    values = list(compress(values, map(wanted.__contains__, ids)))
+    fmt = seg.reader.schema[field].format
+    if isinstance(fmt, Positions):
+        if all(map(_ENDS_STOP, values)):
+            bodies = map(_BODY, values)
+        else:  # Whoosh leaves the stop out of some values
+            bodies = (v[6:-1] if v.endswith(b".") else v[6:] for v in values)
+        try:
+            lists = pickle.loads(b"\x80\x02](" + b"".join(bodies) + b"e.")
+        except Exception:  # not the layout above: decode them one by one
+            lists = None
+        if isinstance(lists, list) and len(lists) == len(values):
+            return lists
+    decode = fmt.decode_positions
+    return [[b - a for a, b in zip([0, *ps], ps)] for ps in map(decode, values)]
 
 
 def _live(seg: _Segment, scores: Scores) -> Scores:
