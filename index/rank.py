@@ -176,8 +176,9 @@ class _Segment:
         m = self.reader.postings(field, btext)
         if isinstance(m, FilterMatcher):
             m = m.child
+        # block by block when the ids are numbers (delta-coded); term vectors' are bytes
         if hasattr(m, "_read_data") and hasattr(m, "_read_weights") \
-                and getattr(m, "_byteids", True) is False:
+                and not getattr(m, "_byteids", True):
             while m.is_active():  # Whoosh 3 blocks: one pickled (id deltas, weights, values)
                 m._read_data()
                 ids.extend(accumulate(m._data[0]))  # what _read_ids does, without a generator
