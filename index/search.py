@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimitCollector, TopCollector
 from whoosh.searching import TimeLimit
 
-from casework.index import rank
+from casework.index import rank, term_seek
 from casework.index.catalog import Catalog
 from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import IndexIncompatible, QueryError
@@ -268,6 +268,7 @@ def _capped(leaf, deadline: float, budget: list[int]):
                 terms = []
                 complete = True
                 if time.monotonic() < deadline:
+                    term_seek.speed_up(ixreader)
                     for btext in btexts(ixreader):
                         if len(terms) >= min(MAX_EXPANSION, budget[0]) or time.monotonic() > deadline:
                             complete = len(terms) >= MAX_EXPANSION

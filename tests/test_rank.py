@@ -218,3 +218,26 @@ def test_snippet_words_include_every_segments_expansions(searcher):
     words = _words(ws, s.parse("cartell~ NOT zzz person:sheinbaum")[1])
     assert {"cartel", "cartels", "sheinbaum"} <= words
     assert "zzz" not in words
+
+
+@pytest.mark.parametrize("read_ahead", [64, 3])
+def test_memoised_term_seeks_find_what_whooshs_own_find(searcher, monkeypatch, read_ahead):
+    """term_seek's binary search with remembered probes lands where Whoosh's does, for terms
+    that exist, keys between them, and keys past either end (read_ahead 3: keys longer than
+    the first read)."""
+    from casework.index import term_seek
+
+    monkeypatch.setattr(term_seek, "_READ_AHEAD", read_ahead)
+    _, ws = searcher
+    checked = 0
+    for sub, _ in ws.leaf_searchers():
+        tindex = sub.reader()._terms._tindex
+        whooshs = type(tindex).closest_key_pos
+        seek = term_seek._Seek(tindex)
+        keys = [key for key in tindex.keys()][::7]
+        probes = [b"", b"\xff\xff\xff"] + [k for key in keys for k in (key, key[:-1], key + b"\x00")]
+        for key in probes:
+            assert seek(key) == whooshs(tindex, key), key
+            checked += 1
+        assert seek.probes, "the probes were not remembered"
+    assert checked > 100

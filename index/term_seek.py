@@ -1,0 +1,68 @@
+"""Faster seeks in a segment's term index, for fuzzy expansion.
+
+Whoosh expands a fuzzy term by walking a Levenshtein automaton over the sorted vocabulary:
+each step seeks the first term >= some key, a binary search of the on-disk term index whose
+every probe is three small file reads. ``presdent~`` at 100,000 news articles made ~540 seeks
+and ~10,000 probes, ~130 ms of its ~180 ms first search. The seeks come in increasing order
+and close together, so they share most of their probes: here each probe's key is kept per
+reader (bounded; the files of a segment never change) and read with one file read.
+"""
+
+from __future__ import annotations
+
+import struct
+
+# probes kept per term index: ~50 bytes each, so at most ~3 MB a segment
+MAX_PROBES = 65_536
+# an entry starts with whoosh.filedb.filetables._lengths (key length, value length), then the key
+_LENGTHS = struct.Struct("!ii")
+_READ_AHEAD = 64  # most terms are shorter: their length and bytes come in one read
+
+
+def speed_up(ixreader) -> None:
+    """Give a segment reader's term index the memoised seek (once; other readers unchanged)."""
+    tindex = getattr(getattr(ixreader, "_terms", None), "_tindex", None)
+    if tindex is None or "closest_key_pos" in vars(tindex):
+        return
+    needed = ("indexbase", "indexlen", "indexsize", "_get_pos", "dbfile")
+    if not all(hasattr(tindex, name) for name in needed):
+        return  # not the index layout this was written for: keep Whoosh's own
+    tindex.closest_key_pos = _Seek(tindex)
+
+
+class _Seek:
+    """OrderedHashReader.closest_key_pos with its probes remembered."""
+
+    def __init__(self, tindex):
+        self.tindex = tindex
+        self.probes: dict[int, tuple[bytes, int]] = {}
+
+    def _probe(self, i: int) -> tuple[bytes, int]:
+        found = self.probes.get(i)
+        if found is None:
+            t = self.tindex
+            pos = t._get_pos(t.indexbase + i * t.indexsize)
+            head = t.dbfile.get(pos, _LENGTHS.size + _READ_AHEAD)
+            length = _LENGTHS.unpack_from(head)[0]
+            if length <= len(head) - _LENGTHS.size:
+                key = head[_LENGTHS.size : _LENGTHS.size + length]
+            else:
+                key = t.dbfile.get(pos + _LENGTHS.size, length)
+            found = (key, pos)
+            if len(self.probes) < MAX_PROBES:
+                self.probes[i] = found
+        return found
+
+    def __call__(self, key: bytes):
+        if not isinstance(key, bytes):
+            raise TypeError(f"Key {key!r} should be bytes")
+        lo, hi = 0, self.tindex.indexlen
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._probe(mid)[0] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == self.tindex.indexlen:
+            return None
+        return self._probe(lo)[1]
