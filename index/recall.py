@@ -109,6 +109,8 @@ class _Matcher:
         found = []
         for i in compress(count(), map(self.lengths.__contains__, words)):
             for n in self.lengths[words[i]]:
+                if i + n > len(words):  # near the end a slice is cut short: no longer form fits
+                    break
                 if n == 1 or tuple(words[i : i + n]) in self.forms:
                     found.append((tokens[i].start(), tokens[i + n - 1].end()))
         return found

@@ -57,3 +57,13 @@ def test_rescan_is_incremental_and_follows_new_names(make_index, seeds_copy):
     conn.close()
     assert [t for t, _ in rows].count("CJNG") == 2 and "Harfuch" in [t for t, _ in rows]
     assert after >= before
+
+
+def test_forms_are_found_whole_on_token_boundaries_up_to_the_last_word():
+    from casework.index.recall import _Matcher
+
+    match = _Matcher({"New York", "New York Times", "U.S.", "US", "Harfuch"})
+    text = "The New York Times and U.S. officials: us, USA, Harfuch's team. In New York"
+    found = sorted(text[a:b] for a, b in match(text))
+    assert found == ["Harfuch", "New York", "New York", "New York Times", "U.S."]
+    assert match("") == [] and match("New") == []
