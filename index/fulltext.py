@@ -7,11 +7,12 @@ keeps the segments small (cold queries read less) and the text in one place.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from whoosh import fields, index, qparser
+from whoosh import fields, formats, index, qparser
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Tokenizer
 from whoosh.support.charset import accent_map
 
@@ -52,6 +53,47 @@ def text_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+# RegexTokenizer's default expression, its group made non-capturing so findall gives whole words
+_WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
+_ACCENTS = str.maketrans(accent_map)
+
+
+class TextPositions(formats.Positions):
+    """Whoosh's Positions format, writing the words that text_analyzer() makes, in bulk.
+
+    Whoosh runs each word through a chain of generators (tokenizer, lowercase, accent folding)
+    and then the format's loop, several Python calls per word: most of Whoosh's write, which
+    was most of casework's own indexing time besides NER (2,000 news articles: ~15 of ~20 s,
+    in two processes). Here the words are found with one findall, lowercased and folded as one
+    string, and counted in one loop. The same terms, positions and weights as the analyzer
+    (tests/test_rank.py checks); queries still go through text_analyzer().
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        words = "\n".join(_WORD.findall(value)).lower().translate(_ACCENTS).split("\n")
+        if words == [""]:  # no words at all
+            return
+        poses: dict[str, list[int]] = {}
+        for pos, word in enumerate(words):
+            found = poses.get(word)
+            if found is None:
+                poses[word] = [pos]
+            else:
+                found.append(pos)
+        fb = self.field_boost
+        for word, poslist in poses.items():
+            yield word, len(poslist), len(poslist) * fb, self.encode(poslist)
+
+
+def text_field(**kwargs) -> fields.TEXT:
+    field = fields.TEXT(analyzer=text_analyzer(), phrase=True, **kwargs)
+    field.format = TextPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def names_analyzer():
     return NameListTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
@@ -64,8 +106,8 @@ def make_schema() -> fields.Schema:
     schema = fields.Schema(
         doc_id=fields.ID(stored=True, unique=True),
         path=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=text_analyzer(), stored=True, field_boost=2.0),
-        body=fields.TEXT(analyzer=text_analyzer(), phrase=True, stored=False),
+        title=text_field(stored=True, field_boost=2.0),
+        body=text_field(stored=False),
         entity=fields.TEXT(analyzer=names_analyzer(), phrase=True),
     )
     for name in ENTITY_FIELDS:

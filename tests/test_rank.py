@@ -241,3 +241,22 @@ def test_memoised_term_seeks_find_what_whooshs_own_find(searcher, monkeypatch, r
             checked += 1
         assert seek.probes, "the probes were not remembered"
     assert checked > 100
+
+
+def test_bulk_text_format_writes_what_the_analyzer_makes():
+    """TextPositions (title and body) gives the terms, counts, weights and positions that
+    Whoosh's Positions format gets from text_analyzer(), on real text and odd Unicode."""
+    from whoosh import formats
+
+    from casework.index.fulltext import TextPositions, text_analyzer
+
+    analyzer = text_analyzer()
+    whooshs, ours = formats.Positions(field_boost=2.0), TextPositions(field_boost=2.0)
+    texts = [p.read_text(encoding="utf-8") for p in seed_paths()] + _sentences()[:50] + [
+        "", " \n ", "İstanbul Straße ÆON café Ǆ ﬁnal Ⅻ x\u0307y", "U.S. a.b.c d*e x..y 3.14 _x_",
+        "El Mencho, el mencho; EL MENCHO!", "tab\there\u00a0nbsp\u2028line",
+    ]
+    for text in texts:
+        expected = sorted(whooshs.word_values(text, analyzer, mode="index"))
+        assert sorted(ours.word_values(text, analyzer, mode="index")) == expected, text[:40]
+    assert sorted(ours.word_values("El Mencho, el mencho", analyzer))[0][:3] == ("el", 2, 4.0)
