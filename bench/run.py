@@ -8,8 +8,8 @@ unchanged and with one file changed (bench/incremental.py), times cold and warm 
 (bench/search_latency.py), and the explorer's first paint, keystroke-to-results and RSS on that
 index (bench/tui_latency.py). Bare spaCy runs only up to ``--baseline-max`` documents (it is as
 long as the indexing itself). With several scales, ``growth`` gives each figure's ratio
-between consecutive scales. ``--docs 2000`` (the default) takes ~8 minutes on a quiet 2-core
-machine; 20,000 about 45 minutes; 100,000 about 2 hours (NER of 57M words).
+between consecutive scales. ``--docs 2000`` (the default) takes ~5 minutes on a quiet 2-core
+machine; 20,000 about 35 minutes more; 100,000 about 2 hours (NER of 55M words).
 """
 
 from __future__ import annotations
