@@ -145,6 +145,10 @@ class Fulltext:
             self._ix = index.open_dir(str(self.path))
         return self._ix
 
+    def reopen(self) -> None:
+        """Forget the open index, so the next use reads the directory as it is now."""
+        self._ix = None
+
     @classmethod
     def create(cls, path: Path) -> "Fulltext":
         path.mkdir(parents=True, exist_ok=True)

@@ -89,33 +89,57 @@ class Searcher:
     def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
         with self._lock:
             try:
-                searcher = self._current()
-            except Exception as exc:  # the full-text index vanished or broke under an open session
-                self._searcher = None
-                raise IndexIncompatible(
-                    f"cannot read the full-text index at {self.fulltext.path} "
-                    f"({type(exc).__name__}: {exc}); rebuild it with: casework index --rebuild "
-                    f"--index {self.fulltext.path.parent} FOLDER"
-                ) from None
-            cleaned, q = self.parse(text)
-            try:
-                if rank.supported(q):
-                    deadline = time.monotonic() + TIME_LIMIT_S
-                    total, top = rank.rank(searcher, q, offset + limit, deadline)
-                else:
-                    total, top = _whoosh_rank(searcher, q, offset + limit)
-            except QueryError:
+                return self._search(text, limit, offset, last_try=False)
+            except (QueryError, IndexIncompatible):
                 raise
-            except Exception as exc:
-                raise QueryError(f"cannot run query {cleaned!r}: {exc}") from None
-            page = top[offset : offset + limit]
-            hits = self._hits(searcher, page, _words(searcher, q) if page else frozenset())
-            suggestion = None
-            if total == 0:
-                suggestion = self._suggest(searcher, q, cleaned)
-            return SearchResult(
-                query=text, total=total, hits=hits, suggestion=suggestion, offset=offset
-            )
+            except Exception:
+                # Whoosh opens a segment's column files (stored fields, lengths) by name when
+                # first read, so a --rebuild that swaps the index directory between opening
+                # and reading leaves the open reader finding nothing ("'NoneType' object is not
+                # subscriptable" from stored_fields). Read again from what is there now, once.
+                self._reopen()
+                return self._search(text, limit, offset, last_try=True)
+
+    def _reopen(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:  # its files may be gone already
+                pass
+        self._searcher = None
+        self.fulltext.reopen()
+
+    def _search(self, text: str, limit: int, offset: int, last_try: bool) -> SearchResult:
+        try:
+            searcher = self._current()
+        except Exception as exc:  # the full-text index vanished or broke under an open session
+            self._searcher = None
+            raise IndexIncompatible(
+                f"cannot read the full-text index at {self.fulltext.path} "
+                f"({type(exc).__name__}: {exc}); rebuild it with: casework index --rebuild "
+                f"--index {self.fulltext.path.parent} FOLDER"
+            ) from None
+        cleaned, q = self.parse(text)
+        try:
+            if rank.supported(q):
+                deadline = time.monotonic() + TIME_LIMIT_S
+                total, top = rank.rank(searcher, q, offset + limit, deadline)
+            else:
+                total, top = _whoosh_rank(searcher, q, offset + limit)
+        except QueryError:
+            raise
+        except Exception as exc:
+            if not last_try:
+                raise
+            raise QueryError(f"cannot run query {cleaned!r}: {exc}") from None
+        page = top[offset : offset + limit]
+        hits = self._hits(searcher, page, _words(searcher, q) if page else frozenset())
+        suggestion = None
+        if total == 0:
+            suggestion = self._suggest(searcher, q, cleaned)
+        return SearchResult(
+            query=text, total=total, hits=hits, suggestion=suggestion, offset=offset
+        )
 
     def _hits(self, searcher, page: list[tuple[int, float]], words: frozenset[str]) -> list[Hit]:
         stored = [searcher.stored_fields(docnum) for docnum, _ in page]

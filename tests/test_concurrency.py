@@ -132,3 +132,29 @@ def test_explorer_searches_while_a_rebuild_swaps_the_index(seeds_index, corpus, 
             return during
 
     assert asyncio.run(scenario()) >= 3  # searches that started while the writer ran
+
+
+def test_a_search_survives_the_index_directory_being_swapped_under_its_reader(
+        seeds_index, tmp_path, annotator):
+    """Whoosh opens a segment's stored-fields file by name on first use. A --rebuild swaps the
+    full-text directory between a reader's opening and that first use (what CI once caught:
+    "'NoneType' object is not subscriptable" from stored_fields); the search reads again."""
+    from whoosh import index as whoosh_index
+
+    from casework.index.indexer import build
+    from casework.index.location import seed_paths
+    from casework.index.store import IndexDir, swap_dirs
+
+    live, other = tmp_path / "live", tmp_path / "other"
+    shutil.copytree(seeds_index, live)
+    shutil.copytree(seeds_index, other)
+    build(IndexDir(other), seed_paths(), rebuild=True, annotator=annotator)  # new segment names
+    with open_index(live) as cw:
+        searcher = cw._searcher._current()  # opened, stored fields not read yet
+        swap_dirs(live / "fulltext", other / "fulltext")
+        # the race is real: same generation (refresh keeps the reader), its files gone
+        assert whoosh_index.open_dir(str(live / "fulltext")).latest_generation() \
+            == searcher.reader().generation()
+        with pytest.raises(TypeError):
+            searcher.stored_fields(0)
+        assert cw.search("harfuch").total >= 2
