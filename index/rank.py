@@ -133,40 +133,39 @@ class _Segment:
         segment = segment() if callable(segment) else None
         self.segment_id = segment.segment_id() if segment is not None else None
 
-    def lengths(self, field: str) -> bytes:
-        key = (self.segment_id, field)
-        found = _LENGTHS.get(key) if self.segment_id else None
+    def _cached(self, cache: _Cache, key: tuple, read):
+        """``cache``'s entry for ``key``, read and kept if missing (a reader with no segment
+        id, which could be reused for another segment's data, is never cached)."""
+        found = cache.get(key) if self.segment_id else None
         if found is None:
-            # where Whoosh's own doc_field_length reads them
-            column = self.reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-            found = _column_bytes(column)
+            found = read()
             if self.segment_id:
-                _LENGTHS.put(key, found)
+                cache.put(key, found)
         return found
+
+    def lengths(self, field: str) -> bytes:
+        # where Whoosh's own doc_field_length reads them
+        return self._cached(_LENGTHS, (self.segment_id, field), lambda: _column_bytes(
+            self.reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)))
 
     def postings(self, field: str, btext: bytes) -> tuple[array, array]:
         """(ids, weights) arrays of a term in this segment, deleted documents included."""
-        key = (self.segment_id, field, btext)
-        found = _POSTINGS.get(key) if self.segment_id else None
-        if found is None:
-            found = self._read(field, btext, values=False)[:2]
-            if self.segment_id:
-                _POSTINGS.put(key, found)
-        return found
+        return self._cached(_POSTINGS, (self.segment_id, field, btext),
+                            lambda: self._read(field, btext, values=False)[:2])
 
     def position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
         """(ids, encoded positions) of a term in this segment, deleted documents included."""
         key = (self.segment_id, field, btext)
-        found = _POSITION_VALUES.get(key) if self.segment_id else None
-        if found is None:
+
+        def read():
             ids, weights, values = self._read(field, btext, values=True)
+            # the same blocks hold the ids and weights: a phrase's words need both
+            if self.segment_id and _POSTINGS.get(key) is None:
+                _POSTINGS.put(key, (ids, weights))
             # a bytes object costs 33 bytes besides its contents, a list slot 8, an id 4
-            found = ids, values, sum(map(len, values)) + 45 * len(values)
-            if self.segment_id:
-                _POSITION_VALUES.put(key, found)
-                # the same blocks hold the ids and weights: a phrase's words need both
-                if _POSTINGS.get(key) is None:
-                    _POSTINGS.put(key, (ids, weights))
+            return ids, values, sum(map(len, values)) + 45 * len(values)
+
+        found = self._cached(_POSITION_VALUES, key, read)
         return found[0], found[1]
 
     def _read(self, field: str, btext: bytes, values: bool) -> tuple[array, array, list]:
@@ -360,13 +359,15 @@ def _phrase(seg: _Segment, q) -> Scores:
         return {}
     if not words or any((q.fieldname, w) not in seg.reader for w in words):
         return {}
-    ids = sorted((seg.position_values(q.fieldname, w)[0] for w in words), key=len)
+    # read once per word: a term too big for the cache would otherwise be read twice
+    found = [seg.position_values(q.fieldname, w) for w in words]
+    ids = sorted((word_ids for word_ids, _ in found), key=len)
     common = set(ids[0]).intersection(*ids[1:])
     if seg.deleted:
         common.difference_update(seg.deleted)
     if len(words) > 1 and common:
         docs = sorted(common)
-        first, *rest = [_positions(seg, q.fieldname, w, common) for w in words]
+        first, *rest = [_positions(field.format, *word, common) for word in found]
         if len(rest) == 1:  # two words, the usual phrase: does any second word follow a first?
             later = rest[0]
             common = {d for d, a, b in zip(docs, first, later)
@@ -398,15 +399,14 @@ _BODY = itemgetter(slice(6, -1))
 _ENDS_STOP = methodcaller("endswith", b".")
 
 
-def _positions(seg: _Segment, field: str, btext: bytes, wanted: set[int]) -> list[list[int]]:
-    """The position deltas of a term in each ``wanted`` document, in docnum order.
+def _positions(fmt, ids: array, values: list[bytes], wanted: set[int]) -> list[list[int]]:
+    """The position deltas of a term in each ``wanted`` document, in docnum order, from its
+    posting ids and encoded positions (:meth:`_Segment.position_values`).
 
     Unpickling each posting's list cost ~2.5 us of the ~9 us a document took; the lists are
     joined into one pickled list of lists and unpickled at once.
     """
-    ids, values = seg.position_values(field, btext)
     values = list(compress(values, map(wanted.__contains__, ids)))
-    fmt = seg.reader.schema[field].format
     if isinstance(fmt, Positions):
         if all(map(_ENDS_STOP, values)):
             bodies = map(_BODY, values)

@@ -66,8 +66,7 @@ class Searcher:
             try:
                 self._searcher = self._searcher.refresh()
             except Exception:  # Whoosh cannot refresh a searcher of an empty index: reopen
-                self._searcher.close()
-                self._searcher = None
+                self._reopen()
                 self._searcher = self.fulltext.ix.searcher()
         return self._searcher
 
