@@ -1,0 +1,64 @@
+"""casework's Whoosh segment writer (postings pooled per term) writes Whoosh's own bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+from whoosh import index
+from whoosh.writing import SegmentWriter
+
+from casework.index.fulltext import make_schema, whoosh_fields
+from casework.index.segment_writer import FastSegmentWriter, TermPool
+from test_rank import _entries, _sentences
+
+
+def _build(folder, writer_class, limitmb):
+    """Three commits: 300 documents; 100 more with 40 replaced (a second segment, deletions);
+    then a merge of everything into one segment. Returns each commit's files by content."""
+    rng = random.Random(12)
+    sentences = _sentences()
+    batches = [_entries(rng, sentences, range(300)),
+               _entries(rng, sentences, [*range(300, 400), *range(0, 400, 10)]),
+               _entries(rng, sentences, range(400, 420))]
+    folder.mkdir()
+    ix = index.create_in(str(folder), make_schema())
+    states = []
+    for i, batch in enumerate(batches):
+        writer = writer_class(ix, limitmb=limitmb, compound=False)
+        for entry in batch:
+            writer.update_document(**whoosh_fields(entry))
+        writer.commit(optimize=i == 2)
+        # segment names are random: compare the files' contents per kind of file
+        files = {}
+        for f in folder.iterdir():
+            if f.suffix in (".pst", ".trm", ".col"):
+                files.setdefault(f.suffix, []).append(hashlib.sha1(f.read_bytes()).hexdigest())
+        states.append({k: sorted(v) for k, v in files.items()})
+    return states
+
+
+# 0.05 MB makes both pools spill a sorted run every few hundred postings and merge them back
+@pytest.mark.parametrize("limitmb", [128, 0.05])
+def test_pooling_by_term_writes_the_bytes_whoosh_writes(tmp_path, limitmb):
+    ours = _build(tmp_path / "ours", FastSegmentWriter, limitmb)
+    theirs = _build(tmp_path / "whoosh", SegmentWriter, limitmb)
+    assert [len(s[".pst"]) for s in ours] == [1, 2, 1]
+    assert ours == theirs
+
+
+def test_spilled_runs_join_each_terms_postings_in_order(tmp_path):
+    from whoosh.filedb.filestore import FileStorage
+
+    pool = TermPool(FileStorage(str(tmp_path)), limitmb=0.001)  # spills every few postings
+    expected: dict[tuple[str, bytes], list[int]] = {}
+    for docnum in range(200):
+        for word in (b"a", b"b%d" % (docnum % 7), b"c"):
+            pool.add(("body", word, docnum, 1.5, b"v%d" % docnum))
+            expected.setdefault(("body", word), []).append(docnum)
+    assert len(pool.runs) > 10
+    got = {key: list(docs) for key, docs, _, _ in pool.iter_terms()}
+    assert list(got) == sorted(expected)
+    assert got == expected
+    assert not list(tmp_path.glob("*.run")), "runs are removed once read"
