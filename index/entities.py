@@ -159,6 +159,13 @@ def resolve(catalog: Catalog) -> None:
     resolver.resolve(catalog)
 
 
+def recount(catalog: Catalog) -> None:
+    """Bring entity and alias counts up to date after mentions were added (the re-scan)."""
+    from casework.index import resolve as resolver
+
+    resolver.recount(catalog)
+
+
 def entity_field_values(catalog: Catalog, doc_id: str) -> dict[str, list[str]]:
     """Per label field, the names and aliases of the entities a document mentions.
 

@@ -143,8 +143,8 @@ def _update(
             notify(Progress("resolve", 0, 1))
             entities.resolve(catalog)
             notify(Progress("rescan", 0, 1))
-            if recall.rescan(catalog):  # names the model missed: count them, then re-resolve
-                entities.resolve(catalog)
+            if recall.rescan(catalog):  # names the model missed: they count, but do not vote
+                entities.recount(catalog)
             consistency.mark_touched_stale(catalog, before)
         catalog.commit()
         sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, notify, procs=jobs)

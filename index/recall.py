@@ -19,7 +19,8 @@ news articles takes besides NER, and the largest part of casework's own indexing
 from __future__ import annotations
 
 import re
-from itertools import compress, count
+from bisect import bisect_left
+from itertools import accumulate, compress, count
 from typing import Iterable
 
 from casework.index.catalog import Catalog
@@ -134,14 +135,23 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
             "SELECT start, end, sent_start, sent_end FROM mentions WHERE doc_id = ? ORDER BY start",
             (doc_id,),
         ).fetchall()
-        busy = [(r["start"], r["end"]) for r in taken]
+        # a find overlapping a mention is dropped: the mentions that start before the find
+        # ends reach furthest at reach[i - 1]; the finds kept never overlap and come in start
+        # order, so the last one kept reaches furthest (a scan of every mention per find was
+        # ~40% of the re-scan)
+        starts = [r["start"] for r in taken]
+        reach = list(accumulate((r["end"] for r in taken), max))
+        last_end = -1
         sentences = sorted({(r["sent_start"], r["sent_end"]) for r in taken})
         rows = []
         for a, b in sorted(matcher(text), key=lambda span: (span[0], span[0] - span[1])):
-            form = text[a:b]
-            if any(a < e and s < b for s, e in busy) or form not in key_entity:
+            i = bisect_left(starts, b)
+            if (i and reach[i - 1] > a) or last_end > a:
                 continue
-            busy.append((a, b))
+            form = text[a:b]
+            if form not in key_entity:
+                continue
+            last_end = b
             entity_id, label = key_entity[form]
             sa, sb = _sentence(text, a, b, sentences)
             rows.append((doc_id, a, b, form, label, label, entity_id, sa, sb, SOURCE))

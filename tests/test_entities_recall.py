@@ -67,3 +67,42 @@ def test_forms_are_found_whole_on_token_boundaries_up_to_the_last_word():
     found = sorted(text[a:b] for a, b in match(text))
     assert found == ["Harfuch", "New York", "New York", "New York Times", "U.S."]
     assert match("") == [] and match("New") == []
+
+
+def _resolution_tables(conn) -> dict[str, list]:
+    return {
+        "entities": conn.execute("SELECT * FROM entities ORDER BY entity_id").fetchall(),
+        "aliases": conn.execute("SELECT * FROM aliases ORDER BY entity_id, text").fetchall(),
+        "mentions": conn.execute("SELECT * FROM mentions ORDER BY doc_id, start, end").fetchall(),
+        "sentences": conn.execute("SELECT * FROM entity_sentences ORDER BY entity_id").fetchall(),
+        "meta": conn.execute("SELECT * FROM meta ORDER BY 1").fetchall(),
+    }
+
+
+def test_counts_after_the_rescan_are_what_resolving_again_gives(make_index, seeds_copy):
+    """Re-scan finds never vote, so after the re-scan only counts are brought up to date
+    (resolve.recount), not a second resolution: resolving again must change nothing, in a
+    first run, a run that adds names, and one that takes them away."""
+    from casework.index import entities
+    from casework.index.catalog import Catalog
+
+    extra = seeds_copy / "extra.txt"
+    steps = [
+        None,
+        "Zacarías Ortega met analysts. Zacarías Ortega said CJNG cells regrouped; Harfuch said "
+        "the CJNG was weakened. Ortega left.\n",
+        "Nothing of note happened here today.\n",
+    ]
+    for step in steps:
+        if step is not None:
+            extra.write_text(step, encoding="utf-8")
+        report = make_index(seeds_copy)
+        assert report.mentions > 0
+        catalog = Catalog(IndexDir(make_index.path).catalog)
+        try:
+            after_recount = _resolution_tables(catalog.conn)
+            entities.resolve(catalog)
+            assert _resolution_tables(catalog.conn) == after_recount
+            catalog.conn.rollback()
+        finally:
+            catalog.close()
