@@ -11,7 +11,7 @@ forms that are new since the last pass (and only if their text contains one); me
 forms that disappeared are dropped.
 
 The scan splits text into words and single punctuation marks with one regular expression, and
-looks up the word sequences that start with a form's first word. It was spaCy's tokenizer and
+looks up the word sequences that start with a form's first two words. It was spaCy's tokenizer and
 PhraseMatcher: tokenizing the whole corpus a second time, ~8 of the ~30 s that indexing 2,000
 news articles takes besides NER, and the largest part of casework's own indexing time.
 """
@@ -88,6 +88,9 @@ def rescan(catalog: Catalog) -> int:
 # words and single punctuation marks: forms and texts are split the same way, so "U.S." is
 # U . S . in both, and "Harfuch's" holds "Harfuch"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# the same tokens as a split: [gap, token, gap, token, ..., gap], so offsets are running sums
+# of lengths (one match object per token was a third of the scan)
+_PIECES = re.compile(r"(\w+|[^\w\s])")
 
 
 class _Matcher:
@@ -95,25 +98,40 @@ class _Matcher:
 
     def __init__(self, forms: Iterable[str]):
         self.forms: set[tuple[str, ...]] = set()
-        lengths: dict[str, set[int]] = {}
+        self.single: set[str] = set()
+        # longer forms by their first two words: "The" starts hundreds of forms, "The New" few
+        lengths: dict[tuple[str, str], set[int]] = {}
         for form in forms:
             words = tuple(_TOKEN.findall(form))
-            if words:
+            if len(words) == 1:
+                self.single.add(words[0])
+            elif words:
                 self.forms.add(words)
-                lengths.setdefault(words[0], set()).add(len(words))
-        self.lengths = {first: sorted(n) for first, n in lengths.items()}
+                lengths.setdefault(words[:2], set()).add(len(words))
+        self.lengths = {pair: sorted(n) for pair, n in lengths.items()}
+        self.first = self.single | {first for first, _ in self.lengths}
 
     def __call__(self, text: str) -> list[tuple[int, int]]:
         """(start, end) character offsets of every occurrence, overlapping ones included."""
-        tokens = list(_TOKEN.finditer(text))
-        words = list(map(re.Match.group, tokens))
+        pieces = _PIECES.split(text)
+        words = pieces[1::2]
+        hits = list(compress(count(), map(self.first.__contains__, words)))
+        if not hits:
+            return []
+        ends = list(accumulate(map(len, pieces)))  # token i is text[ends[2i]:ends[2i + 1]]
+        last = len(words) - 1
         found = []
-        for i in compress(count(), map(self.lengths.__contains__, words)):
-            for n in self.lengths[words[i]]:
-                if i + n > len(words):  # near the end a slice is cut short: no longer form fits
+        for i in hits:
+            word = words[i]
+            if word in self.single:
+                found.append((ends[2 * i], ends[2 * i + 1]))
+            if i == last:
+                continue
+            for n in self.lengths.get((word, words[i + 1]), ()):
+                if i + n > last + 1:  # near the end a slice is cut short: no longer form fits
                     break
-                if n == 1 or tuple(words[i : i + n]) in self.forms:
-                    found.append((tokens[i].start(), tokens[i + n - 1].end()))
+                if n == 2 or tuple(words[i : i + n]) in self.forms:
+                    found.append((ends[2 * i], ends[2 * i + 2 * n - 1]))
         return found
 
 

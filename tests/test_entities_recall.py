@@ -67,6 +67,12 @@ def test_forms_are_found_whole_on_token_boundaries_up_to_the_last_word():
     found = sorted(text[a:b] for a, b in match(text))
     assert found == ["Harfuch", "New York", "New York", "New York Times", "U.S."]
     assert match("") == [] and match("New") == []
+    # forms that share their first word, or their first two, and one word that is also a form
+    match = _Matcher({"The Associated Press", "The Hague", "The Hague Court", "Hague"})
+    text = "The Hague Court, The Associated Press and The Hague; the Hague. The"
+    found = sorted(text[a:b] for a, b in match(text))
+    assert found == ["Hague", "Hague", "Hague", "The Associated Press", "The Hague",
+                     "The Hague", "The Hague Court"]
 
 
 def _resolution_tables(conn) -> dict[str, list]:
