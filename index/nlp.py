@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol
 
@@ -88,15 +89,21 @@ class SpacyAnnotator:
         return self._nlp
 
     def annotate(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[Span]]]:
-        chunks = (
-            (chunk, (key, offset, last))
-            for key, text in items
-            for offset, chunk, last in _chunks(text, self.chunk_chars)
-        )
+        # Plain texts in, each chunk's (key, offset, last) kept here in order: spaCy yields docs
+        # in the order given. With as_tuples=True spaCy 3.8 tokenizes every text in the parent
+        # and ships Doc bytes to the workers; that parent work competed with the two NER
+        # processes for the CPU (500 news articles: parent CPU 17.7 s against bare spaCy's 2.1).
+        pending: deque[tuple[str, int, bool]] = deque()
+
+        def chunks() -> Iterator[str]:
+            for key, text in items:
+                for offset, chunk, last in _chunks(text, self.chunk_chars):
+                    pending.append((key, offset, last))
+                    yield chunk
+
         spans: list[Span] = []
-        for doc, (key, offset, last) in self.nlp.pipe(
-            chunks, as_tuples=True, batch_size=self.batch_size, n_process=self.jobs
-        ):
+        for doc in self.nlp.pipe(chunks(), batch_size=self.batch_size, n_process=self.jobs):
+            key, offset, last = pending.popleft()
             for ent in doc.ents:
                 sent = ent.sent
                 spans.append(

@@ -34,3 +34,27 @@ def test_long_text_is_chunked_and_offsets_point_into_the_whole_text(annotator):
     same = {(s.start, s.end, s.label) for s in spans} & {(s.start, s.end, s.label) for s in whole}
     # chunk edges may cut a sentence or two; everything else must land on the same characters
     assert len(same) >= 0.9 * len(whole)
+
+
+def test_two_processes_give_each_text_its_own_spans_in_order(annotator):
+    """With --jobs 2 spaCy works in two processes; every answer still comes back under its
+    own key, in the order given, chunks of a long text joined again."""
+    names = ["Claudia Sheinbaum", "Maria Lopez", "Nemesio Oseguera", "Angela Merkel"]
+    long_text = "\n\n".join(p.read_text(encoding="utf-8") for p in seed_paths())
+    items = [(f"k{i}", f"On Monday {names[i % 4]} spoke in Mexico City.") for i in range(40)]
+    items.insert(17, ("long", long_text))
+    saved = annotator.jobs, annotator.chunk_chars
+    annotator.jobs, annotator.chunk_chars = 2, 1500
+    try:
+        answers = list(annotator.annotate(iter(items)))
+    finally:
+        annotator.jobs, annotator.chunk_chars = saved
+    assert [key for key, _ in answers] == [key for key, _ in items]
+    texts = dict(items)
+    for i, (key, spans) in enumerate(answers):
+        if key == "long":
+            assert len(spans) > 50 and all(s.end <= len(long_text) for s in spans)
+            assert len({s.start for s in spans}) == len(spans)
+            continue
+        people = [texts[key][s.start:s.end] for s in spans if s.label == "PERSON"]
+        assert people == [names[int(key[1:]) % 4]], (key, people)
