@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import random
+import weakref
 
 import pytest
 from whoosh import index
@@ -51,14 +53,24 @@ def test_pooling_by_term_writes_the_bytes_whoosh_writes(tmp_path, limitmb):
 def test_spilled_runs_join_each_terms_postings_in_order(tmp_path):
     from whoosh.filedb.filestore import FileStorage
 
-    pool = TermPool(FileStorage(str(tmp_path)), limitmb=0.001)  # spills every few postings
+    pool = TermPool(FileStorage(str(tmp_path)), limitmb=0.2)  # spills every ~1,500 postings
     expected: dict[tuple[str, bytes], list[int]] = {}
-    for docnum in range(200):
-        for word in (b"a", b"b%d" % (docnum % 7), b"c"):
+    for docnum in range(3000):
+        for word in (b"a", b"w%d" % (docnum % 500), b"z%d" % (docnum % 37)):
             pool.add(("body", word, docnum, 1.5, b"v%d" % docnum))
             expected.setdefault(("body", word), []).append(docnum)
-    assert len(pool.runs) > 10
-    got = {key: list(docs) for key, docs, _, _ in pool.iter_terms()}
+    assert len(pool.runs) >= 5
+    runs = len(pool.runs)
+    got, read, kept = {}, [], []
+    for key, docs, weights, _ in pool.iter_terms():
+        got[key] = list(docs)
+        read.append(weakref.ref(weights))
+        if len(read) == len(expected) // 2:
+            # what was read and used is let go: the merge holds an item per run, no more (a
+            # reused Unpickler's memo kept every run's contents to the end)
+            gc.collect()
+            kept = [r for r in read[: -runs - 1] if r() is not None]
     assert list(got) == sorted(expected)
     assert got == expected
+    assert len(read) > 2 * runs and not kept
     assert not list(tmp_path.glob("*.run")), "runs are removed once read"
