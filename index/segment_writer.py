@@ -123,17 +123,14 @@ class TermPool:
 
 def write_terms(fieldwriter, schema, pdr, terms) -> None:
     """What whoosh.codec.base.FieldWriter.add_postings does, a block at a time, not a posting."""
-    lengths: dict[str, list[int]] = {}
     lastfield = None
     for (fieldname, tbytes), docs, weights, values in terms:
-        if fieldname != lastfield:
+        if fieldname != lastfield:  # terms come sorted by field: each field starts once
             if lastfield is not None:
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
             lastfield = fieldname
-            if fieldname not in lengths:
-                lengths[fieldname] = _field_lengths(pdr, fieldname)
-        fieldlength = lengths[fieldname]
+            fieldlength = _field_lengths(pdr, fieldname)
         fieldwriter.start_term(tbytes)
         pw = fieldwriter._postwriter
         limit = pw._blocklimit
