@@ -160,6 +160,30 @@ def test_snippet_marks_folded_forms_and_keeps_ranges_true():
     assert "\n" not in snippet
 
 
+def test_snippet_matches_are_the_analyzers():
+    """best_snippet finds ASCII words with a regular expression over the raw text; every match
+    must be a word the analyzer makes, at the same place, and none may be missed."""
+    from casework.index.fulltext import _word_matches, text_analyzer
+
+    analyzer = text_analyzer()
+    tricky = ("RUBÉN rubén Rubens ruben. U.S. u.s.a us-ruben ruben's Ruben*x ruben.x x.ruben "
+              "ſenate SENATE İstanbul istanbul Köln koln naïve NAIVE ﬁsh Ｒｕｂｅｎ ruben_x")
+    texts = [p.read_text(encoding="utf-8") for p in seed_paths()] + [tricky]
+    rng = random.Random(5)
+    for text in texts:
+        tokens = [(t.startchar, t.endchar, t.text)
+                  for t in analyzer(text, chars=True, mode="index", removestops=False)]
+        vocabulary = sorted({w for _, _, w in tokens})
+        word_sets = [rng.sample(vocabulary, min(k, len(vocabulary)))
+                     for k in (1, 2, 5, 20) for _ in range(10)]
+        word_sets += [["ruben", "u.s", "senate", "istanbul", "koln", "naive", "fish", "s"]]
+        for words in map(frozenset, word_sets):
+            expected = [t for t in tokens if t[2] in words]
+            assert list(_word_matches(text, words)) == expected, sorted(words)[:5]
+    # guard: the tricky text does exercise the regular expression's path
+    assert [w for _, _, w in _word_matches(tricky[:40], frozenset({"ruben"}))] == ["ruben"] * 3
+
+
 def test_snippet_absent_words_give_none():
     assert best_snippet("nothing to see", frozenset({"cartel"})) is None
     assert best_snippet("", frozenset({"cartel"})) is None
@@ -175,15 +199,16 @@ def test_cached_postings_never_outlive_an_update(tmp_path):
     ft.write(_entries(rng, sentences, range(120)), [])
     s = Searcher(ft, catalog=None)
     ws = s._current()
-    _, q = s.parse("cartel")
-    before = rank.rank(ws, q, 10)
+    queries = ("cartel", '"the cartel"')  # a phrase's scores are cached per segment too
+    before = [rank.rank(ws, s.parse(text)[1], 10) for text in queries]
     ft.write(_entries(rng, sentences, range(0, 120, 3)), [f"d{i:04d}" for i in range(1, 120, 3)])
     ws = s._current()  # refreshed: same first segment, now with deletions
-    _, q = s.parse("cartel")
-    after = rank.rank(ws, q, 10)
-    w_total, w_top = _whoosh_top(ws, q, 10)
-    assert after[0] == w_total == len(set(ws.docs_for_query(q))) != before[0]
-    assert [d for d, _ in after[1]] == [d for d, _ in w_top]
+    for text, earlier in zip(queries, before):
+        _, q = s.parse(text)
+        after = rank.rank(ws, q, 10)
+        w_total, w_top = _whoosh_top(ws, q, 10)
+        assert after[0] == w_total == len(set(ws.docs_for_query(q))) != earlier[0], text
+        assert [d for d, _ in after[1]] == [d for d, _ in w_top], text
     s.close()
 
 
