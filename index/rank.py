@@ -79,7 +79,7 @@ _LENGTHS = _Cache(64 * 2**20, len)
 # ~40% of a query matching every document ("the": 20,000 postings at 20,000 articles).
 # Refining a query ("senate" -> "senate vote") or paging reuses them. Bounded by postings
 # held, 8 bytes each as arrays: 2M = 16 MB.
-_POSTINGS = _Cache(2_000_000, lambda found: len(found[0]))
+_POSTINGS = _Cache(2_000_000, lambda found: len(found[0]) + 1)  # + 1: misses are held too
 # Encoded positions, for phrases: reading a term's blocks was most of a phrase's time ("white
 # house" at 100,000 articles: ~35 of ~60 ms a segment and field), and a phrase being typed
 # or refined repeats its words. Bounded by bytes held (about 110 per posting).
@@ -89,7 +89,12 @@ _POSITION_VALUES = _Cache(48 * 2**20, lambda found: found[2])
 # house" at 100,000 articles (body and entity names, two segments: ~80 ms a query), and paging,
 # refining ("white house" -> "white house" senate) and the explorer's re-runs repeat it.
 # Bounded by documents held (~100 bytes each): 250,000 = ~25 MB.
-_PHRASES = _Cache(250_000, len)
+_PHRASES = _Cache(250_000, lambda scores: len(scores) + 1)
+# A term's scores in a segment and field, for the same reasons: each key typed in the search
+# box runs the query again with the same words but the last (typing "trump AND russia", the
+# "trump" part is scored again for each of the 13 keys after it, ~20 ms each at 100,000
+# articles). Bounded by documents held (~100 bytes each): 400,000 = ~40 MB.
+_TERMS = _Cache(400_000, lambda scores: len(scores) + 1)
 
 Scores = dict  # docnum (within a segment) -> score
 
@@ -149,8 +154,9 @@ def _sum(parts: list[Scores]) -> Scores:
     out = parts[base]
     get = out.get
     for i, part in enumerate(parts):
-        if i != base:
-            out.update({d: get(d, 0.0) + v for d, v in part.items()})
+        if i != base:  # out[d] = out.get(d, 0.0) + v for each (d, v), in map() (no frame per d)
+            keys = part.keys()
+            out.update(zip(keys, map(add, map(get, keys, repeat(0.0)), part.values())))
     return out
 
 
@@ -281,9 +287,10 @@ def _compound(seg: _Segment, q) -> Scores:
         if not parts:
             return _positional(seg, q, None)
         scored = sorted((_scores(seg, s) for s in parts), key=len)
-        out = dict(scored[0])
-        for other in scored[1:]:
-            out = {d: s + other[d] for d, s in out.items() if d in other}
+        out = scored[0]
+        for other in scored[1:]:  # out[d] + other[d] where both hold d, in map()
+            both = list(filter(other.__contains__, out))
+            out = dict(zip(both, map(add, map(out.__getitem__, both), map(other.__getitem__, both))))
         for s in q.subqueries:
             if not out:
                 break
@@ -324,19 +331,27 @@ def _compound(seg: _Segment, q) -> Scores:
 
 def _term(seg: _Segment, field: str, btext: bytes, boost: float, only: set | None = None
           ) -> Scores:
-    """A term's BM25F score in each live document holding it (or in those of ``only``).
+    """A term's BM25F score in each live document holding it (or in those of ``only``)."""
+    idf = seg.top.idf(field, btext)
+    avgfl = seg.top.avg_field_length(field) or 1
+    if only is None:
+        # what the scores depend on, as for _PHRASES; a copy, as callers add to what they get
+        key = (seg.segment_id, len(seg.deleted), field, btext, boost, idf, avgfl)
+        return dict(seg._cached(_TERMS, key, lambda: _term_scores(seg, field, btext, boost,
+                                                                  idf, avgfl, None)))
+    return _term_scores(seg, field, btext, boost, idf, avgfl, only)
 
-    Computed with map() over the posting arrays, so no Python frame runs per posting (a
-    dict comprehension here cost ~0.2 us a posting: 40 ms of ``presdent~`` at 100,000).
-    """
+
+def _term_scores(seg: _Segment, field: str, btext: bytes, boost: float, idf: float,
+                 avgfl: float, only: set | None) -> Scores:
+    """Computed with map() over the posting arrays, so no Python frame runs per posting (a
+    dict comprehension here cost ~0.2 us a posting: 40 ms of ``presdent~`` at 100,000)."""
     ids, weights = seg.postings(field, btext)
     if only is not None and ids:
         keep = list(map(only.__contains__, ids))
         ids, weights = list(compress(ids, keep)), list(compress(weights, keep))
     if not ids:
         return {}
-    idf = seg.top.idf(field, btext)
-    avgfl = seg.top.avg_field_length(field) or 1
     lengths = seg.lengths(field)
     if ids[-1] >= len(lengths):  # no stored length: byte 0, as Whoosh reads it
         lengths = lengths + bytes(ids[-1] + 1 - len(lengths))
