@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import CASEWORK, machine  # noqa: E402
+from _common import CASEWORK, compile_bytecode, machine  # noqa: E402
 
 QUERIES = {
     "term": "senate",
@@ -92,6 +92,7 @@ def import_floor(runs: int, code: str = "import casework.index.cli") -> float:
 def run(index: Path, runs: int = 10) -> dict:
     from casework.index import open_index
 
+    compile_bytecode()
     with open_index(index) as cw:
         docs = cw.document_count()
     return {

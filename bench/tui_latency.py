@@ -35,6 +35,10 @@ from pathlib import Path
 from casework.index.api import build_index
 from casework.index.location import seed_paths
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import compile_bytecode  # noqa: E402
+
 NEWS_QUERIES = [
     "senate", '"white house"', "presdent~", "immigra*", "person:trump", "the", "trump AND russia",
     "election", "climate change", "police", "health care", "the OR a", "korea", "tax*",
@@ -92,6 +96,7 @@ def generated_docs(folder: Path, count: int, seed: int = 7) -> None:
 
 
 def first_paint(index: Path, queries: list[str], runs: int = 3) -> dict:
+    compile_bytecode()
     samples, wall = [], []
     for _ in range(runs):
         started = time.perf_counter()
