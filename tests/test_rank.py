@@ -129,6 +129,33 @@ def test_a_query_asked_again_gives_the_same_answer(searcher):
         assert rank.rank(ws, q, 25) == first
 
 
+def test_blocks_read_as_whoosh_reads_them(searcher):
+    """rank.py unpickles Whoosh's posting blocks itself (bytes values built by bytes(), not
+    codecs.encode): every block of these terms must load to what Whoosh's reader loads."""
+    import zlib
+
+    from whoosh.matching.wrappers import FilterMatcher
+
+    _, ws = searcher
+    compared = replaced = 0
+    for sub, _ in ws.leaf_searchers():
+        reader = sub.reader()
+        for field in ("body", "title", "entity", "person"):
+            for btext in reader.lexicon(field):
+                m = reader.postings(field, btext)
+                m = m.child if isinstance(m, FilterMatcher) else m
+                while hasattr(m, "_read_data") and m.is_active():
+                    raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+                    raw = zlib.decompress(raw) if m._compression else raw
+                    replaced += rank._CODECS_ENCODE in raw
+                    ours = rank._block_data(m)
+                    m._read_data()
+                    assert ours == m._data, (field, btext)
+                    compared += 1
+                    m._next_block()
+    assert compared > 500 and replaced > 100  # guard: blocks with positions were compared
+
+
 def test_some_queries_do_match(searcher):
     """Guard: the comparisons above would hold vacuously on an empty result."""
     s, ws = searcher
