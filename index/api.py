@@ -100,8 +100,17 @@ class Casework:
         self.close()
 
     # -- search -------------------------------------------------------------------------
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
-        return self._searcher.search(query, limit=limit, offset=offset)
+    def search(self, query: str, limit: int = 20, offset: int = 0, suggest: bool = True
+               ) -> SearchResult:
+        """Ranked hits with snippets. With no hits and ``suggest``, ``suggestion`` holds the
+        query respelt from the index's words (a vocabulary walk; pass False and call
+        :meth:`suggest` later to show the hits first)."""
+        return self._searcher.search(query, limit=limit, offset=offset, suggest=suggest)
+
+    def suggest(self, query: str) -> str | None:
+        """``query`` with its words unknown to the index replaced by the nearest known ones
+        (the commonest of those fewest edits away), or None."""
+        return self._searcher.suggest(query)
 
     # -- documents ----------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:

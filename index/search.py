@@ -9,12 +9,13 @@ from collections import OrderedDict
 from whoosh import query as wq
 from whoosh.collectors import TimeLimitCollector, TopCollector
 from whoosh.searching import TimeLimit
+from whoosh.spelling import Corrector
 
 from casework.index import rank, term_seek
 from casework.index.catalog import Catalog
 from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import IndexIncompatible, QueryError
-from casework.index.fulltext import Fulltext, best_snippet, lead_snippet, make_parser
+from casework.index.fulltext import SEARCH_FIELDS, Fulltext, best_snippet, lead_snippet, make_parser
 from casework.index.models import Hit, SearchResult
 
 # Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
@@ -85,10 +86,13 @@ class Searcher:
         q = _cap_expansions(q)
         return cleaned, q
 
-    def search(self, text: str, limit: int = 20, offset: int = 0) -> SearchResult:
+    def search(self, text: str, limit: int = 20, offset: int = 0, suggest: bool = True
+               ) -> SearchResult:
+        """Hits for ``text``; with ``suggest`` and no hits, a spelling suggestion too (a walk
+        of the vocabulary: the explorer shows the hits first and asks :meth:`suggest` after)."""
         with self._lock:
             try:
-                return self._search(text, limit, offset, last_try=False)
+                return self._search(text, limit, offset, suggest, last_try=False)
             except (QueryError, IndexIncompatible):
                 raise
             except Exception:
@@ -97,7 +101,17 @@ class Searcher:
                 # and reading leaves the open reader finding nothing ("'NoneType' object is not
                 # subscriptable" from stored_fields). Read again from what is there now, once.
                 self._reopen()
-                return self._search(text, limit, offset, last_try=True)
+                return self._search(text, limit, offset, suggest, last_try=True)
+
+    def suggest(self, text: str) -> str | None:
+        """The query with its unknown words replaced by near ones from the index, or None."""
+        with self._lock:
+            try:
+                searcher = self._current()
+                cleaned, q = self.parse(text)
+            except Exception:  # a query that cannot run has nothing to suggest
+                return None
+            return self._suggest(searcher, q, cleaned)
 
     def _reopen(self) -> None:
         if self._searcher is not None:
@@ -108,7 +122,8 @@ class Searcher:
         self._searcher = None
         self.fulltext.reopen()
 
-    def _search(self, text: str, limit: int, offset: int, last_try: bool) -> SearchResult:
+    def _search(self, text: str, limit: int, offset: int, suggest: bool, last_try: bool
+                ) -> SearchResult:
         try:
             searcher = self._current()
         except Exception as exc:  # the full-text index vanished or broke under an open session
@@ -134,7 +149,7 @@ class Searcher:
         page = top[offset : offset + limit]
         hits = self._hits(searcher, page, _words(searcher, q) if page else frozenset())
         suggestion = None
-        if total == 0:
+        if total == 0 and suggest:
             suggestion = self._suggest(searcher, q, cleaned)
         return SearchResult(
             query=text, total=total, hits=hits, suggestion=suggestion, offset=offset
@@ -170,13 +185,43 @@ class Searcher:
             return None
         try:
             # prefix=1: the first letter is taken as typed, which cuts the fuzzy walk of the
-            # term index per word by an order of magnitude
-            corrected = searcher.correct_query(q, text, prefix=1)
+            # term index per word by an order of magnitude. A word searched in title, body and
+            # entity names is looked up once, in the body's words (which hold nearly all of
+            # the others'): Whoosh walked each field's vocabulary for it.
+            body = _Closest(searcher.reader().corrector("body"))
+            corrected = searcher.correct_query(
+                q, text, prefix=1, correctors={"body": body},
+                aliases={field: "body" for field in SEARCH_FIELDS})
         except Exception:
             return None
         if corrected.query != q and corrected.string and corrected.string != text:
             return corrected.string
         return None
+
+
+class _Closest(Corrector):
+    """A corrector that offers the commonest word at the smallest distance, each word looked
+    up once.
+
+    Whoosh's takes the commonest word within distance 2: "senat" became "set", not "senate".
+    Walking the vocabulary at distance 1 first is also the cheaper walk, and most typos are
+    one edit away.
+    """
+
+    def __init__(self, inner: Corrector):
+        self.inner = inner
+        self.seen: dict[tuple, list[str]] = {}
+
+    def suggest(self, text, limit=5, maxdist=2, prefix=0):
+        key = (text, maxdist, prefix)
+        if key not in self.seen:
+            found: list[str] = []
+            for distance in range(1, maxdist + 1):
+                found = self.inner.suggest(text, limit=1, maxdist=distance, prefix=prefix)
+                if found:
+                    break
+            self.seen[key] = found
+        return self.seen[key]
 
 
 def _whoosh_rank(searcher, q, limit: int) -> tuple[int, list[tuple[int, float]]]:

@@ -76,6 +76,28 @@ def test_query_syntax(seeds_index, query, expected):
         assert cw.search(query).total == expected
 
 
+@pytest.mark.parametrize(
+    "typed, meant",
+    [("Sheinbam", "sheinbaum"), ("afte", "after"), ("abou", "about"),
+     ("assassinatio cartel", "assassination cartel"), ("person:sheinbam", "person:sheinbaum")],
+)
+def test_suggestion_is_the_commonest_of_the_closest_words(seeds_index, typed, meant):
+    """Whoosh's corrector offered the commonest word within two edits ("afte" -> "at"); the
+    closest come first."""
+    with open_index(seeds_index) as cw:
+        result = cw.search(typed)
+        assert result.total == 0 and result.suggestion == meant
+        later = cw.search(typed, suggest=False)  # the explorer shows hits first, then asks
+        assert later.total == 0 and later.suggestion is None
+        assert cw.suggest(typed) == meant
+
+
+def test_no_suggestion_for_a_query_that_cannot_run(seeds_index):
+    with open_index(seeds_index) as cw:
+        assert cw.suggest("   ") is None
+        assert cw.suggest("zzzzqqqq") is None
+
+
 def test_entity_field_phrases_do_not_run_across_names(seeds_index):
     with open_index(seeds_index) as cw:
         assert cw.search('person:"Claudia Sheinbaum"').total == 2

@@ -273,13 +273,22 @@ class CaseworkApp(CurationMixin, App):
                 if seq != self._search_seq:
                     return  # a newer query is already on its way
                 if query.strip():
-                    result = self.cw.search(query, limit=PAGE, offset=offset)
+                    # hits first; a spelling suggestion (a walk of the vocabulary, ~50-100 ms
+                    # at 100,000 documents) follows when there are none
+                    result = self.cw.search(query, limit=PAGE, offset=offset, suggest=False)
                 else:
                     result = self.cw.browse(limit=PAGE, offset=offset)
         except CaseworkError as exc:
             self.call_from_thread(self._show_error, str(exc), seq)
             return
         self.call_from_thread(self._show_result, result, seq, query, offset > 0)
+        if result.total == 0 and query.strip():
+            with self._lock:
+                if seq != self._search_seq:
+                    return  # typing went on: this query's hint would never be seen
+                suggestion = self.cw.suggest(query)
+            if suggestion:
+                self.call_from_thread(self._show_suggestion, suggestion, seq, query)
 
     def _show_error(self, message: str, seq: int) -> None:
         if seq == self._search_seq:
@@ -303,13 +312,18 @@ class CaseworkApp(CurationMixin, App):
             return
         results.border_title = f"Results ({result.total})"
         if result.total == 0:
-            hint = f" — did you mean: {printable(result.suggestion)}?" if result.suggestion else ""
-            self._say(f"No documents match {printable(query)!r}{hint}")
+            self._show_suggestion(result.suggestion, seq, query)
         else:
             self._say(f"{result.total} documents match; Enter opens")
         document = self.query_one(DocumentView)
         if document.doc is not None and document.selected_entity is None:
             document.set_marks(terms=query_terms(query))
+
+    def _show_suggestion(self, suggestion: str | None, seq: int, query: str) -> None:
+        if seq != self._search_seq:
+            return
+        hint = f" — did you mean: {printable(suggestion)}?" if suggestion else ""
+        self._say(f"No documents match {printable(query)!r}{hint}")
 
     @on(LoadMoreResults)
     def _load_more(self, event: LoadMoreResults) -> None:
