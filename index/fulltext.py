@@ -84,9 +84,51 @@ class TextPositions(formats.Positions):
                 poses[word] = [pos]
             else:
                 found.append(pos)
-        fb = self.field_boost
-        for word, poslist in poses.items():
-            yield word, len(poslist), len(poslist) * fb, self.encode(poslist)
+        yield from _word_values(self, poses)
+
+
+class NamePositions(formats.Positions):
+    """Whoosh's Positions format, writing the words that names_analyzer() makes, in bulk (as
+    TextPositions does for text): each line is a name, and NameListTokenizer.GAP positions
+    lie between one name's last word and the next name's first. The entity fields were ~15%
+    of Whoosh's write. The same terms, positions and weights (tests/test_rank.py checks).
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        names = [_WORD.findall(line) for line in value.split("\n")]
+        words = iter("\n".join(w for name in names for w in name).lower().translate(_ACCENTS)
+                     .split("\n"))
+        poses: dict[str, list[int]] = {}
+        start = 0
+        for name in names:
+            for pos, word in zip(range(start, start + len(name)), words):
+                found = poses.get(word)
+                if found is None:
+                    poses[word] = [pos]
+                else:
+                    found.append(pos)
+            start += len(name) + NameListTokenizer.GAP
+        yield from _word_values(self, poses)
+
+
+# A word found once in a document (most are) has its one position encoded as Whoosh does,
+# kept here: Whoosh pickles a list per word and document (~1 us; ~800,000 at 2,000 articles)
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+def _word_values(fmt: formats.Positions, poses: dict[str, list[int]]):
+    fb = fmt.field_boost
+    for word, poslist in poses.items():
+        if len(poslist) == 1 and poslist[0] < 65536:
+            encoded = _ONE_POSITION.get(poslist[0])
+            if encoded is None:
+                encoded = _ONE_POSITION[poslist[0]] = fmt.encode(poslist)
+        else:
+            encoded = fmt.encode(poslist)
+        yield word, len(poslist), len(poslist) * fb, encoded
 
 
 def text_field(**kwargs) -> fields.TEXT:
@@ -99,6 +141,12 @@ def names_analyzer():
     return NameListTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+def names_field() -> fields.TEXT:
+    field = fields.TEXT(analyzer=names_analyzer(), phrase=True)
+    field.format = NamePositions(field_boost=field.format.field_boost)
+    return field
+
+
 # No field of adjacent word pairs for phrase queries (Elasticsearch's index_phrases): tried,
 # it made "white house" one term lookup (~20x faster at 20,000 articles) but its millions of
 # distinct pairs made Whoosh's write ~4x longer (about 11 minutes of 20,000 articles' ~30),
@@ -109,10 +157,10 @@ def make_schema() -> fields.Schema:
         path=fields.ID(stored=True),
         title=text_field(stored=True, field_boost=2.0),
         body=text_field(stored=False),
-        entity=fields.TEXT(analyzer=names_analyzer(), phrase=True),
+        entity=names_field(),
     )
     for name in ENTITY_FIELDS:
-        schema.add(name, fields.TEXT(analyzer=names_analyzer(), phrase=True))
+        schema.add(name, names_field())
     return schema
 
 

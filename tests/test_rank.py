@@ -314,3 +314,25 @@ def test_bulk_text_format_writes_what_the_analyzer_makes():
         expected = sorted(whooshs.word_values(text, analyzer, mode="index"))
         assert sorted(ours.word_values(text, analyzer, mode="index")) == expected, text[:40]
     assert sorted(ours.word_values("El Mencho, el mencho", analyzer))[0][:3] == ("el", 2, 4.0)
+
+
+def test_bulk_names_format_writes_what_the_analyzer_makes():
+    """NamePositions (the entity fields: one name a line) gives what Whoosh's Positions format
+    gets from names_analyzer(), the gap between names included."""
+    from whoosh import formats
+
+    from casework.index.fulltext import NamePositions, names_analyzer
+
+    analyzer = names_analyzer()
+    whooshs, ours = formats.Positions(field_boost=1.0), NamePositions(field_boost=1.0)
+    names = [line.strip() for line in _sentences()[:80]]  # long lines: positions past 256
+    values = [
+        "\n".join(names), "Claudia Sheinbaum\nOmar García Harfuch\nEl Mencho\nel mencho",
+        "", "\n", "\n\nEl Mencho\n\n", "!!!\nÆON Straße\n...\nU.S. d*e x..y", "İstanbul\nİSTANBUL",
+        "a\nb\na\nb a",
+    ]
+    for value in values:
+        expected = sorted(whooshs.word_values(value, analyzer, mode="index"))
+        assert sorted(ours.word_values(value, analyzer, mode="index")) == expected, value[:40]
+    found = dict((w, v) for w, _, _, v in ours.word_values("El Mencho\nel mencho", analyzer))
+    assert list(whooshs.decode_positions(found["mencho"])) == [1, 1 + 1 + 100 + 1]  # the gap
