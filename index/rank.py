@@ -350,6 +350,8 @@ def _compound(seg: _Segment, q) -> Scores:
 def _term(seg: _Segment, field: str, btext: bytes, boost: float, only: set | None = None
           ) -> Scores:
     """A term's BM25F score in each live document holding it (or in those of ``only``)."""
+    if not seg.postings(field, btext)[0]:  # (read once: kept) and no idf of an empty index
+        return {}
     idf = seg.top.idf(field, btext)
     avgfl = seg.top.avg_field_length(field) or 1
     if only is None:
