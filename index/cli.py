@@ -264,7 +264,7 @@ def search(ctx, query, limit, offset, index_path, as_json) -> None:
 def _print_hits(result) -> None:
     from rich.text import Text
 
-    from casework.index.render import safe_text, snippet_text
+    from casework.index.render import match_count, safe_text, snippet_text
 
     out = _stdout()
     if result.total == 0:
@@ -274,7 +274,7 @@ def _print_hits(result) -> None:
         _stderr().print(line)
         return
     shown = len(result.hits)
-    out.print(Text(f"{result.total} documents match; showing {result.offset + 1}-"
+    out.print(Text(f"{match_count(result.total)}; showing {result.offset + 1}-"
                    f"{result.offset + shown}", style="dim"))
     for hit in result.hits:
         out.print()

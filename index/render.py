@@ -36,6 +36,11 @@ DEFAULT_ENTITY_STYLE = Style(underline=True)
 MATCH_STYLE = Style(bold=True, reverse=True)
 
 
+def match_count(total: int) -> str:
+    """ "1 document matches", "2 documents match": the count line of a search."""
+    return f"{total} document matches" if total == 1 else f"{total} documents match"
+
+
 def label_style(label: str) -> Style:
     return LABEL_STYLES.get(label, DEFAULT_ENTITY_STYLE)
 

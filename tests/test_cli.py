@@ -171,6 +171,8 @@ def test_human_search_output_marks_matches_and_is_plain_with_no_color(seeds_inde
     assert proc.returncode == 0
     assert "2 documents match" in proc.stdout
     assert "\x1b[" not in proc.stdout  # NO_COLOR and not a terminal: no escapes at all
+    one = run_cli("search", "title:violence", index=seeds_index)
+    assert one.returncode == 0 and "1 document matches;" in one.stdout
 
 
 def test_casework_command_is_installed_and_has_a_version():

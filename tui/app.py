@@ -27,6 +27,7 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from casework.index import CaseworkError, build_seeds, index_exists, open_index
 from casework.index.models import Progress, SearchResult
+from casework.index.render import match_count
 from casework.index.safe import printable
 
 from casework.tui.curation import CURATION_BINDINGS, CurationMixin
@@ -314,7 +315,7 @@ class CaseworkApp(CurationMixin, App):
         if result.total == 0:
             self._show_suggestion(result.suggestion, seq, query)
         else:
-            self._say(f"{result.total} documents match; Enter opens")
+            self._say(f"{match_count(result.total)}; Enter opens")
         document = self.query_one(DocumentView)
         if document.doc is not None and document.selected_entity is None:
             document.set_marks(terms=query_terms(query))
