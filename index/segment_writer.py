@@ -6,8 +6,9 @@ three method calls that also read the document's field length from disk. For 2,0
 articles that is ~790,000 postings and most of the write (profiled: pool, merge and per-posting
 writes ~33 of 45 s). Here postings are grouped per term as they come (arrays of document
 numbers and weights), runs are spilled and merged per term, and each posting list is cut into
-Whoosh's blocks in bulk. The files written are byte for byte the ones Whoosh writes
-(tests/test_segment_writer.py compares them), so readers, merges and rank.py are unchanged.
+Whoosh's blocks in bulk. A reader reads from them exactly what it reads from Whoosh's own
+writer's files, and with no run spilled the files are byte for byte the same
+(tests/test_segment_writer.py compares both), so readers, merges and rank.py are unchanged.
 """
 
 from __future__ import annotations
