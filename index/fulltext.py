@@ -300,9 +300,6 @@ SNIPPET_SURROUND = 80
 SNIPPET_SCAN_CHARS = 3_000
 SNIPPET_SEEK_CHARS = 200_000
 
-_SNIPPET_ANALYZER = None
-
-
 def best_snippet(text: str, words: frozenset[str] | set[str]) -> tuple[str, list[tuple[int, int]]] | None:
     """The window of ``text`` (about SNIPPET_CHARS long) holding the most distinct query words,
     as ``(snippet, [(start, end), ...])``, or None when no word occurs.
@@ -351,29 +348,26 @@ def best_snippet(text: str, words: frozenset[str] | set[str]) -> tuple[str, list
     return prefix + _one_line(text[start:end]) + suffix, ranges
 
 
+# Past this many words (a wildcard's expansions), one alternative each makes the pattern slower
+# to match than the analyzer is to run
+_MAX_PATTERN_WORDS = 24
+
+
 def _word_matches(text: str, words: frozenset[str] | set[str]):
     """(start, end, word) for each word of ``text`` that text_analyzer() makes one of ``words``,
     in order.
 
-    Running the analyzer over a hit's text cost ~1 us a word (``immigra*``: ~30 ms for 20 hits
-    at 100,000 articles). For words of ASCII letters, a regular expression finds candidates in
-    the raw text instead (accented letters and case included, :func:`_candidates`); each is
-    then analysed on its own, so the matches are the analyzer's.
+    Whoosh's analyzer, a chain of generators, cost ~1 us a word (``immigra*``: ~30 ms for 20
+    hits at 100,000 articles). Here its tokenizer's expression finds the words and each is
+    lowercased and folded as its filters do; for a few ASCII words a regular expression finds
+    only the candidates (accented letters and case included, :func:`_candidates`), each then
+    folded alike, so the matches are the analyzer's either way.
     """
-    pattern = _candidates(frozenset(words)) if "\u0130" not in text else None
-    if pattern is None:  # a word outside ASCII letters, or "İ" (whose lowercase is two chars)
-        global _SNIPPET_ANALYZER
-        if _SNIPPET_ANALYZER is None:
-            _SNIPPET_ANALYZER = text_analyzer()
-        limit = SNIPPET_SEEK_CHARS + SNIPPET_SCAN_CHARS + SNIPPET_CHARS
-        for t in _SNIPPET_ANALYZER(text, chars=True, mode="index", removestops=False):
-            if t.startchar > limit:  # past anything best_snippet reads
-                return
-            if t.text in words:
-                yield t.startchar, t.endchar, t.text
-        return
     limit = min(len(text), SNIPPET_SEEK_CHARS + SNIPPET_SCAN_CHARS + SNIPPET_CHARS)
-    for m in pattern.finditer(text, 0, limit):
+    pattern = None
+    if len(words) <= _MAX_PATTERN_WORDS and "\u0130" not in text:  # İ: its lowercase is 2 chars
+        pattern = _candidates(frozenset(words))
+    for m in (pattern or _WORD).finditer(text, 0, limit):
         if m.end() == limit < len(text):  # perhaps a longer word cut at the limit
             return
         word = m.group().lower().translate(_ACCENTS)
@@ -381,32 +375,31 @@ def _word_matches(text: str, words: frozenset[str] | set[str]):
             yield m.start(), m.end(), word
 
 
-@functools.lru_cache(maxsize=1)
-def _folds_to() -> dict[str, str]:
-    """The letters that lowercase and fold to each ASCII letter (accent_map maps one char to
-    one char)."""
-    out: dict[str, str] = {}
-    for key in accent_map:
-        folded = chr(key).lower().translate(_ACCENTS)
-        if len(folded) == 1 and folded.isascii() and folded != chr(key):
-            out[folded] = out.get(folded, "") + chr(key)
-    return out
-
-
 @functools.lru_cache(maxsize=64)
 def _candidates(words: frozenset[str]) -> re.Pattern | None:
-    """A pattern matching, as whole words of RegexTokenizer, every raw form of ``words`` (and
-    perhaps a few more, which :func:`_word_matches` drops); None unless every word is ASCII."""
+    """A pattern matching, as whole words of RegexTokenizer, every raw form of ``words`` and a
+    few more, which :func:`_word_matches` drops; None unless every word is ASCII.
+
+    A raw word folds to an ASCII word letter for letter (lowercase and accent_map change no
+    ASCII letter into another, and map one char to one): each of its letters is that letter
+    in either case, or a word char outside ASCII. Classes listing every accented form made
+    compiling cost ~10 ms a word.
+    """
     if not words or not all(w.isascii() and _WORD.fullmatch(w) for w in words):
         return None
-    folds = _folds_to()
-    forms = [
-        "".join(f"[{re.escape(c + folds[c])}]" if c in folds else re.escape(c) for c in w)
-        for w in sorted(words, key=len, reverse=True)
-    ]
+    forms = ["".join(map(_raw_forms, w)) for w in sorted(words, key=len, reverse=True)]
     # not inside a longer word: RegexTokenizer's words are runs of [\w*] joined by single dots
-    return re.compile(rf"(?<![\w*])(?<![\w*]\.)(?:{'|'.join(forms)})(?![\w*])(?!\.[\w*])",
-                      re.IGNORECASE)
+    return re.compile(rf"(?<![\w*])(?<![\w*]\.)(?:{'|'.join(forms)})(?![\w*])(?!\.[\w*])")
+
+
+def _raw_forms(c: str) -> str:
+    """A pattern for the chars of a raw word that may fold to the ASCII char ``c``. Both cases
+    are spelt out: re.IGNORECASE made compiling ~40 ms slower."""
+    if c.isalpha():
+        return rf"(?:[{c}{c.upper()}]|(?![\x00-\x7f])\w)"
+    if c.isalnum() or c == "_":
+        return rf"(?:{c}|(?![\x00-\x7f])\w)"
+    return re.escape(c)
 
 
 def _word_start(text: str, i: int) -> int:

@@ -19,6 +19,7 @@ order and scores against Whoosh's own.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import pickle
 import threading
@@ -375,13 +376,20 @@ def _term_scores(seg: _Segment, field: str, btext: bytes, boost: float, idf: flo
     lengths = seg.lengths(field)
     if ids[-1] >= len(lengths):  # no stored length: byte 0, as Whoosh reads it
         lengths = lengths + bytes(ids[-1] + 1 - len(lengths))
-    # BM25F's length normalisation for each of the 256 stored length bytes, computed once
-    norm = [K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_BYTES]
+    norm = _norms(avgfl)
     scale = idf * (K1 + 1) * boost
     # scale * tf / (tf + norm[length byte]), the same operations in the same order
     denominators = map(add, weights, map(norm.__getitem__, map(lengths.__getitem__, ids)))
     out = dict(zip(ids, map(truediv, map(mul, repeat(scale), weights), denominators)))
     return _live(seg, out)
+
+
+@functools.lru_cache(maxsize=64)
+def _norms(avgfl: float) -> list[float]:
+    """BM25F's length normalisation for each of the 256 stored length bytes. Computed once for
+    a field's average length: per term, it was most of the time of a wildcard expanding to
+    thousands of rare words (``t*`` at 100,000 articles)."""
+    return [K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_BYTES]
 
 
 def _positional(seg: _Segment, q, candidates: Scores | None) -> Scores:
