@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from casework.index.models import Document, Mention
 from casework.tui.app import CaseworkApp
@@ -37,9 +38,17 @@ async def settle(app, pilot, delay: float = 0.0) -> None:
     """Let debounce timers fire and every worker finish."""
     if delay:
         await pilot.pause(delay)
-    for _ in range(3):
-        await app.workers.wait_for_complete()
+    settled = 0
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one, as designed
+            settled = 0
+        else:
+            settled += 1
         await pilot.pause()
+        if settled == 3:
+            break
 
 
 async def ready(app, pilot) -> None:
