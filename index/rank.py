@@ -174,6 +174,9 @@ class _Segment:
         segment = getattr(self.reader, "segment", None)
         segment = segment() if callable(segment) else None
         self.segment_id = segment.segment_id() if segment is not None else None
+        # what cached scores depend on in the segment besides its postings: its deletions,
+        # which only grow while it lives, so their count tells its states apart
+        self.state = (self.segment_id, len(self.deleted))
 
     def _cached(self, cache: _Cache, key: tuple, read):
         """``cache``'s entry for ``key``, read and kept if missing (a reader with no segment
@@ -351,24 +354,26 @@ def _compound(seg: _Segment, q) -> Scores:
 def _term(seg: _Segment, field: str, btext: bytes, boost: float, only: set | None = None
           ) -> Scores:
     """A term's BM25F score in each live document holding it (or in those of ``only``)."""
-    if not seg.postings(field, btext)[0]:  # (read once: kept) and no idf of an empty index
+    postings = seg.postings(field, btext)
+    if not postings[0]:  # and no idf of an empty index
         return {}
     idf = seg.top.idf(field, btext)
     avgfl = seg.top.avg_field_length(field) or 1
     if only is None:
-        # what the scores depend on, as for _PHRASES; a copy, as callers add to what they get
-        key = (seg.segment_id, len(seg.deleted), field, btext, boost, idf, avgfl)
-        return dict(seg._cached(_TERMS, key, lambda: _term_scores(seg, field, btext, boost,
+        # the segment's state and the whole index's statistics (any commit may change those);
+        # a copy, as callers add to what they get
+        key = (seg.state, field, btext, boost, idf, avgfl)
+        return dict(seg._cached(_TERMS, key, lambda: _term_scores(seg, field, postings, boost,
                                                                   idf, avgfl, None)))
-    return _term_scores(seg, field, btext, boost, idf, avgfl, only)
+    return _term_scores(seg, field, postings, boost, idf, avgfl, only)
 
 
-def _term_scores(seg: _Segment, field: str, btext: bytes, boost: float, idf: float,
-                 avgfl: float, only: set | None) -> Scores:
+def _term_scores(seg: _Segment, field: str, postings: tuple[array, array], boost: float,
+                 idf: float, avgfl: float, only: set | None) -> Scores:
     """Computed with map() over the posting arrays, so no Python frame runs per posting (a
     dict comprehension here cost ~0.2 us a posting: 40 ms of ``presdent~`` at 100,000)."""
-    ids, weights = seg.postings(field, btext)
-    if only is not None and ids:
+    ids, weights = postings
+    if only is not None:
         keep = list(map(only.__contains__, ids))
         ids, weights = list(compress(ids, keep)), list(compress(weights, keep))
     if not ids:
@@ -427,11 +432,9 @@ def _phrase(seg: _Segment, q) -> Scores:
         return {}
     if not words or any((q.fieldname, w) not in seg.reader for w in words):
         return {}
-    # What the scores depend on besides the segment's own postings: its deletions (they only
-    # grow while it lives, so their count tells its states apart) and the whole index's
-    # statistics, which any commit may change
+    # as for a term's: the segment's state and the whole index's statistics
     stats = (seg.top.avg_field_length(q.fieldname), *(seg.top.idf(q.fieldname, w) for w in words))
-    key = (seg.segment_id, len(seg.deleted), q.fieldname, words, stats)
+    key = (seg.state, q.fieldname, words, stats)
     scores = seg._cached(_PHRASES, key, lambda: _phrase_scores(seg, q.fieldname, words))
     return _boosted(q, scores) if q.boost != 1.0 else dict(scores)  # the caller's to change
 
