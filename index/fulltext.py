@@ -267,7 +267,21 @@ class Fulltext:
             raise
         writer.commit(optimize=big and not fresh, merge=True)
         self._ix = None
+        self.write_common_postings()
         return n
+
+    def write_common_postings(self) -> int:
+        """Write the common words' postings file of each segment that lacks one (segments of an
+        index written before postings_file.py existed); new segments get theirs as they are
+        written. Returns how many were written. Only speed depends on them: a failure to
+        write one is left for the next write to try again."""
+        from casework.index import postings_file
+        from casework.index.rank import read_postings
+
+        try:
+            return postings_file.ensure(self.ix, lambda r, f, b: read_postings(r, f, b)[:2])
+        except OSError:
+            return 0
 
     def doc_ids(self) -> set[str]:
         with self.ix.searcher() as s:

@@ -37,6 +37,8 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import SpanQuery
 from whoosh.util.numeric import byte_to_length
 
+from casework.index import postings_file
+
 # Whoosh's BM25F defaults (scoring.BM25F)
 B, K1 = 0.75, 1.2
 _POSITIONAL = (wq.Phrase, wq.Sequence, SpanQuery)
@@ -177,6 +179,10 @@ class _Segment:
         # what cached scores depend on in the segment besides its postings: its deletions,
         # which only grow while it lives, so their count tells its states apart
         self.state = (self.segment_id, len(self.deleted))
+        # common words' ids and weights as plain arrays, when the segment has that file
+        self.storage = getattr(self.reader, "_storage", None)
+        self.common = postings_file.directory(self.storage, self.segment_id) \
+            if self.segment_id and self.storage is not None else None
 
     def _cached(self, cache: _Cache, key: tuple, read):
         """``cache``'s entry for ``key``, read and kept if missing (a reader with no segment
@@ -196,14 +202,19 @@ class _Segment:
     def postings(self, field: str, btext: bytes) -> tuple[array, array]:
         """(ids, weights) arrays of a term in this segment, deleted documents included."""
         return self._cached(_POSTINGS, (self.segment_id, field, btext),
-                            lambda: self._read(field, btext, values=False)[:2])
+                            lambda: self._read_common(field, btext)
+                            or read_postings(self.reader, field, btext)[:2])
+
+    def _read_common(self, field: str, btext: bytes) -> tuple[array, array] | None:
+        place = self.common.get((field, btext)) if self.common else None
+        return postings_file.read(self.storage, self.segment_id, place) if place else None
 
     def position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
         """(ids, encoded positions) of a term in this segment, deleted documents included."""
         key = (self.segment_id, field, btext)
 
         def read():
-            ids, weights, values = self._read(field, btext, values=True)
+            ids, weights, values = read_postings(self.reader, field, btext, values=True)
             # the same blocks hold the ids and weights: a phrase's words need both
             if self.segment_id and _POSTINGS.get(key) is None:
                 _POSTINGS.put(key, (ids, weights))
@@ -213,33 +224,37 @@ class _Segment:
         found = self._cached(_POSITION_VALUES, key, read)
         return found[0], found[1]
 
-    def _read(self, field: str, btext: bytes, values: bool) -> tuple[array, array, list]:
-        ids, weights, vals = array("I"), array("f"), []
-        if (field, btext) not in self.reader:
-            return ids, weights, vals
-        m = self.reader.postings(field, btext)
-        if isinstance(m, FilterMatcher):
-            m = m.child
-        # block by block when the ids are numbers (delta-coded); term vectors' are bytes
-        if hasattr(m, "_read_data") and hasattr(m, "_read_weights") \
-                and not getattr(m, "_byteids", True):
-            while m.is_active():  # Whoosh 3 blocks: one pickled (id deltas, weights, values)
-                m._data = _block_data(m)
-                ids.extend(accumulate(m._data[0]))  # what _read_ids does, without a generator
-                m._read_weights()
-                weights.extend(m._weights)
-                if values:
-                    m._read_values()
-                    vals.extend(m._values)
-                m._next_block()
-        else:
-            while m.is_active():
-                ids.append(m.id())
-                weights.append(m.weight())
-                if values:
-                    vals.append(m.value())
-                m.next()
+
+def read_postings(reader, field: str, btext: bytes, values: bool = False
+                  ) -> tuple[array, array, list]:
+    """(ids, weights, and with ``values`` the encoded positions) of a term in a segment's
+    ``reader``, from Whoosh's blocks, deleted documents included."""
+    ids, weights, vals = array("I"), array("f"), []
+    if (field, btext) not in reader:
         return ids, weights, vals
+    m = reader.postings(field, btext)
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    # block by block when the ids are numbers (delta-coded); term vectors' are bytes
+    if hasattr(m, "_read_data") and hasattr(m, "_read_weights") \
+            and not getattr(m, "_byteids", True):
+        while m.is_active():  # Whoosh 3 blocks: one pickled (id deltas, weights, values)
+            m._data = _block_data(m)
+            ids.extend(accumulate(m._data[0]))  # what _read_ids does, without a generator
+            m._read_weights()
+            weights.extend(m._weights)
+            if values:
+                m._read_values()
+                vals.extend(m._values)
+            m._next_block()
+    else:
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            if values:
+                vals.append(m.value())
+            m.next()
+    return ids, weights, vals
 
 
 # Whoosh pickles a block with protocol 2, where each bytes value (a posting's positions) is
@@ -285,13 +300,18 @@ def _leaf(seg: _Segment, q) -> Scores:
             return {}
         return _term(seg, field, btext, q.boost)
     if isinstance(q, wq.MultiTerm):  # the sum over its expansions, as Whoosh's Or of them
+        if q.fieldname not in seg.reader.schema:
+            return {}
         parts = []
         # each segment's own vocabulary (cached per segment): expanding over the whole index
         # reader walked every segment's terms again for each segment, 1 s a query at 2,000
         # documents in three segments
+        to_bytes = seg.reader.schema[q.fieldname].to_bytes
         for btext in q._btexts(seg.reader):
             if time.monotonic() > seg.deadline:
                 break
+            if isinstance(btext, str):  # a fuzzy term's words come as text: keys hold bytes
+                btext = to_bytes(btext)
             parts.append(_term(seg, q.fieldname, btext, q.boost))
         return _sum(parts)
     if isinstance(q, wq.Every):

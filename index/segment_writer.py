@@ -24,6 +24,8 @@ from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from casework.index import postings_file
+
 # a field length as Whoosh stores it (one byte, lossy) and reads it back
 _LENGTH_OF_BYTE = [0] + [byte_to_length(b) for b in range(1, 256)]
 # rough bytes held per pooled posting besides its value bytes (array slots, list slot, bytes
@@ -122,10 +124,14 @@ class TermPool:
         self.terms = {}
 
 
-def write_terms(fieldwriter, schema, pdr, terms) -> None:
-    """What whoosh.codec.base.FieldWriter.add_postings does, a block at a time, not a posting."""
+def write_terms(fieldwriter, schema, pdr, terms, common: postings_file.Writer | None = None
+                ) -> None:
+    """What whoosh.codec.base.FieldWriter.add_postings does, a block at a time, not a posting.
+    Common terms' ids and weights also go to ``common`` (postings_file.py)."""
     lastfield = None
     for (fieldname, tbytes), docs, weights, values in terms:
+        if common is not None:
+            common.add((fieldname, tbytes), docs, weights)
         if fieldname != lastfield:  # terms come sorted by field: each field starts once
             if lastfield is not None:
                 fieldwriter.finish_field()
@@ -177,7 +183,8 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         pdr = self.per_document_reader()
         try:
-            write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_terms())
+            with postings_file.Writer(self.storage, self.newsegment.segment_id()) as common:
+                write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_terms(), common)
         finally:
             pdr.close()
         self.fieldwriter.close()

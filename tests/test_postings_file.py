@@ -1,0 +1,175 @@
+"""Common words' postings as plain arrays beside each segment (postings_file.py): the file
+holds what Whoosh's blocks hold, rank.py answers from it as Whoosh answers, and it lives and
+dies with its segment.
+
+The threshold is lowered to 20 postings, so that an index of a few hundred documents has
+common words (at the real 1,024 it would have none and every read would take the old path).
+"""
+
+from __future__ import annotations
+
+import random
+from array import array
+
+import pytest
+from whoosh import index
+from whoosh.writing import SegmentWriter
+
+from casework.index import postings_file, rank
+from casework.index.fulltext import Fulltext, make_schema, whoosh_fields
+from casework.index.search import Searcher
+from test_rank import COUNT_ONLY, QUERIES, _entries, _sentences, _whoosh_top
+
+LOW = 20
+REAL = postings_file.MIN_POSTINGS
+
+
+@pytest.fixture(scope="module")
+def low_threshold():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(postings_file, "MIN_POSTINGS", LOW)
+        yield
+
+
+@pytest.fixture(scope="module")
+def two_segments(tmp_path_factory, low_threshold):
+    """As test_rank's index: two commits, the second replacing some documents."""
+    rng = random.Random(6)
+    sentences = _sentences()
+    ft = Fulltext.create(tmp_path_factory.mktemp("common") / "fulltext")
+    ft.write(_entries(rng, sentences, range(300)), [])
+    ft.write(_entries(rng, sentences, [*range(300, 400), *range(0, 400, 10)]), [])
+    s = Searcher(ft, catalog=None)
+    yield ft, s, s._current()
+    s.close()
+
+
+def _common_files(folder) -> list:
+    return sorted(p.name for p in folder.iterdir() if p.suffix == postings_file.EXT)
+
+
+def _segment_terms(sub):
+    reader = sub.reader()
+    return reader, reader._terms.items()
+
+
+def test_each_segment_has_its_file_holding_whooshs_postings(two_segments):
+    ft, _, ws = two_segments
+    segments = [sub.reader().segment().segment_id() for sub, _ in ws.leaf_searchers()]
+    assert _common_files(ft.path) == sorted(postings_file.file_name(s) for s in segments)
+    held = 0
+    for sub, _ in ws.leaf_searchers():
+        reader, terms = _segment_terms(sub)
+        storage, segment_id = reader._storage, reader.segment().segment_id()
+        directory = postings_file.directory(storage, segment_id)
+        for key, info in terms:
+            if info.doc_frequency() < LOW:
+                assert key not in directory, key
+                continue
+            ids, weights = postings_file.read(storage, segment_id, directory[key])
+            whooshs = rank.read_postings(reader, *key)
+            assert (ids, weights) == whooshs[:2], key
+            assert ids.typecode == "I" and weights.typecode == "f"
+            held += 1
+    assert held > 100  # guard: the comparison above was not vacuous
+    # and rank.py's segments read from the file (without it they would read the blocks)
+    for sub, _ in ws.leaf_searchers():
+        seg = rank._Segment(sub, ws, float("inf"))
+        assert seg.common and seg._read_common("body", b"cartel") is not None
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_rank_from_the_file_gives_whooshs_answers(two_segments, text):
+    _, s, ws = two_segments
+    _, q = s.parse(text)
+    total, top = rank.rank(ws, q, 25)
+    w_total, w_top = _whoosh_top(ws, q, 25)
+    assert total == w_total == len(set(ws.docs_for_query(q)))
+    assert [d for d, _ in top] == [d for d, _ in w_top]
+    assert [round(x, 6) for _, x in top] == [round(x, 6) for _, x in w_top]
+
+
+@pytest.mark.parametrize("text", COUNT_ONLY)
+def test_rank_from_the_file_counts_what_whoosh_counts(two_segments, text):
+    _, s, ws = two_segments
+    _, q = s.parse(text)
+    assert rank.rank(ws, q, 25)[0] == len(set(ws.docs_for_query(q))) > 0
+
+
+def test_the_file_goes_with_its_segment_when_segments_merge(tmp_path, low_threshold):
+    rng = random.Random(4)
+    sentences = _sentences()
+    ft = Fulltext.create(tmp_path / "ft")
+    ft.write(_entries(rng, sentences, range(150)), [])
+    ft.write(_entries(rng, sentences, range(150, 300)), [])
+    before = _common_files(ft.path)
+    assert len(before) == 2
+    ft.write(_entries(rng, sentences, range(300, 310)), [], big=True)  # merged into one
+    after = _common_files(ft.path)
+    assert len(after) == 1 and not set(after) & set(before)
+    assert not [p for p in ft.path.iterdir() if p.name.endswith(".tmp")]
+    with ft.ix.reader() as reader:
+        (segment,) = [r.segment() for r, _ in reader.leaf_readers()]
+        assert after == [postings_file.file_name(segment.segment_id())]
+
+
+def test_an_index_written_without_files_gets_them_and_answers_the_same(tmp_path, low_threshold):
+    """An index written before postings_file.py existed (Whoosh's own writer, no files) is
+    searched from Whoosh's blocks; the next write adds the missing files, and the answers do
+    not change. A damaged file is passed over."""
+    rng = random.Random(8)
+    folder = tmp_path / "ft"
+    folder.mkdir()
+    ix = index.create_in(str(folder), make_schema())
+    writer = SegmentWriter(ix, compound=False)
+    for entry in _entries(rng, _sentences(), range(250)):
+        writer.update_document(**whoosh_fields(entry))
+    writer.commit()
+    ft = Fulltext(folder)
+    assert _common_files(folder) == []
+
+    def answers():
+        s = Searcher(ft, catalog=None)
+        ws = s._current()
+        found = [rank.rank(ws, s.parse(text)[1], 30) for text in ("the cartel", "cart*", "the")]
+        s.close()
+        return found
+
+    before = answers()
+    assert ft.write_common_postings() == 1
+    assert ft.write_common_postings() == 0  # each segment once
+    (name,) = _common_files(folder)
+    segment_id = name[: -len(postings_file.EXT)]
+    assert postings_file.directory(ix.storage, segment_id)  # terms are held
+    assert answers() == before
+    assert before[2][0] > 0
+    # cut short: the trailer is gone, so the file is not read (and not cached: a new name)
+    damaged = folder / name
+    damaged.write_bytes(damaged.read_bytes()[:-5])
+    postings_file._DIRECTORIES.clear()
+    assert postings_file.directory(ix.storage, segment_id) is None
+    assert answers() == before
+
+
+def test_rare_words_are_left_to_whooshs_blocks(tmp_path, monkeypatch):
+    """At the real threshold a small index holds no term in the file: it is a marker only."""
+    monkeypatch.setattr(postings_file, "MIN_POSTINGS", REAL)
+    ft = Fulltext.create(tmp_path / "ft")
+    ft.write(_entries(random.Random(2), _sentences(), range(60)), [])
+    (name,) = _common_files(ft.path)
+    assert postings_file.directory(ft.ix.storage, name[: -len(postings_file.EXT)]) == {}
+
+
+def test_writer_keeps_weights_as_whoosh_rounds_them(tmp_path, monkeypatch):
+    from whoosh.filedb.filestore import FileStorage
+
+    monkeypatch.setattr(postings_file, "MIN_POSTINGS", REAL)
+
+    storage = FileStorage(str(tmp_path))
+    with postings_file.Writer(storage, "MAIN_x") as w:
+        w.add(("body", b"a"), array("I", range(2000)), array("d", [0.1] * 2000))
+        w.add(("body", b"b"), array("I", range(5)), array("d", [1.0] * 5))  # too rare
+    directory = postings_file.directory(storage, "MAIN_x")
+    assert list(directory) == [("body", b"a")]
+    ids, weights = postings_file.read(storage, "MAIN_x", directory[("body", b"a")])
+    assert list(ids) == list(range(2000)) and weights == array("f", [0.1] * 2000)
