@@ -206,7 +206,7 @@ class _Segment:
                             or read_postings(self.reader, field, btext)[:2])
 
     def _read_common(self, field: str, btext: bytes) -> tuple[array, array] | None:
-        place = self.common.get((field, btext)) if self.common else None
+        place = self.common.get(field, btext) if self.common else None
         return postings_file.read(self.storage, self.segment_id, place) if place else None
 
     def position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
