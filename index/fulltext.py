@@ -275,11 +275,13 @@ class Fulltext:
         index written before postings_file.py existed); new segments get theirs as they are
         written. Returns how many were written. Only speed depends on them: a failure to
         write one is left for the next write to try again."""
+        from functools import partial
+
         from casework.index import postings_file
         from casework.index.rank import read_postings
 
         try:
-            return postings_file.ensure(self.ix, lambda r, f, b: read_postings(r, f, b)[:2])
+            return postings_file.ensure(self.ix, partial(read_postings, values=True))
         except OSError:
             return 0
 

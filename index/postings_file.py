@@ -5,8 +5,11 @@ posting's positions inline, so reading the ids and weights of a common word unpi
 positions too: a first search for "the" at 100,000 news articles (162,947 postings) spent
 ~250 ms reading them, and the explorer's slowest keys were such first reads ("trump a").
 For every term with at least :data:`MIN_POSTINGS` postings in a segment, this file holds them
-as raw little-endian arrays (ids uint32, weights float32 as Whoosh stores them), read with
-one ``read`` and ``frombytes`` each. Positions still come from Whoosh's blocks (phrases).
+as plain little-endian arrays (id gaps; weights, which Whoosh stores as float32), read with
+one ``read`` and ``frombytes`` each; and for phrases, each posting's count of positions
+and the positions themselves.
+A first search for "white house" at 100,000 spent ~150 ms unpickling its words' blocks and
+~60 ms their positions.
 
 The file is named ``<segment id>.cwp`` (``MAIN_<id>.cwp``): Whoosh's clean-up deletes every
 file named for a segment no longer in the index, so a merged-away segment's file goes with it.
@@ -14,7 +17,8 @@ A segment without one (an index written before this file existed, or a write tha
 is read from Whoosh's blocks as before; :func:`ensure` writes the missing ones.
 
 Layout: the arrays of each term one after the other, then a pickled directory
-``{fieldname: ([term bytes], offsets, counts)}``, then its offset (8 bytes) and ``CWP1``. Per
+``{fieldname: ([term bytes], offsets, postings, positions, typecodes)}``, then its offset
+(8 bytes) and ``CWP1``. Per
 field and in lists, because a dict keyed by (fieldname, term) tuples took ~2.6 ms to unpickle
 (3,437 terms in a segment of 50,000 articles), a cost every cold search paid per segment; this
 takes ~0.2 ms, plus ~0.4 ms to index the terms of a field the first time it is searched.
@@ -28,29 +32,37 @@ import sys
 import threading
 from array import array
 from collections import OrderedDict
+from itertools import accumulate, chain
+from operator import itemgetter, methodcaller, sub
 from typing import Iterable
+
+from whoosh.formats import Positions
 
 from whoosh.util import random_name
 
 EXT = ".cwp"
-# A term in fewer documents is read from Whoosh's blocks: up to 8 blocks, ~1.5 ms. At 1,024
-# the file adds ~13% to the full-text index (20,000 articles: ~1.4M of ~10M postings a
-# segment of 10,000); at 512 it would be ~19%.
+# A term in fewer documents is read from Whoosh's blocks: up to 8 blocks, ~1.5 ms.
 MIN_POSTINGS = 1024
 _MAGIC = b"CWP1"
 _TRAILER = struct.Struct("<Q4s")
 _SWAP = sys.byteorder != "little"
+# Each array is stored in the narrowest of these that holds it; a term's entry in the
+# directory spells its four arrays' typecodes: id gaps, weights, counts, positions, where "="
+# is counts equal to the weights (a field with no boost) and "-" is not held. Narrow arrays
+# halved the file (20,000 articles: 25 -> ~12 MB a segment of 10,000, ~8% of Whoosh's files).
+_NARROW = (("B", 256), ("H", 65536), ("I", 2**32))
 
+Place = tuple[int, int, int, str]  # offset, postings, positions, typecodes
 
 
 class Directory:
-    """Where each term's arrays are: its offset in the file and its count of postings."""
+    """Where each term's arrays are, how many postings and positions, and their typecodes."""
 
-    def __init__(self, fields: dict[str, tuple[list[bytes], array, array]]):
+    def __init__(self, fields: dict[str, tuple[list[bytes], array, array, array, list[str]]]):
         self.fields = fields
         self._index: dict[str, dict[bytes, int]] = {}
 
-    def get(self, fieldname: str, btext: bytes) -> tuple[int, int] | None:
+    def get(self, fieldname: str, btext: bytes) -> Place | None:
         index = self._index.get(fieldname)
         if index is None:
             if fieldname not in self.fields:
@@ -60,15 +72,24 @@ class Directory:
         i = index.get(btext)
         if i is None:
             return None
-        _, offsets, counts = self.fields[fieldname]
-        return offsets[i], counts[i]
+        _, offsets, counts, npositions, codes = self.fields[fieldname]
+        return offsets[i], counts[i], npositions[i], codes[i]
 
     def keys(self) -> list[tuple[str, bytes]]:
-        return [(f, t) for f, (terms, _, _) in self.fields.items() for t in terms]
+        return [(f, t) for f, (terms, *_) in self.fields.items() for t in terms]
 
 
 def file_name(segment_id: str) -> str:
     return segment_id + EXT
+
+
+def _narrow(values) -> array:
+    """``values`` (non-negative integers) in the narrowest array that holds them."""
+    top = max(values, default=0)
+    for code, bound in _NARROW:
+        if top < bound:
+            return array(code, values)
+    raise OverflowError("a value past 32 bits")
 
 
 class Writer:
@@ -84,24 +105,45 @@ class Writer:
         self.temp = f"{self.name}.{random_name()}.tmp"
         self._file = storage.create_file(self.temp)
         self._offset = 0
-        self.fields: dict[str, tuple[list[bytes], array, array]] = {}
+        self.fields: dict[str, tuple[list[bytes], array, array, array, list[str]]] = {}
 
-    def add(self, key: tuple[str, bytes], ids: array, weights) -> None:
+    def add(self, key: tuple[str, bytes], ids: array, weights, values: list[bytes] | None = None,
+            fmt=None) -> None:
+        """A term's postings; with ``values`` (each posting's, as ``fmt`` encoded them) its
+        positions too, when ``fmt`` stores positions."""
         if len(ids) < MIN_POSTINGS:
             return
-        ids = array("I", ids) if ids.typecode != "I" else ids
-        weights = array("f", weights)  # Whoosh's blocks hold float32: the same rounding
-        if _SWAP:
-            ids, weights = array("I", ids), array("f", weights)
-            ids.byteswap()
-            weights.byteswap()
-        self._file.write(ids.tobytes())
-        self._file.write(weights.tobytes())
-        terms, offsets, counts = self.fields.setdefault(key[0], ([], array("Q"), array("I")))
-        terms.append(key[1])
-        offsets.append(self._offset)
-        counts.append(len(ids))
-        self._offset += 8 * len(ids)
+        weights = array("f", weights)  # float32 as in Whoosh's blocks
+        parts = [_narrow(list(map(sub, ids, chain((0,), ids))))]  # ids as gaps
+        whole = all(map(float.is_integer, weights)) and min(weights) >= 0
+        parts.append(_narrow(list(map(int, weights))) if whole else weights)
+        codes = [parts[0].typecode, parts[1].typecode, "-", "-"]
+        npositions = 0
+        deltas = decode_deltas(fmt, values) \
+            if values and isinstance(fmt, Positions) and len(values) == len(ids) else None
+        if deltas is not None:
+            counts = list(map(len, deltas))
+            if counts == list(weights):
+                codes[2] = "="
+            else:
+                parts.append(_narrow(counts))
+                codes[2] = parts[-1].typecode
+            parts.append(_narrow(list(chain.from_iterable(map(accumulate, deltas)))))
+            codes[3] = parts[-1].typecode
+            npositions = len(parts[-1])
+        for part in parts:
+            if _SWAP:
+                part.byteswap()
+            self._file.write(part.tobytes())
+        entry = self.fields.get(key[0])
+        if entry is None:
+            entry = self.fields[key[0]] = ([], array("Q"), array("I"), array("Q"), [])
+        entry[0].append(key[1])
+        entry[1].append(self._offset)
+        entry[2].append(len(ids))
+        entry[3].append(npositions)
+        entry[4].append("".join(codes))
+        self._offset += sum(len(part) * part.itemsize for part in parts)
 
     def close(self) -> None:
         self._file.write(pickle.dumps(self.fields, pickle.HIGHEST_PROTOCOL))
@@ -164,29 +206,94 @@ def _read_directory(storage, name: str) -> Directory | None:
     return Directory(found) if isinstance(found, dict) else None
 
 
-def read(storage, segment_id: str, place: tuple[int, int]) -> tuple[array, array] | None:
-    """(ids, weights) of the term at ``place`` (its directory entry), or None if unreadable."""
-    offset, count = place
+def read(storage, segment_id: str, place: Place) -> tuple[array, array] | None:
+    """(ids, weights) of the term at ``place`` (its directory entry), or None if unreadable.
+    The weights are Whoosh's, as float32 or, when all are whole numbers, in a narrower array."""
+    offset, count, _, codes = place
+    found = _arrays(storage, segment_id, offset, [(codes[0], count), (codes[1], count)])
+    return _ids_weights(*found) if found else None
+
+
+def read_positions(storage, segment_id: str, place: Place
+                   ) -> tuple[array, array, array] | None:
+    """(ids, each posting's count of positions, all positions in posting order) of the term at
+    ``place``, or None if the file holds no positions for it or cannot be read."""
+    offset, count, npositions, codes = place
+    if codes[3] == "-":
+        return None
+    shapes = [(codes[0], count), (codes[1], count), (codes[3], npositions)]
+    if codes[2] != "=":
+        shapes.insert(2, (codes[2], count))
+    found = _arrays(storage, segment_id, offset, shapes)
+    if not found:
+        return None
+    ids, weights = _ids_weights(found[0], found[1])
+    if codes[2] != "=":
+        counts = found[2]
+    else:
+        counts = weights if weights.typecode != "f" else array("I", map(int, weights))
+    return ids, counts, found[-1]
+
+
+def _ids_weights(gaps: array, weights: array) -> tuple[array, array]:
+    """Whole-number weights stay in their narrow array: they score as the same floats, and
+    widening them took ~80 ns a posting (~13 ms for "the" in a segment of 50,000 articles)."""
+    return array("I", accumulate(gaps)), weights
+
+
+def _arrays(storage, segment_id: str, offset: int, shapes: list[tuple[str, int]]
+            ) -> list[array] | None:
+    """Arrays of the given (typecode, length) read one after another from ``offset``."""
+    out = [array(code) for code, _ in shapes]
+    size = sum(a.itemsize * n for a, (_, n) in zip(out, shapes))
     try:
         with storage.open_file(file_name(segment_id)) as f:
-            raw = f.get(offset, 8 * count)
+            raw = f.get(offset, size)
     except Exception:
         return None
-    if len(raw) != 8 * count:
+    if len(raw) != size:
         return None
-    ids, weights = array("I"), array("f")
-    ids.frombytes(raw[:4 * count])
-    weights.frombytes(raw[4 * count:])
-    if _SWAP:
-        ids.byteswap()
-        weights.byteswap()
-    return ids, weights
+    start = 0
+    for a, (_, n) in zip(out, shapes):
+        a.frombytes(raw[start:start + a.itemsize * n])
+        start += a.itemsize * n
+        if _SWAP:
+            a.byteswap()
+    return out
+
+
+# Whoosh's Positions format stores a posting's positions as a 4-byte count, then the pickled
+# list of their deltas: b"\x80\x02" (protocol 2), the list's opcodes, and b"." (often cut off)
+_BODY = itemgetter(slice(6, -1))
+_ENDS_STOP = methodcaller("endswith", b".")
+
+
+def decode_deltas(fmt, values: list[bytes]) -> list[list[int]]:
+    """Each posting's position deltas, from its value as ``fmt`` (Positions) encoded it.
+
+    Unpickling each posting's list cost ~2.5 us of the ~9 us a document of a phrase took; the
+    lists are joined into one pickled list of lists and unpickled at once.
+    """
+    if isinstance(fmt, Positions):
+        if all(map(_ENDS_STOP, values)):
+            bodies = map(_BODY, values)
+        else:  # Whoosh leaves the stop out of some values
+            bodies = (v[6:-1] if v.endswith(b".") else v[6:] for v in values)
+        try:
+            lists = pickle.loads(b"\x80\x02](" + b"".join(bodies) + b"e.")
+        except Exception:  # not the layout above: decode them one by one
+            lists = None
+        if isinstance(lists, list) and len(lists) == len(values):
+            return lists
+    decode = fmt.decode_positions
+    return [[b - a for a, b in zip([0, *ps], ps)] for ps in map(decode, values)]
 
 
 def ensure(ix, read_postings) -> int:
     """Write the file of each segment of ``ix`` that has none; returns how many were written.
 
-    ``read_postings(segment_reader, fieldname, term bytes)`` gives a term's (ids, weights).
+    ``read_postings(segment_reader, fieldname, term bytes)`` gives a term's (ids, weights,
+    values), as rank.read_postings does with ``values=True``.
     For indexes written before these files existed: ~0.4 s per 1,000 documents.
     """
     from whoosh.reading import SegmentReader
@@ -201,7 +308,8 @@ def ensure(ix, read_postings) -> int:
             with Writer(storage, segment.segment_id()) as writer:
                 for key, info in sorted(_term_infos(reader)):
                     if info.doc_frequency() >= MIN_POSTINGS:
-                        writer.add(key, *read_postings(reader, *key))
+                        fmt = reader.schema[key[0]].format if key[0] in reader.schema else None
+                        writer.add(key, *read_postings(reader, *key), fmt=fmt)
         finally:
             reader.close()
         written += 1

@@ -27,12 +27,12 @@ import time
 import zlib
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from itertools import accumulate, chain, compress, repeat
-from operator import add, itemgetter, le, methodcaller, mul, not_, truediv
+from operator import add, le, mul, not_, truediv
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import SpanQuery
 from whoosh.util.numeric import byte_to_length
@@ -101,6 +101,7 @@ _PHRASES = _Cache(250_000, lambda scores: len(scores) + 1)
 _TERMS = _Cache(400_000, lambda scores: len(scores) + 1)
 
 Scores = dict  # docnum (within a segment) -> score
+_NEXT = (1).__add__
 
 
 def supported(q) -> bool:
@@ -209,8 +210,35 @@ class _Segment:
         place = self.common.get(field, btext) if self.common else None
         return postings_file.read(self.storage, self.segment_id, place) if place else None
 
-    def position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
-        """(ids, encoded positions) of a term in this segment, deleted documents included."""
+    def positions(self, field: str, btext: bytes) -> tuple[array, Callable[[set], list]]:
+        """(ids, ``select``) of a term in this segment, deleted documents included, where
+        ``select(wanted)`` gives the term's positions in each ``wanted`` document (a subset of
+        the ids), in docnum order: from the common words' file if it holds them, else from
+        Whoosh's blocks."""
+        place = self.common.get(field, btext) if self.common else None
+        held = postings_file.read_positions(self.storage, self.segment_id, place) \
+            if place else None
+        if held is not None:
+            ids, counts, flat = held
+
+            def select(wanted: set) -> list:
+                keep = list(map(wanted.__contains__, ids))
+                ends = list(accumulate(counts))
+                starts = compress(chain((0,), ends), keep)
+                return list(map(flat.__getitem__, map(slice, starts, compress(ends, keep))))
+
+            return ids, select
+        ids, values = self._position_values(field, btext)
+        fmt = self.reader.schema[field].format
+
+        def select(wanted: set) -> list:
+            kept = list(compress(values, map(wanted.__contains__, ids)))
+            return list(map(accumulate, postings_file.decode_deltas(fmt, kept)))
+
+        return ids, select
+
+    def _position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
+        """(ids, encoded positions) of a term in Whoosh's blocks."""
         key = (self.segment_id, field, btext)
 
         def read():
@@ -464,32 +492,31 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
 
     Whoosh's phrase matcher cost ~70 us for each document holding every word ("white house":
     290 ms at 20,000 articles, ~600 ms at 100,000). Here the positions of each word in those
-    documents are unpickled in one call and compared as sets (~1 us a document), and only
-    the documents that hold the phrase are scored.
+    documents are read as arrays from the common words' file, or else unpickled in one call,
+    and compared as sets (~1 us a document); only the documents that hold the phrase are
+    scored.
     """
-    fmt = seg.reader.schema[fieldname].format
     # read once per word: a term too big for the cache would otherwise be read twice
-    found = [seg.position_values(fieldname, w) for w in words]
+    found = [seg.positions(fieldname, w) for w in words]
     ids = sorted((word_ids for word_ids, _ in found), key=len)
     common = set(ids[0]).intersection(*ids[1:])
     if seg.deleted:
         common.difference_update(seg.deleted)
     if len(words) > 1 and common:
         docs = sorted(common)
-        first, *rest = [_positions(fmt, *word, common) for word in found]
-        if len(rest) == 1:  # two words, the usual phrase: does any second word follow a first?
+        first, *rest = [select(common) for _, select in found]
+        if len(rest) == 1:  # two words, the usual phrase: does a second word follow a first?
             # map() all the way, so no Python frame runs per document (that cost ~40%)
-            later = map(accumulate, map(chain, repeat((-1,)), rest[0]))  # positions - 1
-            apart = map(set.isdisjoint, map(set, map(accumulate, first)), later)
+            after_first = map(set, map(map, repeat(_NEXT), first))  # positions + 1
+            apart = map(set.isdisjoint, after_first, rest[0])
             common = set(compress(docs, map(not_, apart)))
         else:
             common = set()
-            for d, deltas, *others in zip(docs, first, *rest):
-                starts = set(accumulate(deltas))
+            for d, positions, *others in zip(docs, first, *rest):
+                starts = set(positions)
                 for i, later in enumerate(others, 1):
-                    # word i's positions minus i: the phrase starts it allows (the initial -i
-                    # cannot be a position)
-                    starts.intersection_update(accumulate(later, initial=-i))
+                    # word i's positions minus i: the phrase starts it allows
+                    starts.intersection_update(map((-i).__add__, later))
                     if not starts:
                         break
                 else:
@@ -501,35 +528,6 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
         scores = _term(seg, fieldname, w, 1.0, only=common)
         total = scores if total is None else {d: v + scores[d] for d, v in total.items()}
     return total
-
-
-# Whoosh's Positions format stores a posting's positions as a 4-byte count, then the pickled
-# list of their deltas: b"\x80\x02" (protocol 2), the list's opcodes, and b"." (often cut off)
-_BODY = itemgetter(slice(6, -1))
-_ENDS_STOP = methodcaller("endswith", b".")
-
-
-def _positions(fmt, ids: array, values: list[bytes], wanted: set[int]) -> list[list[int]]:
-    """The position deltas of a term in each ``wanted`` document, in docnum order, from its
-    posting ids and encoded positions (:meth:`_Segment.position_values`).
-
-    Unpickling each posting's list cost ~2.5 us of the ~9 us a document took; the lists are
-    joined into one pickled list of lists and unpickled at once.
-    """
-    values = list(compress(values, map(wanted.__contains__, ids)))
-    if isinstance(fmt, Positions):
-        if all(map(_ENDS_STOP, values)):
-            bodies = map(_BODY, values)
-        else:  # Whoosh leaves the stop out of some values
-            bodies = (v[6:-1] if v.endswith(b".") else v[6:] for v in values)
-        try:
-            lists = pickle.loads(b"\x80\x02](" + b"".join(bodies) + b"e.")
-        except Exception:  # not the layout above: decode them one by one
-            lists = None
-        if isinstance(lists, list) and len(lists) == len(values):
-            return lists
-    decode = fmt.decode_positions
-    return [[b - a for a, b in zip([0, *ps], ps)] for ps in map(decode, values)]
 
 
 def _live(seg: _Segment, scores: Scores) -> Scores:

@@ -131,7 +131,7 @@ def write_terms(fieldwriter, schema, pdr, terms, common: postings_file.Writer | 
     lastfield = None
     for (fieldname, tbytes), docs, weights, values in terms:
         if common is not None:
-            common.add((fieldname, tbytes), docs, weights)
+            common.add((fieldname, tbytes), docs, weights, values, schema[fieldname].format)
         if fieldname != lastfield:  # terms come sorted by field: each field starts once
             if lastfield is not None:
                 fieldwriter.finish_field()

@@ -57,7 +57,7 @@ def test_each_segment_has_its_file_holding_whooshs_postings(two_segments):
     ft, _, ws = two_segments
     segments = [sub.reader().segment().segment_id() for sub, _ in ws.leaf_searchers()]
     assert _common_files(ft.path) == sorted(postings_file.file_name(s) for s in segments)
-    held = 0
+    held = with_positions = 0
     for sub, _ in ws.leaf_searchers():
         reader, terms = _segment_terms(sub)
         storage, segment_id = reader._storage, reader.segment().segment_id()
@@ -67,11 +67,18 @@ def test_each_segment_has_its_file_holding_whooshs_postings(two_segments):
                 assert directory.get(*key) is None, key
                 continue
             ids, weights = postings_file.read(storage, segment_id, directory.get(*key))
-            whooshs = rank.read_postings(reader, *key)
+            whooshs = rank.read_postings(reader, *key, values=True)
             assert (ids, weights) == whooshs[:2], key
-            assert ids.typecode == "I" and weights.typecode == "f"
+            assert ids.typecode == "I"
             held += 1
-    assert held > 100  # guard: the comparison above was not vacuous
+            same_ids, counts, flat = postings_file.read_positions(storage, segment_id,
+                                                                   directory.get(*key))
+            decode = reader.schema[key[0]].format.decode_positions
+            expected = [list(decode(v)) for v in whooshs[2]]
+            assert same_ids == ids and list(counts) == [len(p) for p in expected], key
+            assert list(flat) == [p for ps in expected for p in ps], key
+            with_positions += 1
+    assert held > 100 and with_positions > 100  # guard: the comparisons were not vacuous
     # and rank.py's segments read from the file (without it they would read the blocks)
     for sub, _ in ws.leaf_searchers():
         seg = rank._Segment(sub, ws, float("inf"))
@@ -140,7 +147,9 @@ def test_an_index_written_without_files_gets_them_and_answers_the_same(tmp_path,
     assert ft.write_common_postings() == 0  # each segment once
     (name,) = _common_files(folder)
     segment_id = name[: -len(postings_file.EXT)]
-    assert postings_file.directory(ix.storage, segment_id).keys()  # terms are held
+    directory = postings_file.directory(ix.storage, segment_id)
+    assert directory.keys()  # terms are held, with their positions
+    assert postings_file.read_positions(ix.storage, segment_id, directory.get("body", b"the"))
     assert answers() == before
     assert before[2][0] > 0
     # cut short: the trailer is gone, so the file is not read (and not cached: a new name)
@@ -160,16 +169,36 @@ def test_rare_words_are_left_to_whooshs_blocks(tmp_path, monkeypatch):
     assert postings_file.directory(ft.ix.storage, name[: -len(postings_file.EXT)]).keys() == []
 
 
-def test_writer_keeps_weights_as_whoosh_rounds_them(tmp_path, monkeypatch):
+def test_writer_keeps_weights_as_whoosh_rounds_them_and_wide_positions(tmp_path, monkeypatch):
     from whoosh.filedb.filestore import FileStorage
+    from whoosh.formats import Positions
 
     monkeypatch.setattr(postings_file, "MIN_POSTINGS", REAL)
+    fmt = Positions()
 
     storage = FileStorage(str(tmp_path))
     with postings_file.Writer(storage, "MAIN_x") as w:
         w.add(("body", b"a"), array("I", range(2000)), array("d", [0.1] * 2000))
         w.add(("body", b"b"), array("I", range(5)), array("d", [1.0] * 5))  # too rare
+        # positions past 65,535 (a long document) are held as uint32, not uint16
+        w.add(("body", b"c"), array("I", range(2000)), array("d", [2.0] * 2000),
+              [fmt.encode([3, 70000])] * 2000, fmt)
+        # gaps past 255, weights that are not the counts (a boosted field)
+        w.add(("title", b"d"), array("I", range(0, 600_000, 300)), array("d", [3.0] * 2000),
+              [fmt.encode([1, 2])] * 2000, fmt)
     directory = postings_file.directory(storage, "MAIN_x")
-    assert directory.keys() == [("body", b"a")]
+    assert directory.keys() == [("body", b"a"), ("body", b"c"), ("title", b"d")]
+    assert [directory.get(*key)[3] for key in directory.keys()] == ["Bf--", "BB=I", "HBBB"]
+    ids, counts, flat = postings_file.read_positions(storage, "MAIN_x",
+                                                     directory.get("title", b"d"))
+    assert list(ids) == list(range(0, 600_000, 300)) and list(counts) == [2] * 2000
+    assert list(flat) == [1, 2] * 2000
+    weights = postings_file.read(storage, "MAIN_x", directory.get("title", b"d"))[1]
+    assert weights.typecode == "B" and list(weights) == [3] * 2000
     ids, weights = postings_file.read(storage, "MAIN_x", directory.get("body", b"a"))
     assert list(ids) == list(range(2000)) and weights == array("f", [0.1] * 2000)
+    assert postings_file.read_positions(storage, "MAIN_x", directory.get("body", b"a")) is None
+    ids, counts, flat = postings_file.read_positions(storage, "MAIN_x",
+                                                     directory.get("body", b"c"))
+    assert list(ids) == list(range(2000)) and list(counts) == [2] * 2000
+    assert flat.typecode == "I" and list(flat) == [3, 70000] * 2000
