@@ -274,7 +274,7 @@ class Fulltext:
         """Write the common words' postings file of each segment that lacks one (segments of an
         index written before postings_file.py existed); new segments get theirs as they are
         written. Returns how many were written. Only speed depends on them: a failure to
-        write one is left for the next write to try again."""
+        write one is left for the next run to try again."""
         from functools import partial
 
         from casework.index import postings_file
@@ -282,7 +282,7 @@ class Fulltext:
 
         try:
             return postings_file.ensure(self.ix, partial(read_postings, values=True))
-        except OSError:
+        except Exception:  # the commit is done: a segment without the file is still searched
             return 0
 
     def doc_ids(self) -> set[str]:

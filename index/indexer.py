@@ -343,6 +343,9 @@ def sync_fulltext(
     stale |= in_catalog - in_whoosh
     deletes = in_whoosh - in_catalog
     if not stale and not deletes:
+        # an index written before postings_file.py gets its files on any run: one stat per
+        # segment when it has them
+        fulltext.write_common_postings()
         return 0
     total = len(stale)
     shas: dict[str, str] = {}

@@ -7,6 +7,8 @@ term's posting list is read a block at a time (ids and weights are arrays), scor
 same BM25F as Whoosh's default weighting, and the query tree becomes dict unions and
 intersections. :func:`supported` says which trees it takes; the caller asks Whoosh for the
 rest. Decoded posting lists and field lengths are kept between queries (bounded caches).
+Common words are read from plain arrays beside the segment when it has them (postings_file.py):
+their pickled blocks were most of a new query's time at 100,000 documents.
 
 Scores follow Whoosh: BM25F per term (idf and average length from the whole index, the
 field's stored weight, which already holds the schema's field boost), times the query boost;
@@ -180,7 +182,7 @@ class _Segment:
         # what cached scores depend on in the segment besides its postings: its deletions,
         # which only grow while it lives, so their count tells its states apart
         self.state = (self.segment_id, len(self.deleted))
-        # common words' ids and weights as plain arrays, when the segment has that file
+        # common words' postings and positions as plain arrays, when the segment has that file
         self.storage = getattr(self.reader, "_storage", None)
         self.common = postings_file.directory(self.storage, self.segment_id) \
             if self.segment_id and self.storage is not None else None

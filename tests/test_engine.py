@@ -23,6 +23,20 @@ def test_unchanged_reindex_adds_nothing(make_index, seeds_copy):
     assert again.entities == first.entities and again.mentions == first.mentions
 
 
+def test_unchanged_reindex_writes_a_missing_common_postings_file(make_index, seeds_copy):
+    """An index written before postings_file.py existed gets each segment's file on its next
+    run, even when nothing changed (search reads Whoosh's blocks until then)."""
+    make_index(seeds_copy)
+    fulltext = make_index.path / "fulltext"
+    written = sorted(p.name for p in fulltext.glob("*.cwp"))
+    assert written
+    for p in fulltext.glob("*.cwp"):
+        p.unlink()
+    again = make_index(seeds_copy)
+    assert again.unchanged == 2
+    assert sorted(p.name for p in fulltext.glob("*.cwp")) == written
+
+
 def test_changed_file_is_updated_and_deleted_file_removed(make_index, seeds_copy):
     make_index(seeds_copy)
     files = sorted(seeds_copy.glob("*.txt"))

@@ -186,9 +186,13 @@ def test_writer_keeps_weights_as_whoosh_rounds_them_and_wide_positions(tmp_path,
         # gaps past 255, weights that are not the counts (a boosted field)
         w.add(("title", b"d"), array("I", range(0, 600_000, 300)), array("d", [3.0] * 2000),
               [fmt.encode([1, 2])] * 2000, fmt)
+        # a value that is not in Positions' layout: the term is held without positions
+        w.add(("body", b"e"), array("I", range(2000)), array("d", [1.0] * 2000),
+              [fmt.encode([1])] * 1999 + [b""], fmt)
     directory = postings_file.directory(storage, "MAIN_x")
-    assert directory.keys() == [("body", b"a"), ("body", b"c"), ("title", b"d")]
-    assert [directory.get(*key)[3] for key in directory.keys()] == ["Bf--", "BB=I", "HBBB"]
+    assert directory.keys() == [("body", b"a"), ("body", b"c"), ("body", b"e"), ("title", b"d")]
+    assert [directory.get(*key)[3] for key in directory.keys()] == \
+        ["Bf--", "BB=I", "BB--", "HBBB"]
     ids, counts, flat = postings_file.read_positions(storage, "MAIN_x",
                                                      directory.get("title", b"d"))
     assert list(ids) == list(range(0, 600_000, 300)) and list(counts) == [2] * 2000
