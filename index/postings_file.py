@@ -34,8 +34,6 @@ from array import array
 from collections import OrderedDict
 from itertools import accumulate, chain
 from operator import itemgetter, sub
-from typing import Iterable
-
 from whoosh.formats import Positions
 from whoosh.util import random_name
 
@@ -225,9 +223,9 @@ def read(storage, segment_id: str, place: Place) -> tuple[array, array] | None:
 
 
 def read_positions(storage, segment_id: str, place: Place
-                   ) -> tuple[array, array, array] | None:
-    """(ids, each posting's count of positions, all positions in posting order) of the term at
-    ``place``, or None if the file holds no positions for it or cannot be read."""
+                   ) -> tuple[array, array, array, array] | None:
+    """(ids, weights, each posting's count of positions, all positions in posting order) of the
+    term at ``place``, or None if the file holds no positions for it or cannot be read."""
     offset, count, npositions, codes = place
     if codes[3] == "-":
         return None
@@ -239,7 +237,7 @@ def read_positions(storage, segment_id: str, place: Place
         return None
     ids, weights = _ids_weights(found[0], found[1])
     counts = found[2] if codes[2] != "=" else weights  # "=": whole numbers, in a narrow array
-    return ids, counts, found[-1]
+    return ids, weights, counts, found[-1]
 
 
 def _ids_weights(gaps: array, weights: array) -> tuple[array, array]:
@@ -314,7 +312,7 @@ def ensure(ix, read_postings) -> int:
         reader = SegmentReader(storage, ix.schema, segment)
         try:
             with Writer(storage, segment.segment_id()) as writer:
-                for key, info in sorted(_term_infos(reader)):
+                for key, info in sorted(reader._terms.items()):
                     if info.doc_frequency() >= MIN_POSTINGS:
                         fmt = reader.schema[key[0]].format if key[0] in reader.schema else None
                         writer.add(key, *read_postings(reader, *key), fmt=fmt)
@@ -322,7 +320,3 @@ def ensure(ix, read_postings) -> int:
             reader.close()
         written += 1
     return written
-
-
-def _term_infos(reader) -> Iterable:
-    return reader._terms.items()

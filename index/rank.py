@@ -208,20 +208,32 @@ class _Segment:
                             lambda: self._read_common(field, btext)
                             or read_postings(self.reader, field, btext)[:2])
 
+    def _place(self, field: str, btext: bytes) -> postings_file.Place | None:
+        """Where the common words' file holds the term, if it does."""
+        return self.common.get(field, btext) if self.common else None
+
     def _read_common(self, field: str, btext: bytes) -> tuple[array, array] | None:
-        place = self.common.get(field, btext) if self.common else None
+        place = self._place(field, btext)
         return postings_file.read(self.storage, self.segment_id, place) if place else None
+
+    def _keep_postings(self, field: str, btext: bytes, ids: array, weights: array) -> None:
+        """Cache the ids and weights read along with positions: a phrase scores its words
+        after matching them, and reading them again cost as much as the first time."""
+        key = (self.segment_id, field, btext)
+        if self.segment_id and _POSTINGS.get(key) is None:
+            _POSTINGS.put(key, (ids, weights))
 
     def positions(self, field: str, btext: bytes) -> tuple[array, Callable[[set], list]]:
         """(ids, ``select``) of a term in this segment, deleted documents included, where
         ``select(wanted)`` gives the term's positions in each ``wanted`` document (a subset of
         the ids), in docnum order: from the common words' file if it holds them, else from
         Whoosh's blocks."""
-        place = self.common.get(field, btext) if self.common else None
+        place = self._place(field, btext)
         held = postings_file.read_positions(self.storage, self.segment_id, place) \
             if place else None
         if held is not None:
-            ids, counts, flat = held
+            ids, weights, counts, flat = held
+            self._keep_postings(field, btext, ids, weights)
 
             def select(wanted: set) -> list:
                 keep = list(map(wanted.__contains__, ids))
@@ -241,17 +253,14 @@ class _Segment:
 
     def _position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
         """(ids, encoded positions) of a term in Whoosh's blocks."""
-        key = (self.segment_id, field, btext)
 
         def read():
             ids, weights, values = read_postings(self.reader, field, btext, values=True)
-            # the same blocks hold the ids and weights: a phrase's words need both
-            if self.segment_id and _POSTINGS.get(key) is None:
-                _POSTINGS.put(key, (ids, weights))
+            self._keep_postings(field, btext, ids, weights)
             # a bytes object costs 33 bytes besides its contents, a list slot 8, an id 4
             return ids, values, sum(map(len, values)) + 45 * len(values)
 
-        found = self._cached(_POSITION_VALUES, key, read)
+        found = self._cached(_POSITION_VALUES, (self.segment_id, field, btext), read)
         return found[0], found[1]
 
 

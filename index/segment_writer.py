@@ -127,7 +127,7 @@ class TermPool:
 def write_terms(fieldwriter, schema, pdr, terms, common: postings_file.Writer | None = None
                 ) -> None:
     """What whoosh.codec.base.FieldWriter.add_postings does, a block at a time, not a posting.
-    Common terms' ids and weights also go to ``common`` (postings_file.py)."""
+    Common terms' postings and positions also go to ``common`` (postings_file.py)."""
     lastfield = None
     for (fieldname, tbytes), docs, weights, values in terms:
         if common is not None:

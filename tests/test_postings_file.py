@@ -72,11 +72,12 @@ def test_each_segment_has_its_file_holding_whooshs_postings(two_segments):
             assert (ids, weights) == whooshs[:2], key
             assert ids.typecode == "I"
             held += 1
-            same_ids, counts, flat = postings_file.read_positions(storage, segment_id,
-                                                                   directory.get(*key))
+            same_ids, same_weights, counts, flat = postings_file.read_positions(
+                storage, segment_id, directory.get(*key))
             decode = reader.schema[key[0]].format.decode_positions
             expected = [list(decode(v)) for v in whooshs[2]]
-            assert same_ids == ids and list(counts) == [len(p) for p in expected], key
+            assert (same_ids, same_weights) == (ids, weights), key
+            assert list(counts) == [len(p) for p in expected], key
             assert list(flat) == [p for ps in expected for p in ps], key
             with_positions += 1
     assert held > 100 and with_positions > 100  # guard: the comparisons were not vacuous
@@ -84,6 +85,11 @@ def test_each_segment_has_its_file_holding_whooshs_postings(two_segments):
     for sub, _ in ws.leaf_searchers():
         seg = rank._Segment(sub, ws, float("inf"))
         assert seg.common.keys() and seg._read_common("body", b"cartel") is not None
+        # a phrase's word read with its positions leaves its ids and weights for scoring
+        key = (seg.segment_id, "body", b"cartel")
+        assert rank._POSTINGS.get(key) is None
+        ids, _ = seg.positions("body", b"cartel")
+        assert rank._POSTINGS.get(key)[0] == ids
 
 
 # test_rank's comparisons with Whoosh, on an index whose common words are in the file
@@ -189,8 +195,8 @@ def test_writer_keeps_weights_as_whoosh_rounds_them_and_wide_positions(tmp_path,
     assert directory.keys() == [("body", b"a"), ("body", b"c"), ("body", b"e"), ("title", b"d")]
     assert [directory.get(*key)[3] for key in directory.keys()] == \
         ["Bf--", "BB=I", "BB--", "HBBB"]
-    ids, counts, flat = postings_file.read_positions(storage, "MAIN_x",
-                                                     directory.get("title", b"d"))
+    ids, _, counts, flat = postings_file.read_positions(storage, "MAIN_x",
+                                                        directory.get("title", b"d"))
     assert list(ids) == list(range(0, 600_000, 300)) and list(counts) == [2] * 2000
     assert list(flat) == [1, 2] * 2000
     weights = postings_file.read(storage, "MAIN_x", directory.get("title", b"d"))[1]
@@ -198,7 +204,7 @@ def test_writer_keeps_weights_as_whoosh_rounds_them_and_wide_positions(tmp_path,
     ids, weights = postings_file.read(storage, "MAIN_x", directory.get("body", b"a"))
     assert list(ids) == list(range(2000)) and weights == array("f", [0.1] * 2000)
     assert postings_file.read_positions(storage, "MAIN_x", directory.get("body", b"a")) is None
-    ids, counts, flat = postings_file.read_positions(storage, "MAIN_x",
-                                                     directory.get("body", b"c"))
+    ids, _, counts, flat = postings_file.read_positions(storage, "MAIN_x",
+                                                        directory.get("body", b"c"))
     assert list(ids) == list(range(2000)) and list(counts) == [2] * 2000
     assert flat.typecode == "I" and list(flat) == [3, 70000] * 2000
