@@ -166,22 +166,35 @@ def recount(catalog: Catalog) -> None:
     resolver.recount(catalog)
 
 
-def entity_field_values(catalog: Catalog, doc_id: str) -> dict[str, list[str]]:
-    """Per label field, the names and aliases of the entities a document mentions.
+class EntityFieldValues:
+    """``values(doc_id)``: per label field, the names and aliases of the entities a document
+    mentions, for its full-text entry.
 
     Every alias of an entity goes in, so ``person:"El Mencho"`` finds a document that only says
-    "Oseguera" once the two are one entity.
+    "Oseguera" once the two are one entity. The entities' names are read once, when made: a
+    join of entities and aliases per document took ~0.9 ms (17 s of writing 20,000 articles,
+    in the process that feeds Whoosh's writers).
     """
-    values: dict[str, set[str]] = defaultdict(set)
-    for row in catalog.conn.execute(
-        """SELECT e.label, e.name, a.text FROM
-               (SELECT DISTINCT entity_id FROM mentions WHERE doc_id = ?) AS m
-           JOIN entities e ON e.entity_id = m.entity_id
-           LEFT JOIN aliases a ON a.entity_id = m.entity_id""",
-        (doc_id,),
-    ):
-        field = label_field(row["label"])
-        values[field].add(row["name"])
-        if row["text"]:
-            values[field].add(row["text"])
-    return {field: sorted(names) for field, names in values.items()}
+
+    def __init__(self, catalog: Catalog):
+        self.conn = catalog.conn
+        self.names: dict[str, tuple[str, set[str]]] = {}
+        for entity_id, label, name, alias in self.conn.execute(
+            """SELECT e.entity_id, e.label, e.name, a.text
+               FROM entities e LEFT JOIN aliases a ON a.entity_id = e.entity_id"""
+        ):
+            found = self.names.get(entity_id)
+            if found is None:
+                found = self.names[entity_id] = (label_field(label), {name})
+            if alias:
+                found[1].add(alias)
+
+    def __call__(self, doc_id: str) -> dict[str, list[str]]:
+        values: dict[str, set[str]] = defaultdict(set)
+        for (entity_id,) in self.conn.execute(
+            "SELECT DISTINCT entity_id FROM mentions WHERE doc_id = ?", (doc_id,)
+        ):
+            found = self.names.get(entity_id)  # none for a hidden entity's mentions
+            if found is not None:
+                values[found[0]].update(found[1])
+        return {field: sorted(names) for field, names in values.items()}

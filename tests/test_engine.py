@@ -50,6 +50,50 @@ def test_changed_file_is_updated_and_deleted_file_removed(make_index, seeds_copy
         assert all(e.documents == 1 for e in cw.entities(limit=500)), "counts follow removals"
 
 
+def _written_and_implied(index_path):
+    """Per document: the fingerprint of what Whoosh was last given, and of what the catalog
+    implies now (its text, and its entities' current names and aliases, read here with one
+    join per document); and those names."""
+    from casework.index.catalog import Catalog
+    from casework.index.entities import label_field
+    from casework.index.fulltext import FulltextEntry
+
+    catalog = Catalog(index_path / "catalog.sqlite", readonly=True)
+    try:
+        out = {}
+        for doc_id in catalog.doc_ids():
+            names: dict[str, set[str]] = {}
+            for label, name, alias in catalog.conn.execute(
+                """SELECT e.label, e.name, a.text FROM entities e
+                   LEFT JOIN aliases a ON a.entity_id = e.entity_id
+                   WHERE e.entity_id IN (SELECT entity_id FROM mentions WHERE doc_id = ?)""",
+                (doc_id,),
+            ):
+                names.setdefault(label_field(label), set()).update(filter(None, (name, alias)))
+            names = {field: sorted(found) for field, found in names.items()}
+            row = catalog.document_row(doc_id)
+            entry = FulltextEntry(doc_id, row["path"], row["title"], row["text"], names)
+            out[doc_id] = (row["ft_hash"], entry.fingerprint(row["sha256"]), names)
+        return out
+    finally:
+        catalog.close()
+
+
+def test_an_indexed_document_is_written_again_when_its_entities_change(make_index, seeds_copy):
+    """Whoosh holds each document's entities by their current names and aliases: a later run
+    that renames or links an entity writes again the entries of documents indexed before that
+    mention it, so person:NAME finds them by the new names."""
+    first = sorted(seeds_copy.glob("*.txt"))[0]
+    make_index(first)
+    (doc_id, (written, implied, names_before)), = _written_and_implied(make_index.path).items()
+    assert written == implied
+    report = make_index(seeds_copy)
+    assert (report.added, report.unchanged) == (1, 1)
+    after = _written_and_implied(make_index.path)
+    assert after[doc_id][2] != names_before  # guard: the second document changed the first's
+    assert all(written == implied for written, implied, _ in after.values())
+
+
 def test_touched_but_identical_file_is_unchanged(make_index, seeds_copy):
     make_index(seeds_copy)
     f = sorted(seeds_copy.glob("*.txt"))[0]
