@@ -25,6 +25,9 @@ QUERIES = [
     "cartel OR violence",
     "cartel NOT violence",
     "cartel ANDNOT jalisco",
+    "ruben the",  # a rare word with a common one: "the" scored only where "ruben" is
+    "drone AND NOT the",
+    "ruben ANDMAYBE the",
     "(cartel OR army) AND NOT mencho^2",
     "title:cartel",
     "person:sheinbaum",
