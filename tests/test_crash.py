@@ -63,6 +63,24 @@ def test_interrupted_run_is_repaired_on_open(seeds_index, corpus, tmp_path):
         assert consistency.check(cw.catalog, cw.fulltext, full=True).ok
 
 
+def test_a_clean_index_whose_full_text_lost_a_document_is_repaired_on_open(seeds_index, tmp_path):
+    """The check on open compares Whoosh's count with the catalog's, which a clean index keeps
+    in meta (no COUNT(*) per open): a document gone from Whoosh alone is still noticed."""
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    with open_index(index) as cw:
+        assert cw.catalog.get_meta(consistency.DOCUMENTS_KEY) == "2"
+        doc_id = cw.search("harfuch").hits[0].doc_id
+    from casework.index.fulltext import Fulltext
+
+    writer = Fulltext(index / "fulltext").ix.writer()
+    writer.delete_by_term("doc_id", doc_id)
+    writer.commit()
+    with open_index(index) as cw:
+        assert cw.search("harfuch").total == 2
+        assert consistency.check(cw.catalog, cw.fulltext, full=True).ok
+
+
 def test_mismatch_too_big_to_repair_on_open_is_reported_with_the_command(too_big_to_repair):
     index = too_big_to_repair
     with open_index(index) as cw:
