@@ -286,8 +286,19 @@ class Fulltext:
             return 0
 
     def doc_ids(self) -> set[str]:
+        """The ids of the documents Whoosh holds. Its lexicon of ids (read whole: fast) keeps a
+        deleted document's id until the segment is merged away, so the ids of deleted
+        documents (few: those replaced or removed since) are checked for a live one."""
         with self.ix.searcher() as s:
-            return {t.decode("utf-8") for t in s.reader().lexicon("doc_id")}
+            ids = {t.decode("utf-8") for t in s.reader().lexicon("doc_id")}
+            gone = set()
+            for sub, _ in s.leaf_searchers():
+                reader = sub.reader()
+                if reader.has_deletions():
+                    gone.update(reader.stored_fields(d).get("doc_id") for d in
+                                reader.deleted_docs_set)
+            ids.difference_update(d for d in gone if d and s.document_number(doc_id=d) is None)
+            return ids
 
     def doc_count(self) -> int:
         return self.ix.doc_count()
