@@ -5,11 +5,14 @@ each step seeks the first term >= some key, a binary search of the on-disk term 
 every probe is three small file reads. ``presdent~`` at 100,000 news articles made ~540 seeks
 and ~10,000 probes, ~130 ms of its ~180 ms first search. The seeks come in increasing order
 and close together, so they share most of their probes: here each probe's key is kept per
-reader (bounded; the files of a segment never change) and read with one file read.
+reader (bounded; the files of a segment never change), and probes read the term file through
+a memory map: a slice, where Whoosh's file reads are a seek and a read each (~10 us; a cold
+``presdent~`` at 100,000 made ~5,000 of them, ~55 ms).
 """
 
 from __future__ import annotations
 
+import mmap
 import struct
 
 # probes kept per term index: ~50 bytes each, so at most ~3 MB a segment
@@ -36,18 +39,31 @@ class _Seek:
     def __init__(self, tindex):
         self.tindex = tindex
         self.probes: dict[int, tuple[bytes, int]] = {}
+        self.view = _mapped(tindex.dbfile)
+        # the index array's entries, as Whoosh's StructFile reads them (network order)
+        self.position = struct.Struct("!" + tindex.extras["indextype"]) \
+            if self.view is not None and "indextype" in getattr(tindex, "extras", {}) else None
+
+    def _get(self, pos: int, length: int) -> bytes:
+        if self.view is not None:
+            return self.view[pos : pos + length]
+        return self.tindex.dbfile.get(pos, length)
 
     def _probe(self, i: int) -> tuple[bytes, int]:
         found = self.probes.get(i)
         if found is None:
             t = self.tindex
-            pos = t._get_pos(t.indexbase + i * t.indexsize)
-            head = t.dbfile.get(pos, _LENGTHS.size + _READ_AHEAD)
+            at = t.indexbase + i * t.indexsize
+            if self.position is not None:
+                pos = self.position.unpack_from(self.view, at)[0]
+            else:
+                pos = t._get_pos(at)
+            head = self._get(pos, _LENGTHS.size + _READ_AHEAD)
             length = _LENGTHS.unpack_from(head)[0]
             if length <= len(head) - _LENGTHS.size:
                 key = head[_LENGTHS.size : _LENGTHS.size + length]
             else:
-                key = t.dbfile.get(pos + _LENGTHS.size, length)
+                key = self._get(pos + _LENGTHS.size, length)
             found = (key, pos)
             if len(self.probes) < MAX_PROBES:
                 self.probes[i] = found
@@ -66,3 +82,12 @@ class _Seek:
         if lo == self.tindex.indexlen:
             return None
         return self._probe(lo)[1]
+
+
+def _mapped(dbfile) -> mmap.mmap | None:
+    """The whole file read-only in memory, or None (a file in a compound segment, or one that
+    cannot be mapped): the probes then read through Whoosh's file object."""
+    try:
+        return mmap.mmap(dbfile.file.fileno(), 0, access=mmap.ACCESS_READ)
+    except (AttributeError, OSError, ValueError):
+        return None

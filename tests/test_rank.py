@@ -277,11 +277,13 @@ def test_snippet_words_include_every_segments_expansions(searcher):
     assert "zzz" not in words
 
 
+@pytest.mark.parametrize("mapped", [True, False])
 @pytest.mark.parametrize("read_ahead", [64, 3])
-def test_memoised_term_seeks_find_what_whooshs_own_find(searcher, monkeypatch, read_ahead):
+def test_memoised_term_seeks_find_what_whooshs_own_find(searcher, monkeypatch, read_ahead, mapped):
     """term_seek's binary search with remembered probes lands where Whoosh's does, for terms
     that exist, keys between them, and keys past either end (read_ahead 3: keys longer than
-    the first read)."""
+    the first read); reading through a memory map of the term file, or through Whoosh's file
+    (a file in a compound segment cannot be mapped)."""
     from casework.index import term_seek
 
     monkeypatch.setattr(term_seek, "_READ_AHEAD", read_ahead)
@@ -291,6 +293,9 @@ def test_memoised_term_seeks_find_what_whooshs_own_find(searcher, monkeypatch, r
         tindex = sub.reader()._terms._tindex
         whooshs = type(tindex).closest_key_pos
         seek = term_seek._Seek(tindex)
+        assert (seek.view is not None) and (seek.position is not None)
+        if not mapped:
+            seek.view = seek.position = None
         keys = [key for key in tindex.keys()][::7]
         probes = [b"", b"\xff\xff\xff"] + [k for key in keys for k in (key, key[:-1], key + b"\x00")]
         for key in probes:
