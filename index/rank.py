@@ -449,18 +449,14 @@ def _term(seg: _Segment, field: str, btext: bytes, boost: float, within: Within 
     # the segment's state and the whole index's statistics (any commit may change those);
     # a copy, as callers add to what they get
     key = (seg.state, field, btext, boost, idf, avgfl)
-    found = _TERMS.get(key) if seg.segment_id else None
-    if found is None and within is not None and len(within) * _WITHIN_SHARE < len(postings[0]):
-        # a few of many documents: finding them costs ~30 ns a posting, scoring ~250
-        ids, weights = postings
-        keep = list(map(within.__contains__, ids))
-        ids, weights = list(compress(ids, keep)), list(compress(weights, keep))
-        if not ids:
-            return {}
-        scale = idf * (K1 + 1) * boost
-        return _live(seg, dict(zip(ids, _bm25(seg, field, ids, weights, scale, avgfl))))
-    return dict(found if found is not None else seg._cached(
-        _TERMS, key, lambda: _term_scores(seg, field, postings, boost, idf, avgfl)))
+    if within is not None and len(within) * _WITHIN_SHARE < len(postings[0]) \
+            and (not seg.segment_id or _TERMS.get(key) is None):
+        # a few of many documents, and no full score kept: finding them costs ~30 ns a
+        # posting, scoring ~250
+        ids, scores = _scored_within(seg, field, postings, idf, boost, avgfl, within)
+        return _live(seg, dict(zip(ids, scores)))
+    return dict(seg._cached(_TERMS, key, lambda: _term_scores(seg, field, postings, boost,
+                                                              idf, avgfl)))
 
 
 def _term_scores(seg: _Segment, field: str, postings: tuple[array, array], boost: float,
@@ -468,17 +464,29 @@ def _term_scores(seg: _Segment, field: str, postings: tuple[array, array], boost
     """Computed with map() over the posting arrays, so no Python frame runs per posting (a
     dict comprehension here cost ~0.2 us a posting: 40 ms of ``presdent~`` at 100,000)."""
     ids, weights = postings
-    scale = idf * (K1 + 1) * boost
-    return _live(seg, dict(zip(ids, _bm25(seg, field, ids, weights, scale, avgfl))))
+    return _live(seg, dict(zip(ids, _bm25(seg, field, ids, weights, idf, boost, avgfl))))
 
 
-def _bm25(seg: _Segment, field: str, ids, weights, scale: float, avgfl: float) -> Iterable:
+def _scored_within(seg: _Segment, field: str, postings: tuple[array, array], idf: float,
+                   boost: float, avgfl: float, within) -> tuple[list, Iterable]:
+    """The documents of ``within`` among a term's postings, in docnum order, and their BM25F."""
+    ids, weights = postings
+    keep = list(map(within.__contains__, ids))
+    ids = list(compress(ids, keep))
+    if not ids:
+        return ids, ()
+    return ids, _bm25(seg, field, ids, list(compress(weights, keep)), idf, boost, avgfl)
+
+
+def _bm25(seg: _Segment, field: str, ids, weights, idf: float, boost: float, avgfl: float
+          ) -> Iterable:
     """Each posting's BM25F, scale * tf / (tf + norm[length byte]): Whoosh's operations in
     Whoosh's order, over the sorted ``ids`` (not empty) and their ``weights``."""
     lengths = seg.lengths(field)
     if ids[-1] >= len(lengths):  # no stored length: byte 0, as Whoosh reads it
         lengths = lengths + bytes(ids[-1] + 1 - len(lengths))
     norm = _norms(avgfl)
+    scale = idf * (K1 + 1) * boost
     denominators = map(add, weights, map(norm.__getitem__, map(lengths.__getitem__, ids)))
     return map(truediv, map(mul, repeat(scale), weights), denominators)
 
@@ -575,11 +583,8 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
     avgfl = seg.top.avg_field_length(fieldname) or 1
     docs, total = [], None
     for w in words:
-        ids, weights = seg.postings(fieldname, w)
-        keep = list(map(common.__contains__, ids))
-        docs = list(compress(ids, keep))
-        scale = seg.top.idf(fieldname, w) * (K1 + 1) * 1.0  # boost 1.0, as a term's
-        scores = _bm25(seg, fieldname, docs, list(compress(weights, keep)), scale, avgfl)
+        docs, scores = _scored_within(seg, fieldname, seg.postings(fieldname, w),
+                                      seg.top.idf(fieldname, w), 1.0, avgfl, common)
         total = list(scores) if total is None else list(map(add, total, scores))
     return dict(zip(docs, total))
 
