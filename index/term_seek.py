@@ -39,10 +39,11 @@ class _Seek:
     def __init__(self, tindex):
         self.tindex = tindex
         self.probes: dict[int, tuple[bytes, int]] = {}
-        self.view = _mapped(tindex.dbfile)
-        # the index array's entries, as Whoosh's StructFile reads them (network order)
-        self.position = struct.Struct("!" + tindex.extras["indextype"]) \
-            if self.view is not None and "indextype" in getattr(tindex, "extras", {}) else None
+        # the file in memory and the index array's entries as Whoosh's StructFile reads them
+        # (network order); both or, through Whoosh's file object, neither
+        indextype = getattr(tindex, "extras", {}).get("indextype")
+        self.view = _mapped(tindex.dbfile) if indextype else None
+        self.position = struct.Struct("!" + indextype) if self.view is not None else None
 
     def _get(self, pos: int, length: int) -> bytes:
         if self.view is not None:
@@ -54,7 +55,7 @@ class _Seek:
         if found is None:
             t = self.tindex
             at = t.indexbase + i * t.indexsize
-            if self.position is not None:
+            if self.view is not None:
                 pos = self.position.unpack_from(self.view, at)[0]
             else:
                 pos = t._get_pos(at)
