@@ -34,12 +34,9 @@ def low_threshold():
 
 @pytest.fixture(scope="module")
 def two_segments(tmp_path_factory, low_threshold):
-    """As test_rank's index: two commits, the second replacing some documents."""
-    rng = random.Random(6)
-    sentences = _sentences()
-    ft = Fulltext.create(tmp_path_factory.mktemp("common") / "fulltext")
-    ft.write(_entries(rng, sentences, range(300)), [])
-    ft.write(_entries(rng, sentences, [*range(300, 400), *range(0, 400, 10)]), [])
+    """test_rank's index (two commits, the second replacing some documents), its common
+    words in the file."""
+    ft = test_rank.two_commits(tmp_path_factory.mktemp("common") / "fulltext")
     s = Searcher(ft, catalog=None)
     yield ft, s, s._current()
     s.close()

@@ -63,14 +63,20 @@ def _entries(rng: random.Random, sentences: list[str], ids: range) -> list[Fullt
     return out
 
 
-@pytest.fixture(scope="module")
-def searcher(tmp_path_factory):
+def two_commits(path) -> Fulltext:
+    """The test index: 300 documents, then a second segment of 100 new documents and 40
+    replaced ones (their old versions are deleted)."""
     rng = random.Random(6)
     sentences = _sentences()
-    ft = Fulltext.create(tmp_path_factory.mktemp("rank") / "fulltext")
+    ft = Fulltext.create(path)
     ft.write(_entries(rng, sentences, range(300)), [])
-    # second segment: 100 new documents and 40 replaced ones (their old versions are deleted)
     ft.write(_entries(rng, sentences, [*range(300, 400), *range(0, 400, 10)]), [])
+    return ft
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    ft = two_commits(tmp_path_factory.mktemp("rank") / "fulltext")
     s = Searcher(ft, catalog=None)
     whoosh_searcher = s._current()
     assert not whoosh_searcher.is_atomic(), "the test needs more than one segment"
