@@ -107,3 +107,14 @@ def test_expansion_cap_is_enforced(seeds_index):
         assert cw.search("*e*").total == 2
     with open_index(seeds_index) as cw, pytest.raises(QueryError, match="too many wildcard"):
         cw.search(" ".join(f"*{c}*" for c in "abcdefghij"))
+
+
+@pytest.mark.parametrize("typed", ["harfuch AND", "harfuch OR ", "harfuch AND NOT", "harfuch ANDNOT"])
+def test_an_operator_with_nothing_after_it_is_left_out(seeds_index, typed):
+    # a query being typed: Whoosh would search the operator as a word ("and", "or")
+    with open_index(seeds_index) as cw:
+        assert cw._searcher.parse(typed)[1] == cw._searcher.parse("harfuch")[1]
+        assert cw.search(typed).query == typed  # the query shown is what was typed
+        # an operator alone, or between words, is read as before
+        assert cw._searcher.parse("AND")[1] == cw._searcher.parse("and")[1]
+        assert cw._searcher.parse("harfuch AND cartel")[1] != cw._searcher.parse("harfuch")[1]
