@@ -100,7 +100,9 @@ _PHRASES = _Cache(250_000, lambda scores: len(scores) + 1)
 # A term's scores in a segment and field, for the same reasons: each key typed in the search
 # box runs the query again with the same words but the last (typing "trump AND russia", the
 # "trump" part is scored again for each of the 13 keys after it, ~20 ms each at 100,000
-# articles). Bounded by documents held (~100 bytes each): 400,000 = ~40 MB.
+# articles). Also a word's scores summed over the fields it is searched in: from its fields'
+# kept scores, the copies and the sum were still ~8-15 ms a key for a common word at 100,000.
+# Bounded by documents held (~100 bytes each): 400,000 = ~40 MB.
 _TERMS = _Cache(400_000, lambda scores: len(scores) + 1)
 
 Scores = dict  # docnum (within a segment) -> score
@@ -402,7 +404,18 @@ def _compound(seg: _Segment, q, within: Within = None) -> Scores:
                     out[d] = v
         return out
     if isinstance(q, wq.Or):
-        return _sum([_scores(seg, s, within) for s in q.subqueries])
+        key = _terms_key(seg, q.subqueries)
+        if key is None:
+            return _sum([_scores(seg, s, within) for s in q.subqueries])
+        found = _TERMS.get(key) if seg.segment_id else None
+        if found is None:
+            parts = [_scores(seg, s, within) for s in q.subqueries]
+            if within is not None:  # parts may hold only ``within``'s documents: not kept
+                return _sum(parts)
+            found = _sum(parts)
+            if seg.segment_id:
+                _TERMS.put(key, found)
+        return dict(found)  # a copy, as callers add to what they get
     if isinstance(q, wq.AndNot):
         out = _scores(seg, q.a, within)
         for d in _scores(seg, q.b, out):
@@ -421,6 +434,25 @@ def _compound(seg: _Segment, q, within: Within = None) -> Scores:
     if isinstance(q, _POSITIONAL):  # Sequence is a compound of positions
         return _positional(seg, q, None)
     raise TypeError(f"rank cannot score {type(q).__name__}")
+
+
+def _terms_key(seg: _Segment, queries) -> tuple | None:
+    """The key of an Or of terms' summed scores (a word searched in several fields), with what
+    they depend on as _term's keys have it; None if any part is not a plain term."""
+    key = [seg.state]
+    for q in queries:
+        if not isinstance(q, wq.Term) or q.fieldname not in seg.reader.schema:
+            return None
+        try:
+            btext = seg.reader.schema[q.fieldname].to_bytes(q.text)
+        except ValueError:
+            return None
+        if (q.fieldname, btext) not in seg.reader:  # scores nothing here, whatever the idf
+            key.append((q.fieldname, btext))
+            continue
+        key.append((q.fieldname, btext, q.boost, seg.top.idf(q.fieldname, btext),
+                    seg.top.avg_field_length(q.fieldname)))
+    return tuple(key)
 
 
 def _estimate(seg: _Segment, q) -> int:

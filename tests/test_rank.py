@@ -130,12 +130,17 @@ def test_a_query_asked_again_gives_the_same_answer(searcher):
     """The second time, a phrase's and a term's scores come from rank.py's caches; sums are
     added into one of their parts, so a cache handing out what it holds would fail here."""
     s, ws = searcher
+    # "violence cartel" scores "cartel" only where "violence" is; then "cartel" alone keeps
+    # its whole sum over title, body and entity names, which the AND then uses
     for text in ('"the cartel"', '"the cartels the"', '"jalisco new generation"',
-                 "cartel OR violence", "cartell~", "cartel violence", '"the cartel" OR army'):
+                 "cartel OR violence", "cartell~", "cartel violence", '"the cartel" OR army',
+                 "violence cartel", "cartel", "violence cartel", "(cartel OR army) NOT violence"):
         _, q = s.parse(text)
         first = rank.rank(ws, q, 25)
         assert first[0] > 0, text
         assert rank.rank(ws, q, 25) == first
+        w_total, w_top = _whoosh_top(ws, q, 25)
+        assert first[0] == w_total and [d for d, _ in first[1]] == [d for d, _ in w_top], text
 
 
 def test_blocks_read_as_whoosh_reads_them(searcher):
