@@ -405,17 +405,12 @@ def _compound(seg: _Segment, q, within: Within = None) -> Scores:
         return out
     if isinstance(q, wq.Or):
         key = _terms_key(seg, q.subqueries)
-        if key is None:
+        if key is None or (within is not None
+                           and (not seg.segment_id or _TERMS.get(key) is None)):
+            # parts scored within other documents may hold only those: such a sum is not kept
             return _sum([_scores(seg, s, within) for s in q.subqueries])
-        found = _TERMS.get(key) if seg.segment_id else None
-        if found is None:
-            parts = [_scores(seg, s, within) for s in q.subqueries]
-            if within is not None:  # parts may hold only ``within``'s documents: not kept
-                return _sum(parts)
-            found = _sum(parts)
-            if seg.segment_id:
-                _TERMS.put(key, found)
-        return dict(found)  # a copy, as callers add to what they get
+        # a copy, as callers add to what they get
+        return dict(seg._cached(_TERMS, key, lambda: _sum([_scores(seg, s) for s in q.subqueries])))
     if isinstance(q, wq.AndNot):
         out = _scores(seg, q.a, within)
         for d in _scores(seg, q.b, out):
