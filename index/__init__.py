@@ -5,10 +5,24 @@ with the records in :mod:`casework.index.models`. Importing this package never i
 or Textual: spaCy loads only when documents are annotated.
 """
 
-from casework.index import whoosh_imports  # noqa: F401  (first: before anything imports whoosh)
-from casework.index.api import Casework, build_index, build_seeds, index_exists, open_index
 from casework.index.errors import CaseworkError, IndexBusy, IndexMissing, NotFound, QueryError
 from casework.index.location import default_index_dir, resolve_index_dir
+
+# The engine (api.py: Whoosh, the catalog, the records) loads when one of these is first
+# asked for, not when any casework.index module is: the explorer imports render.py and
+# models.py to paint its first screen, and opens the index in a worker after it. Loading
+# Whoosh and api.py first took ~55 ms of CPU from the explorer's start (importing its app:
+# 0.57 -> 0.515 s, median of 8 interleaved, on a busy machine).
+_API = ("Casework", "build_index", "build_seeds", "index_exists", "open_index")
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from casework.index import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Casework",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh import fields, formats, index, qparser
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Tokenizer
 from whoosh.support.charset import accent_map

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from itertools import accumulate, chain, compress, repeat
 from operator import add, le, mul, not_, truediv
 
+from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching.wrappers import FilterMatcher

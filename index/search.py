@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh import query as wq
 from whoosh.collectors import TimeLimitCollector, TopCollector
 from whoosh.searching import TimeLimit

@@ -18,6 +18,7 @@ import pickle
 from array import array
 from operator import itemgetter
 
+from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name

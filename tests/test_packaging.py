@@ -60,7 +60,8 @@ def test_search_skips_the_stdlib_trees_whoosh_imports_for_nothing(seeds_index):
 
 def test_whoosh_stand_ins_leave_the_real_modules_importable():
     code = (
-        "import casework.index, sys; assert 'cached_property' not in sys.modules;"
+        "import casework.index.search, sys; assert 'whoosh.reading' in sys.modules;"
+        "assert 'cached_property' not in sys.modules;"
         "import cached_property, urllib.request;"
         "from whoosh.lang.morph_en import variations;"
         "print(hasattr(cached_property, 'threaded_cached_property'), hasattr(urllib.request, 'urlopen'),"
@@ -68,6 +69,20 @@ def test_whoosh_stand_ins_leave_the_real_modules_importable():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "True"]
+
+
+def test_the_explorer_paints_before_it_loads_the_engine():
+    """The explorer opens the index in a worker after its first screen, so importing it loads
+    neither Whoosh nor the engine's facade; the package's public names still resolve."""
+    code = (
+        "import sys, casework.tui.app;"
+        "print(sorted(m for m in ('whoosh', 'casework.index.api', 'spacy') if m in sys.modules));"
+        "from casework.index import Casework, build_index, build_seeds, index_exists, open_index;"
+        "import casework.index as ci;"
+        "print(open_index.__module__, hasattr(ci, 'no_such_name'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "casework.index.api False"]
 
 
 def test_unchanged_reindex_never_imports_spacy(seeds_index, tmp_path):

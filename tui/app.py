@@ -25,7 +25,7 @@ from textual.app import SuspendNotSupported
 from textual.containers import Container
 from textual.widgets import Footer, ProgressBar, Static
 
-from casework.index import CaseworkError, build_seeds, index_exists, open_index
+from casework.index import CaseworkError
 from casework.index.models import Progress, SearchResult
 from casework.index.render import match_count
 from casework.index.safe import printable
@@ -183,6 +183,9 @@ class CaseworkApp(CurationMixin, App):
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def open_or_build(self, rebuild_paths: list[Path] | None = None) -> None:
         try:
+            # the engine is imported here, in the worker, once the first screen is painted
+            from casework.index import build_seeds, index_exists, open_index
+
             if rebuild_paths is not None or not index_exists(self.index_path):
                 self.call_from_thread(self._start_progress,
                                       "Re-scanning the indexed folders…" if rebuild_paths is not None
