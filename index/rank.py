@@ -340,14 +340,8 @@ def _scores(seg: _Segment, q, within: Within = None) -> Scores:
 
 def _leaf(seg: _Segment, q, within: Within = None) -> Scores:
     if isinstance(q, wq.Term):
-        field = q.fieldname
-        if field not in seg.reader.schema:
-            return {}
-        try:
-            btext = seg.reader.schema[field].to_bytes(q.text)
-        except ValueError:
-            return {}
-        return _term(seg, field, btext, q.boost, within)
+        btext = _term_bytes(seg, q)
+        return {} if btext is None else _term(seg, q.fieldname, btext, q.boost, within)
     if isinstance(q, wq.MultiTerm):  # the sum over its expansions, as Whoosh's Or of them
         if q.fieldname not in seg.reader.schema:
             return {}
@@ -437,11 +431,8 @@ def _terms_key(seg: _Segment, queries) -> tuple | None:
     they depend on as _term's keys have it; None if any part is not a plain term."""
     key = [seg.state]
     for q in queries:
-        if not isinstance(q, wq.Term) or q.fieldname not in seg.reader.schema:
-            return None
-        try:
-            btext = seg.reader.schema[q.fieldname].to_bytes(q.text)
-        except ValueError:
+        btext = _term_bytes(seg, q) if isinstance(q, wq.Term) else None
+        if btext is None:
             return None
         if (q.fieldname, btext) not in seg.reader:  # scores nothing here, whatever the idf
             key.append((q.fieldname, btext))
@@ -449,6 +440,17 @@ def _terms_key(seg: _Segment, queries) -> tuple | None:
         key.append((q.fieldname, btext, q.boost, seg.top.idf(q.fieldname, btext),
                     seg.top.avg_field_length(q.fieldname)))
     return tuple(key)
+
+
+def _term_bytes(seg: _Segment, q) -> bytes | None:
+    """A term's text as its field indexes it; None for a field not in the schema or a value
+    the field cannot hold (such a term matches nothing)."""
+    if q.fieldname not in seg.reader.schema:
+        return None
+    try:
+        return seg.reader.schema[q.fieldname].to_bytes(q.text)
+    except ValueError:
+        return None
 
 
 def _estimate(seg: _Segment, q) -> int:

@@ -184,7 +184,7 @@ class CaseworkApp(CurationMixin, App):
     def open_or_build(self, rebuild_paths: list[Path] | None = None) -> None:
         try:
             # the engine is imported here, in the worker, once the first screen is painted
-            from casework.index import build_seeds, index_exists, open_index
+            from casework.index import build_index, build_seeds, index_exists, open_index
 
             if rebuild_paths is not None or not index_exists(self.index_path):
                 self.call_from_thread(self._start_progress,
@@ -192,8 +192,6 @@ class CaseworkApp(CurationMixin, App):
                                       else "First run: building the demo index from the bundled seeds…")
                 progress = lambda p: self.call_from_thread(self._on_progress, p)  # noqa: E731
                 if rebuild_paths is not None:
-                    from casework.index.api import build_index
-
                     report = build_index(rebuild_paths, self.index_path, progress=progress)
                 else:
                     report = build_seeds(self.index_path, progress=progress)
