@@ -11,14 +11,22 @@ and the positions themselves.
 A first search for "white house" at 100,000 spent ~150 ms unpickling its words' blocks and
 ~60 ms their positions.
 
+Each position is held as a key, ``position * stride + docnum``, where the stride is the
+segment's document count: a word's keys name its occurrences in the whole segment, so a
+phrase's words are matched with one set intersection (key + stride is the next position
+in the same document) instead of per document. Per document, a Python loop cost ~3 us a
+document: "white house" at 100,000 articles, 7,300 documents of each of two segments' body
+and entity names, ~75 ms; as keys, ~28 ms. Keys need 4 bytes where positions needed 2.
+
 The file is named ``<segment id>.cwp`` (``MAIN_<id>.cwp``): Whoosh's clean-up deletes every
 file named for a segment no longer in the index, so a merged-away segment's file goes with it.
 A segment without one (an index written before this file existed, or a write that failed)
 is read from Whoosh's blocks as before; :func:`ensure` writes the missing ones.
 
 Layout: the arrays of each term one after the other, then a pickled directory
-``{fieldname: ([term bytes], offsets, postings, positions, typecodes)}``, then its offset
-(8 bytes) and ``CWP1``. Per field and in lists, because a dict keyed by (fieldname, term)
+``(stride, {fieldname: ([term bytes], offsets, postings, positions, typecodes)})``, then its
+offset (8 bytes) and ``CWP2``. A file of the first layout (``CWP1``: positions, not keys) is
+not read, and is written again by :func:`ensure`. Per field and in lists, because a dict keyed by (fieldname, term)
 tuples took ~2.6 ms to unpickle (3,437 terms in a segment of 50,000 articles), a cost every
 cold search paid per segment; this takes ~0.2 ms, plus ~0.4 ms to index the terms of a field
 the first time it is searched.
@@ -32,8 +40,8 @@ import sys
 import threading
 from array import array
 from collections import OrderedDict
-from itertools import accumulate, chain
-from operator import itemgetter, sub
+from itertools import accumulate, chain, repeat
+from operator import add, itemgetter, sub
 from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh.formats import Positions
 from whoosh.util import random_name
@@ -41,24 +49,26 @@ from whoosh.util import random_name
 EXT = ".cwp"
 # A term in fewer documents is read from Whoosh's blocks: up to 8 blocks, ~1.5 ms.
 MIN_POSTINGS = 1024
-_MAGIC = b"CWP1"
+_MAGIC = b"CWP2"
 _TRAILER = struct.Struct("<Q4s")
 _SWAP = sys.byteorder != "little"
 # Each array is stored in the narrowest of these that holds it; a term's entry in the
-# directory spells its four arrays' typecodes: id gaps, weights, counts, positions, where "="
+# directory spells its four arrays' typecodes: id gaps, weights, counts, keys, where "="
 # is counts equal to the weights (a field with no boost) and "-" is not held. Narrow arrays
 # cut the file by more than half (a segment of 50,000 articles: 273 -> 102 MB; of 10,000:
 # 25 -> 11 MB).
-_NARROW = (("B", 256), ("H", 65536), ("I", 2**32))
+_NARROW = (("B", 256), ("H", 65536), ("I", 2**32), ("Q", 2**64))
 
 Place = tuple[int, int, int, str]  # offset, postings, positions, typecodes
 
 
 class Directory:
-    """Where each term's arrays are, how many postings and positions, and their typecodes."""
+    """Where each term's arrays are, how many postings and positions, and their typecodes;
+    ``stride``: the segment's document count, which its keys are made with."""
 
-    def __init__(self, fields: dict[str, tuple[list[bytes], array, array, array, list[str]]]):
-        self.fields = fields
+    def __init__(self, fields: dict[str, tuple[list[bytes], array, array, array, list[str]]],
+                 stride: int):
+        self.fields, self.stride = fields, stride
         self._index: dict[str, dict[bytes, int]] = {}
 
     def get(self, fieldname: str, btext: bytes) -> Place | None:
@@ -98,8 +108,9 @@ class Writer:
     file; :meth:`cancel` (or an exception inside ``with``) removes it.
     """
 
-    def __init__(self, storage, segment_id: str):
+    def __init__(self, storage, segment_id: str, stride: int):
         self.storage, self.name = storage, file_name(segment_id)
+        self.stride = stride  # the segment's document count: every docnum is below it
         # named for the segment, so Whoosh's clean-up removes it too if left behind
         self.temp = f"{self.name}.{random_name()}.tmp"
         self._file = storage.create_file(self.temp)
@@ -116,12 +127,14 @@ class Writer:
         parts = [_narrow(list(map(sub, ids, chain((0,), ids))))]  # ids as gaps
         codes = ["", "", "-", "-"]
         npositions = 0
+        counts = held = None
         try:
-            deltas = decode_deltas(fmt, values) \
-                if values and isinstance(fmt, Positions) and len(values) == len(ids) else None
-        except Exception:  # a value not in Positions' layout: phrases read Whoosh's blocks
-            deltas = None
-        counts = list(map(len, deltas)) if deltas is not None else None
+            if values and isinstance(fmt, Positions) and len(values) == len(ids):
+                deltas = decode_deltas(fmt, values)
+                counts = list(map(len, deltas))
+                held = _narrow(keys(ids, counts, deltas, self.stride))
+        except Exception:  # a value not in Positions' layout (or a docnum past the stride):
+            counts = held = None  # phrases read Whoosh's blocks
         if counts is not None and weights == array("f", counts):
             # a field with no boost: the weights are the counts, whole numbers (compared as
             # arrays, in C: testing each weight took ~150 ns a posting, ~0.2 s a segment of
@@ -136,9 +149,8 @@ class Writer:
             if codes[2] != "=":
                 parts.append(_narrow(counts))
                 codes[2] = parts[-1].typecode
-            parts.append(_narrow(list(chain.from_iterable(map(accumulate, deltas)))))
-            codes[3] = parts[-1].typecode
-            npositions = len(parts[-1])
+            parts.append(held)
+            codes[3], npositions = held.typecode, len(held)
         codes[0], codes[1] = parts[0].typecode, parts[1].typecode
         for part in parts:
             if _SWAP:
@@ -155,7 +167,7 @@ class Writer:
         self._offset += sum(len(part) * part.itemsize for part in parts)
 
     def close(self) -> None:
-        self._file.write(pickle.dumps(self.fields, pickle.HIGHEST_PROTOCOL))
+        self._file.write(pickle.dumps((self.stride, self.fields), pickle.HIGHEST_PROTOCOL))
         self._file.write(_TRAILER.pack(self._offset, _MAGIC))
         self._file.close()
         self.storage.rename_file(self.temp, self.name, safe=False)
@@ -212,7 +224,9 @@ def _read_directory(storage, name: str) -> Directory | None:
             found = pickle.loads(f.get(offset, size - _TRAILER.size - offset))
     except Exception:  # unreadable: Whoosh's blocks still hold everything
         return None
-    return Directory(found) if isinstance(found, dict) else None
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], dict)):
+        return None
+    return Directory(found[1], found[0])
 
 
 def read(storage, segment_id: str, place: Place) -> tuple[array, array] | None:
@@ -225,8 +239,9 @@ def read(storage, segment_id: str, place: Place) -> tuple[array, array] | None:
 
 def read_positions(storage, segment_id: str, place: Place
                    ) -> tuple[array, array, array, array] | None:
-    """(ids, weights, each posting's count of positions, all positions in posting order) of the
-    term at ``place``, or None if the file holds no positions for it or cannot be read."""
+    """(ids, weights, each posting's count of positions, all positions as keys in posting
+    order) of the term at ``place``, or None if the file holds no positions for it or cannot
+    be read."""
     offset, count, npositions, codes = place
     if codes[3] == "-":
         return None
@@ -274,6 +289,15 @@ _BODY = itemgetter(slice(6, -1))
 _LAST = itemgetter(-1)
 
 
+def keys(ids, counts, deltas: list[list[int]], stride: int) -> list[int]:
+    """Each position as ``position * stride + docnum``, in posting order, from each posting's
+    docnum, count of positions and position deltas (as :func:`decode_deltas` gives them)."""
+    if ids and max(ids) >= stride:
+        raise ValueError(f"docnum {max(ids)} past the stride {stride}")
+    positions = map(stride.__mul__, chain.from_iterable(map(accumulate, deltas)))
+    return list(map(add, positions, chain.from_iterable(map(repeat, ids, counts))))
+
+
 def decode_deltas(fmt, values: list[bytes]) -> list[list[int]]:
     """Each posting's position deltas, from its value as ``fmt`` (Positions) encoded it.
 
@@ -297,22 +321,25 @@ def decode_deltas(fmt, values: list[bytes]) -> list[list[int]]:
 
 
 def ensure(ix, read_postings) -> int:
-    """Write the file of each segment of ``ix`` that has none; returns how many were written.
+    """Write the file of each segment of ``ix`` that has no readable one; returns how many were
+    written.
 
     ``read_postings(segment_reader, fieldname, term bytes)`` gives a term's (ids, weights,
     values), as rank.read_postings does with ``values=True``.
-    For indexes written before these files existed: 100,000 news articles took 102 s.
+    For indexes written before these files existed, or of their first layout: 100,000 news
+    articles took 102 s.
     """
     from whoosh.reading import SegmentReader
 
     written = 0
     storage = ix.storage
     for segment in ix._segments():
-        if storage.file_exists(file_name(segment.segment_id())):
-            continue
+        if storage.file_exists(file_name(segment.segment_id())) \
+                and directory(storage, segment.segment_id()) is not None:
+            continue  # missing, unreadable or of the first layout: written (again)
         reader = SegmentReader(storage, ix.schema, segment)
         try:
-            with Writer(storage, segment.segment_id()) as writer:
+            with Writer(storage, segment.segment_id(), reader.doc_count_all()) as writer:
                 for key, info in sorted(reader._terms.items()):
                     if info.doc_frequency() >= MIN_POSTINGS:
                         fmt = reader.schema[key[0]].format if key[0] in reader.schema else None

@@ -31,8 +31,9 @@ import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 from itertools import accumulate, chain, compress, repeat
-from operator import add, le, mul, not_, truediv
+from operator import add, le, mod, mul, not_, truediv
 
 from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh import query as wq
@@ -110,7 +111,12 @@ Scores = dict  # docnum (within a segment) -> score
 Within = Scores | set | None  # the documents whose scores a caller needs (None: all)
 # a term is scored in ``within``'s documents only when it holds this many times as many
 _WITHIN_SHARE = 2
-_NEXT = (1).__add__
+# a phrase's words are matched over the whole segment at once when their keys are at most this
+# many per document holding them all, else document by document: at 100,000 articles, the
+# first cost ~0.2 us a key, the second ~3.5 us a document ("white house" in the body: 57,000
+# keys, 7,700 documents, 20 vs 24 ms; in entity names, 26,000 and 7,400: 4 vs 13 ms; "of the"
+# in the body: 2.5 million and 49,000, 500 vs 200 ms)
+_KEYS_PER_DOCUMENT = 16
 
 
 def supported(q) -> bool:
@@ -174,6 +180,16 @@ def _sum(parts: list[Scores]) -> Scores:
     return out
 
 
+class _Occurrences(NamedTuple):
+    """A word's occurrences in a segment and field, each position as a key (postings_file.keys).
+    """
+
+    ids: array  # the documents holding it, in docnum order
+    count: int  # how many keys ``every`` gives (for words read from Whoosh's blocks: at least)
+    every: Callable[[], Iterable[int]]  # all its keys
+    select: Callable[[set], list]  # each wanted document's keys (a subset of ids), in order
+
+
 class _Segment:
     """One segment's reader, with statistics taken from the whole index (as Whoosh does)."""
 
@@ -193,6 +209,10 @@ class _Segment:
         self.storage = getattr(self.reader, "_storage", None)
         self.common = postings_file.directory(self.storage, self.segment_id) \
             if self.segment_id and self.storage is not None else None
+        # positions are compared as keys, position * stride + docnum (postings_file.keys)
+        self.stride = self.reader.doc_count_all()
+        if self.common is not None and self.common.stride != self.stride:
+            self.common = None  # not this segment's file: its keys would not match
 
     def _cached(self, cache: _Cache, key: tuple, read):
         """``cache``'s entry for ``key``, read and kept if missing (a reader with no segment
@@ -230,11 +250,9 @@ class _Segment:
         if self.segment_id and _POSTINGS.get(key) is None:
             _POSTINGS.put(key, (ids, weights))
 
-    def positions(self, field: str, btext: bytes) -> tuple[array, Callable[[set], list]]:
-        """(ids, ``select``) of a term in this segment, deleted documents included, where
-        ``select(wanted)`` gives the term's positions in each ``wanted`` document (a subset of
-        the ids), in docnum order: from the common words' file if it holds them, else from
-        Whoosh's blocks."""
+    def positions(self, field: str, btext: bytes) -> _Occurrences:
+        """A term's positions in this segment as keys, deleted documents included: from the
+        common words' file if it holds them, else from Whoosh's blocks."""
         place = self._place(field, btext)
         held = postings_file.read_positions(self.storage, self.segment_id, place) \
             if place else None
@@ -248,15 +266,22 @@ class _Segment:
                 starts = compress(chain((0,), ends), keep)
                 return list(map(flat.__getitem__, map(slice, starts, compress(ends, keep))))
 
-            return ids, select
+            return _Occurrences(ids, len(flat), lambda: flat, select)
         ids, values = self._position_values(field, btext)
-        fmt = self.reader.schema[field].format
+        fmt, stride = self.reader.schema[field].format, self.stride
+
+        def keys(docs, kept: list[bytes]) -> list[list[int]]:
+            return [[p * stride + d for p in accumulate(ds)]
+                    for d, ds in zip(docs, postings_file.decode_deltas(fmt, kept))]
 
         def select(wanted: set) -> list:
-            kept = list(compress(values, map(wanted.__contains__, ids)))
-            return list(map(accumulate, postings_file.decode_deltas(fmt, kept)))
+            keep = list(map(wanted.__contains__, ids))
+            return keys(compress(ids, keep), list(compress(values, keep)))
 
-        return ids, select
+        # a word read from Whoosh's blocks is in few documents (or the segment has no file):
+        # its postings stand in for its count of positions
+        return _Occurrences(ids, len(ids), lambda: chain.from_iterable(keys(ids, values)),
+                            select)
 
     def _position_values(self, field: str, btext: bytes) -> tuple[array, list[bytes]]:
         """(ids, encoded positions) of a term in Whoosh's blocks."""
@@ -575,36 +600,15 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
     """The documents holding the phrase, each with the sum of its words' BM25F.
 
     Whoosh's phrase matcher cost ~70 us for each document holding every word ("white house":
-    290 ms at 20,000 articles, ~600 ms at 100,000). Here the positions of each word in those
-    documents are read as arrays from the common words' file, or else unpickled in one call,
-    and compared as sets (~1 us a document); only the documents that hold the phrase are
-    scored.
+    290 ms at 20,000 articles, ~600 ms at 100,000). Here each word's positions are read as
+    arrays of keys from the common words' file, or else unpickled in one call, and compared
+    as sets (:func:`_phrase_documents`); only the documents that hold the phrase are scored.
     """
     # read once per word: a term too big for the cache would otherwise be read twice
     found = [seg.positions(fieldname, w) for w in words]
-    ids = sorted((word_ids for word_ids, _ in found), key=len)
-    common = set(ids[0]).intersection(*ids[1:])
+    common = _phrase_documents(found, seg.stride) if len(words) > 1 else set(found[0].ids)
     if seg.deleted:
         common.difference_update(seg.deleted)
-    if len(words) > 1 and common:
-        docs = sorted(common)
-        first, *rest = [select(common) for _, select in found]
-        if len(rest) == 1:  # two words, the usual phrase: does a second word follow a first?
-            # map() all the way, so no Python frame runs per document (that cost ~40%)
-            after_first = map(set, map(map, repeat(_NEXT), first))  # positions + 1
-            apart = map(set.isdisjoint, after_first, rest[0])
-            common = set(compress(docs, map(not_, apart)))
-        else:
-            common = set()
-            for d, positions, *others in zip(docs, first, *rest):
-                starts = set(positions)
-                for i, later in enumerate(others, 1):
-                    # word i's positions minus i: the phrase starts it allows
-                    starts.intersection_update(map((-i).__add__, later))
-                    if not starts:
-                        break
-                else:
-                    common.add(d)
     if not common:
         return {}
     # each word's postings kept to the phrase's documents are the same documents, in docnum
@@ -617,6 +621,43 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
                                       seg.top.idf(fieldname, w), 1.0, avgfl, common)
         total = list(scores) if total is None else list(map(add, total, scores))
     return dict(zip(docs, total))
+
+
+def _phrase_documents(found: list[_Occurrences], stride: int) -> set:
+    """The documents holding the words in a row (deleted ones included): where word i has a
+    key of the first word's plus ``i * stride`` (i positions later)."""
+    # the rarest word's documents stand in for those holding every word: counting those
+    # took as long as matching the keys ("white house": 10,000 and 13,000 ids, ~3 ms)
+    fewest = min(len(word.ids) for word in found)
+    if sum(word.count for word in found) <= _KEYS_PER_DOCUMENT * fewest:
+        starts = set(found[0].every())
+        for i, word in enumerate(found[1:], 1):
+            starts.intersection_update(map((-i * stride).__add__, word.every()))
+            if not starts:
+                return starts
+        return set(map(mod, starts, repeat(stride)))
+    ids = sorted((word.ids for word in found), key=len)
+    common = set(ids[0]).intersection(*ids[1:])
+    if not common:
+        return common
+    docs = sorted(common)
+    first, *rest = [word.select(common) for word in found]
+    if len(rest) == 1:  # two words, the usual phrase: does a second word follow a first?
+        # map() all the way, so no Python frame runs per document (that cost ~40%)
+        after_first = map(set, map(map, repeat(stride.__add__), first))  # positions + 1
+        apart = map(set.isdisjoint, after_first, rest[0])
+        return set(compress(docs, map(not_, apart)))
+    out = set()
+    for d, keys, *others in zip(docs, first, *rest):
+        starts = set(keys)
+        for i, later in enumerate(others, 1):
+            # word i's keys i positions back: the phrase starts it allows
+            starts.intersection_update(map((-i * stride).__add__, later))
+            if not starts:
+                break
+        else:
+            out.add(d)
+    return out
 
 
 def _live(seg: _Segment, scores: Scores) -> Scores:

@@ -184,7 +184,8 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         pdr = self.per_document_reader()
         try:
-            with postings_file.Writer(self.storage, self.newsegment.segment_id()) as common:
+            with postings_file.Writer(self.storage, self.newsegment.segment_id(),
+                                      pdr.doc_count_all()) as common:
                 write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_terms(), common)
         finally:
             pdr.close()

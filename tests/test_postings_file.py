@@ -75,7 +75,10 @@ def test_each_segment_has_its_file_holding_whooshs_postings(two_segments):
             expected = [list(decode(v)) for v in whooshs[2]]
             assert (same_ids, same_weights) == (ids, weights), key
             assert list(counts) == [len(p) for p in expected], key
-            assert list(flat) == [p for ps in expected for p in ps], key
+            # each position as a key: position * the segment's document count + docnum
+            stride = reader.doc_count_all()
+            assert directory.stride == stride
+            assert list(flat) == [p * stride + d for d, ps in zip(ids, expected) for p in ps], key
             with_positions += 1
     assert held > 100 and with_positions > 100  # guard: the comparisons were not vacuous
     # and rank.py's segments read from the file (without it they would read the blocks)
@@ -85,7 +88,7 @@ def test_each_segment_has_its_file_holding_whooshs_postings(two_segments):
         # a phrase's word read with its positions leaves its ids and weights for scoring
         key = (seg.segment_id, "body", b"cartel")
         assert rank._POSTINGS.get(key) is None
-        ids, _ = seg.positions("body", b"cartel")
+        ids = seg.positions("body", b"cartel").ids
         assert rank._POSTINGS.get(key)[0] == ids
 
 
@@ -100,6 +103,17 @@ def test_rank_from_the_file_gives_whooshs_answers(two_segments, text):
 def test_rank_from_the_file_counts_what_whoosh_counts(two_segments, text):
     _, s, ws = two_segments
     test_rank.test_rank_counts_what_whoosh_counts((s, ws), text)
+
+
+# 0: document by document; a billion: the whole segment at once (the words' keys intersected)
+@pytest.mark.parametrize("keys_per_document", [0, 10**9])
+@pytest.mark.parametrize("text", [t for t in QUERIES if '"' in t])
+def test_phrases_match_as_whoosh_matches_them_either_way(two_segments, monkeypatch, text,
+                                                          keys_per_document):
+    monkeypatch.setattr(rank, "_KEYS_PER_DOCUMENT", keys_per_document)
+    monkeypatch.setattr(rank, "_PHRASES", rank._Cache(250_000, len))  # none kept from before
+    _, s, ws = two_segments
+    test_rank.test_rank_gives_whooshs_count_order_and_scores((s, ws), text)
 
 
 def test_the_file_goes_with_its_segment_when_segments_merge(tmp_path, low_threshold):
@@ -159,6 +173,21 @@ def test_an_index_written_without_files_gets_them_and_answers_the_same(tmp_path,
     assert answers() == before
 
 
+def test_a_file_of_the_first_layout_is_passed_over_and_written_again(tmp_path, low_threshold):
+    """Its positions are not keys: read as keys, a phrase would match the wrong documents."""
+    ft = Fulltext.create(tmp_path / "ft")
+    ft.write(_entries(random.Random(3), _sentences(), range(120)), [])
+    (name,) = _common_files(ft.path)
+    segment_id = name[: -len(postings_file.EXT)]
+    path = ft.path / name
+    path.write_bytes(path.read_bytes()[:-4] + b"CWP1")
+    postings_file._DIRECTORIES.clear()
+    assert postings_file.directory(ft.ix.storage, segment_id) is None
+    assert ft.write_common_postings() == 1
+    assert postings_file.directory(ft.ix.storage, segment_id).keys()
+    assert ft.write_common_postings() == 0
+
+
 def test_rare_words_are_left_to_whooshs_blocks(tmp_path, monkeypatch):
     """At the real threshold a small index holds no term in the file: it is a marker only."""
     monkeypatch.setattr(postings_file, "MIN_POSTINGS", REAL)
@@ -176,10 +205,11 @@ def test_writer_keeps_weights_as_whoosh_rounds_them_and_wide_positions(tmp_path,
     fmt = Positions()
 
     storage = FileStorage(str(tmp_path))
-    with postings_file.Writer(storage, "MAIN_x") as w:
+    stride = 600_000  # the documents' count in the segment: above every docnum below
+    with postings_file.Writer(storage, "MAIN_x", stride) as w:
         w.add(("body", b"a"), array("I", range(2000)), array("d", [0.1] * 2000))
         w.add(("body", b"b"), array("I", range(5)), array("d", [1.0] * 5))  # too rare
-        # positions past 65,535 (a long document) are held as uint32, not uint16
+        # keys past 32 bits (a long document) are held as uint64
         w.add(("body", b"c"), array("I", range(2000)), array("d", [2.0] * 2000),
               [fmt.encode([3, 70000])] * 2000, fmt)
         # gaps past 255, weights that are not the counts (a boosted field)
@@ -191,11 +221,11 @@ def test_writer_keeps_weights_as_whoosh_rounds_them_and_wide_positions(tmp_path,
     directory = postings_file.directory(storage, "MAIN_x")
     assert directory.keys() == [("body", b"a"), ("body", b"c"), ("body", b"e"), ("title", b"d")]
     assert [directory.get(*key)[3] for key in directory.keys()] == \
-        ["Bf--", "BB=I", "BB--", "HBBB"]
+        ["Bf--", "BB=Q", "BB--", "HBBI"]
     ids, _, counts, flat = postings_file.read_positions(storage, "MAIN_x",
                                                         directory.get("title", b"d"))
     assert list(ids) == list(range(0, 600_000, 300)) and list(counts) == [2] * 2000
-    assert list(flat) == [1, 2] * 2000
+    assert list(flat) == [k for d in ids for k in (stride + d, 2 * stride + d)]
     weights = postings_file.read(storage, "MAIN_x", directory.get("title", b"d"))[1]
     assert weights.typecode == "B" and list(weights) == [3] * 2000
     ids, weights = postings_file.read(storage, "MAIN_x", directory.get("body", b"a"))
@@ -204,4 +234,5 @@ def test_writer_keeps_weights_as_whoosh_rounds_them_and_wide_positions(tmp_path,
     ids, _, counts, flat = postings_file.read_positions(storage, "MAIN_x",
                                                         directory.get("body", b"c"))
     assert list(ids) == list(range(2000)) and list(counts) == [2] * 2000
-    assert flat.typecode == "I" and list(flat) == [3, 70000] * 2000
+    assert flat.typecode == "Q"
+    assert list(flat) == [k for d in ids for k in (3 * stride + d, 70000 * stride + d)]
