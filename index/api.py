@@ -15,26 +15,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from casework.index import xref
+from casework.index import models, xref
 from casework.index.catalog import Catalog
 from casework.index.errors import NotFound
 from casework.index.location import resolve_index_dir, seed_paths
-from casework.index.models import (
-    Cooccurrence,
-    Document,
-    DocumentInfo,
-    EntityCard,
-    EntitySummary,
-    Hit,
-    IndexReport,
-    Mention,
-    Progress,
-    Related,
-    SearchResult,
-)
 from casework.index.store import IndexDir
+
+if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
+    from casework.index.models import (
+        Cooccurrence,
+        Document,
+        DocumentInfo,
+        EntityCard,
+        EntitySummary,
+        Hit,
+        IndexReport,
+        Mention,
+        Progress,
+        Related,
+        SearchResult,
+    )
 
 
 def open_index(path: str | os.PathLike[str] | None = None) -> "Casework":
@@ -118,11 +120,11 @@ class Casework:
         if row is None:
             raise NotFound(f"no document with id {doc_id!r}")
         mentions = [
-            Mention(m["start"], m["end"], m["text"], m["label"], m["entity_id"])
+            models.Mention(m["start"], m["end"], m["text"], m["label"], m["entity_id"])
             for m in self.catalog.mentions_of(doc_id)
             if m["entity_id"]  # a hidden entity's mentions keep no entity
         ]
-        return Document(
+        return models.Document(
             doc_id=doc_id,
             title=row["title"],
             path=row["path"],
@@ -143,7 +145,7 @@ class Casework:
                ORDER BY d.title LIMIT ? OFFSET ?""",
             (f"%{_like_escape(title_contains)}%", limit, offset),
         )
-        return [DocumentInfo(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [models.DocumentInfo(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def document_count(self) -> int:
         return self.catalog.document_count()
@@ -160,9 +162,10 @@ class Casework:
         ).fetchall()
         counts = self.catalog.entity_counts([r[0] for r in rows])
         hits = [
-            Hit(r[0], r[1], r[2], 0.0, lead_snippet(r[3]), [], counts.get(r[0], 0)) for r in rows
+            models.Hit(r[0], r[1], r[2], 0.0, lead_snippet(r[3]), [], counts.get(r[0], 0))
+            for r in rows
         ]
-        return SearchResult("", self.catalog.document_count(), hits, None, offset)
+        return models.SearchResult("", self.catalog.document_count(), hits, None, offset)
 
     # -- entities and cross-references --------------------------------------------------
     def entities(

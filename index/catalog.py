@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from casework.index.models import SourceFile, Span
+from casework.index import models
+
+if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
+    from casework.index.models import SourceFile, Span
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -227,7 +230,7 @@ class AnnotationCache:
         ).fetchone()
         if row is None:
             return None
-        return [Span(*s) for s in json.loads(row[0])]
+        return [models.Span(*s) for s in json.loads(row[0])]
 
     def put(self, sha256: str, annotator: str, spans: list[Span]) -> None:
         payload = json.dumps(

@@ -9,9 +9,13 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
+from casework.index import models
 from casework.index.catalog import Catalog
-from casework.index.models import Span
+
+if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
+    from casework.index.models import Span
 
 # spaCy labels kept as entities. Numbers, dates, times, money and quantities are left out: in an
 # entity list they crowd out the people and organisations a reader follows across documents.
@@ -59,7 +63,7 @@ def clean_span(text: str, span: Span) -> Span | None:
     surface = text[start:end]
     if end - start < 2 or not any(ch.isalnum() for ch in surface) or surface.lower() == "the":
         return None
-    return Span(start, end, span.label, span.sent_start, span.sent_end, span.source)
+    return models.Span(start, end, span.label, span.sent_start, span.sent_end, span.source)
 
 
 def match_key(name: str) -> str:
@@ -86,7 +90,7 @@ def _trimmed(text: str, start: int, end: int, like: Span, source: str) -> Span |
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;"):
         end -= 1
-    piece = Span(start, end, like.label, like.sent_start, like.sent_end, source)
+    piece = models.Span(start, end, like.label, like.sent_start, like.sent_end, source)
     return clean_span(text, piece)
 
 

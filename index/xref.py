@@ -5,22 +5,26 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
+from casework.index import models
 from casework.index.catalog import Catalog
 from casework.index.entities import match_key
 from casework.index.errors import NotFound
-from casework.index.models import (
-    Alias,
-    Cooccurrence,
-    Cooccurring,
-    EntityCard,
-    EntityInDocument,
-    EntitySummary,
-    MentionInContext,
-    Related,
-    RelatedDocument,
-    SharedSentence,
-)
+
+if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
+    from casework.index.models import (
+        Alias,
+        Cooccurrence,
+        Cooccurring,
+        EntityCard,
+        EntityInDocument,
+        EntitySummary,
+        MentionInContext,
+        Related,
+        RelatedDocument,
+        SharedSentence,
+    )
 
 CONTEXT_CHARS = 60
 MAX_SENTENCE_CHARS = 400
@@ -53,7 +57,7 @@ def entities(
             [*args, limit, offset],
         )
     return [
-        EntitySummary(r["entity_id"], r["name"], r["label"], r["documents"], r["mentions"])
+        models.EntitySummary(r["entity_id"], r["name"], r["label"], r["documents"], r["mentions"])
         for r in rows
     ]
 
@@ -95,7 +99,7 @@ def entity_card(catalog: Catalog, name_or_id: str, cooccurring_limit: int = 20) 
     conn = catalog.conn
     e = conn.execute("SELECT * FROM entities WHERE entity_id = ?", (entity_id,)).fetchone()
     aliases = [
-        Alias(r["text"], r["count"], r["reason"])
+        models.Alias(r["text"], r["count"], r["reason"])
         for r in conn.execute(
             "SELECT text, count, reason FROM aliases WHERE entity_id = ? ORDER BY count DESC, text",
             (entity_id,),
@@ -116,10 +120,11 @@ def entity_card(catalog: Catalog, name_or_id: str, cooccurring_limit: int = 20) 
         in_context = []
         for m in mentions:
             cstart, context = context_of(doc["text"], m["start"], m["end"], m["sent_start"], m["sent_end"])
-            in_context.append(MentionInContext(m["start"], m["end"], m["text"], context, cstart))
-        documents.append(EntityInDocument(doc_id, doc["title"], in_context))
+            in_context.append(
+                models.MentionInContext(m["start"], m["end"], m["text"], context, cstart))
+        documents.append(models.EntityInDocument(doc_id, doc["title"], in_context))
     documents.sort(key=lambda d: (-len(d.mentions), d.title))
-    return EntityCard(
+    return models.EntityCard(
         entity_id=entity_id,
         name=e["name"],
         label=e["label"],
@@ -189,7 +194,7 @@ def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Coocc
         pmi = math.log(r["n"] * total / (mine * max(1, _sentences_of(conn, r["entity_id"]))))
         scored.append((r["n"] >= MIN_SHARED_SENTENCES, pmi, r["n"], r["entity_id"], e["name"], e["label"]))
     scored.sort(key=lambda t: (not t[0], -t[1], -t[2], t[4]))
-    return [Cooccurring(eid, name, label, n, round(pmi, 4))
+    return [models.Cooccurring(eid, name, label, n, round(pmi, 4))
             for _, pmi, n, eid, name, label in scored[:limit]]
 
 
@@ -200,7 +205,8 @@ def shared_sentences(catalog: Catalog, a: str, b: str, limit: int = 1000) -> Coo
     summaries = []
     for entity_id in ids:
         e = conn.execute("SELECT * FROM entities WHERE entity_id = ?", (entity_id,)).fetchone()
-        summaries.append(EntitySummary(entity_id, e["name"], e["label"], e["documents"], e["mentions"]))
+        summaries.append(models.EntitySummary(entity_id, e["name"], e["label"], e["documents"],
+                                              e["mentions"]))
     rows = conn.execute(
         """SELECT DISTINCT x.doc_id, x.sent_start, x.sent_end, x.start, x.end FROM mentions x
            JOIN mentions y ON y.doc_id = x.doc_id AND y.sent_start = x.sent_start
@@ -212,8 +218,8 @@ def shared_sentences(catalog: Catalog, a: str, b: str, limit: int = 1000) -> Coo
     for r in rows:
         doc = conn.execute("SELECT title, text FROM documents WHERE doc_id = ?", (r["doc_id"],)).fetchone()
         start, context = context_of(doc["text"], r["start"], r["end"], r["sent_start"], r["sent_end"])
-        out.append(SharedSentence(r["doc_id"], doc["title"], start, context))
-    return Cooccurrence(summaries[0], summaries[1], out)
+        out.append(models.SharedSentence(r["doc_id"], doc["title"], start, context))
+    return models.Cooccurrence(summaries[0], summaries[1], out)
 
 
 def text_neighbours(fulltext, doc_id: str, text: str, top: int = 30) -> dict[str, float]:
@@ -275,5 +281,5 @@ def related(catalog: Catalog, doc_id: str, limit: int = 10, fulltext=None) -> Re
     for other, score in ranked:
         title = conn.execute("SELECT title FROM documents WHERE doc_id = ?", (other,)).fetchone()[0]
         names = list(dict.fromkeys(n for _, n in sorted(shared[other], key=lambda x: (-x[0], x[1]))))
-        out.append(RelatedDocument(other, title, round(score, 4), names))
-    return Related(doc_id, out)
+        out.append(models.RelatedDocument(other, title, round(score, 4), names))
+    return models.Related(doc_id, out)
