@@ -12,7 +12,7 @@ import re
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import click
 
@@ -40,7 +40,22 @@ def _show_version(ctx: click.Context, value: bool) -> None:
 def _stdout():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=False)
+    console.on_broken_pipe = _reader_gone  # rich's own exits 1, which here means nothing found
+    return console
+
+
+def _reader_gone() -> NoReturn:
+    """`casework search x | head`: the reader of stdout went away. Not an error worth a
+    message, nor "nothing found" (1, which click and rich exit with): what is left of the
+    output goes nowhere."""
+    _quiet_stdout()
+    raise SystemExit(EXIT_OK)
+
+
+def _quiet_stdout() -> None:
+    # so that no later flush, Python's own at exit included, meets the broken pipe again
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _stderr():
@@ -104,7 +119,16 @@ def handles_errors(f: Callable) -> Callable:
     return wrapper
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Casework(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # before click's main turns it into exit 1
+            _reader_gone()
+
+
+@click.group(cls=_Casework, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @index_option
 @click.option("--version", "-V", is_flag=True, expose_value=False, is_eager=True,
               callback=lambda ctx, _, value: _show_version(ctx, value),
@@ -531,10 +555,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("casework: interrupted\n")
         raise SystemExit(130)
-    except BrokenPipeError:
-        # `casework search x | head`: the reader went away; not an error worth a message.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(EXIT_OK)
     except SystemExit:
         raise
     except Exception as exc:  # a bug: still one line, no traceback unless asked for
@@ -558,14 +578,14 @@ def run() -> None:
     try:
         main()
     except SystemExit as done:
-        if _invoked not in _READ_ONLY or not isinstance(done.code, int):
-            raise
         try:
             sys.stdout.flush()
-        except BrokenPipeError:  # as in main: the reader went away, not worth a message
-            pass
+        except BrokenPipeError:  # the reader went away after the command's last write
+            _quiet_stdout()
         except OSError:  # output lost (a full disk): Python's own exit reports it
             raise done from None
+        if _invoked not in _READ_ONLY or not isinstance(done.code, int):
+            raise
         sys.stderr.flush()
         os._exit(done.code)
 

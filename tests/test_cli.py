@@ -197,6 +197,35 @@ def test_index_location_flag_beats_environment_beats_default(seeds_index, tmp_pa
     assert str(tmp_path / "xdg" / "casework" / "index") in default.stderr
 
 
+@pytest.mark.parametrize("args, code, message", [
+    (["search", "Harfuch"], 0, ""),  # rich's table
+    (["search", "Harfuch", "--json"], 0, ""),
+    (["show", "--help"], 0, ""),
+    (["entities", "--limit", "3"], 0, ""),
+    (["search", "zzzzqqq"], 1, "No documents match zzzzqqq\n"),  # nothing found is still 1
+    (["index", "--help"], 0, ""),  # not a reading command: Python's own exit flushes
+])
+@pytest.mark.parametrize("unbuffered", [False, True])  # each write fails, or the last flush
+def test_a_reader_that_goes_away_is_not_an_error_nor_nothing_found(seeds_index, args, code,
+                                                                   message, unbuffered):
+    """`casework search x | head`: the pipe's reader is gone before casework writes. Click and
+    rich turn that into exit 1, which here means "nothing found"; it is 0 (or what the command
+    found), with nothing on stderr."""
+    read, write = os.pipe()
+    os.close(read)  # no reader at all: the first write fails with EPIPE
+    full = [*args, "--index", str(seeds_index)] if args[0] != "index" else args
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "casework.index.cli", *full], stdout=write,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (code, message)
+
+
 @pytest.mark.parametrize("args, ends_at_once", [
     (["search", "Harfuch", "--json"], True),
     (["search", "zzzzqqq"], True),  # nothing found: 1, still at once
