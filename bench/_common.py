@@ -13,7 +13,6 @@ from pathlib import Path
 import psutil
 
 
-
 def _command() -> list[str]:
     """``casework`` as a person runs it: the console script installed beside this Python (it
     imports the CLI directly; ``python -m`` first loads runpy, ~7 ms of a cold search), or

@@ -26,10 +26,10 @@ is read from Whoosh's blocks as before; :func:`ensure` writes the missing ones.
 Layout: the arrays of each term one after the other, then a pickled directory
 ``(stride, {fieldname: ([term bytes], offsets, postings, positions, typecodes)})``, then its
 offset (8 bytes) and ``CWP2``. A file of the first layout (``CWP1``: positions, not keys) is
-not read, and is written again by :func:`ensure`. Per field and in lists, because a dict keyed by (fieldname, term)
-tuples took ~2.6 ms to unpickle (3,437 terms in a segment of 50,000 articles), a cost every
-cold search paid per segment; this takes ~0.2 ms, plus ~0.4 ms to index the terms of a field
-the first time it is searched.
+not read, and is written again by :func:`ensure`. Per field and in lists, because a dict
+keyed by (fieldname, term) tuples took ~2.6 ms to unpickle (3,437 terms in a segment of
+50,000 articles), a cost every cold search paid per segment; this takes ~0.2 ms, plus ~0.4 ms
+to index the terms of a field the first time it is searched.
 """
 
 from __future__ import annotations

@@ -31,9 +31,9 @@ import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
 from itertools import accumulate, chain, compress, repeat
 from operator import add, le, mod, mul, not_, truediv
+from typing import NamedTuple
 
 from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh import query as wq
