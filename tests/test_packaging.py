@@ -158,8 +158,16 @@ def test_wheel_install_carries_the_seeds_and_builds_the_demo_index(tmp_path):
     )
     wheel = next(wheels.glob("casework-*.whl"))
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
+    # The new environment sees this one's dependencies through a path file. Not with
+    # system_site_packages: run from a virtualenv, that means the base interpreter's packages,
+    # which lack them. A plain path line adds the folder but runs none of its .pth files, so
+    # this environment's editable install of casework stays out and the wheel's copy is used.
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    ours = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    (Path(purelib) / "_casework_test_deps.pth").write_text("\n".join(ours) + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
         check=True, capture_output=True, timeout=300,
