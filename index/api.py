@@ -14,12 +14,13 @@ annotator) can stand behind the same calls.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from casework.index import models, xref
 from casework.index.catalog import Catalog
-from casework.index.errors import NotFound
+from casework.index.errors import CaseworkError, IndexIncompatible, NotFound
 from casework.index.location import resolve_index_dir, seed_paths
 from casework.index.store import IndexDir
 
@@ -41,11 +42,7 @@ if TYPE_CHECKING:  # records are made on first use (models.py): these only annot
 
 def open_index(path: str | os.PathLike[str] | None = None) -> "Casework":
     """Open an existing index (raises IndexMissing / IndexIncompatible with a clear message)."""
-    from casework.index import consistency
-
-    index_dir = IndexDir(resolve_index_dir(path))
-    index_dir.check()
-    return consistency.open_checked(index_dir, Casework)
+    return Casework.open(path)
 
 
 def build_index(
@@ -90,6 +87,39 @@ class Casework:
         self.catalog = Catalog(index_dir.catalog)
         self.fulltext = Fulltext(index_dir.fulltext)
         self._searcher = Searcher(self.fulltext, self.catalog)
+        self.notes: list[str] = []
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> "Casework":
+        """Open and check an index: a damaged one is one clear error with the command that
+        rebuilds it; a catalog and full-text index out of step are repaired, or said in
+        ``notes``."""
+        from casework.index import consistency
+
+        index_dir = IndexDir(resolve_index_dir(path))
+        index_dir.check()
+        opened = None
+        try:
+            opened = cls(index_dir)
+            # counted by the searcher that will serve the first query: no second open
+            note, repaired = consistency.on_open(index_dir, opened.catalog, opened.fulltext,
+                                                 opened._searcher.doc_count())
+            if repaired:  # the next query opens the new generation (Whoosh cannot refresh
+                opened._searcher.close()  # a searcher of an empty index)
+        except CaseworkError:
+            if opened is not None:
+                opened.close()
+            raise
+        except Exception as exc:  # sqlite3.DatabaseError, whoosh's EmptyIndexError, OSError ...
+            if opened is not None:
+                opened.close()
+            raise IndexIncompatible(
+                f"the index at {index_dir.path} is damaged ({type(exc).__name__}: {exc}); "
+                f"rebuild it with: casework index --rebuild --index "
+                f"{shlex.quote(str(index_dir.path))} FOLDER"
+            ) from None
+        opened.notes = [note] if note else []
+        return opened
 
     def close(self) -> None:
         self._searcher.close()
@@ -198,9 +228,9 @@ class Casework:
 
     # -- curation (judgements in curation.jsonl, applied after automatic resolution) ------
     def _curate(self, op: str, entity: str | None = None, value: str | None = None) -> str:
-        from casework.index.curation import curate
+        from casework.index import sync
 
-        return curate(self.index_dir, self.catalog, op, entity, value)
+        return sync.curate(self.index_dir, self.catalog, op, entity, value)
 
     def merge_entities(self, a: str, b: str) -> str:
         """B's mentions and aliases join A (names or ids); returns what was done."""

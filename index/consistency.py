@@ -19,13 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casework.index.catalog import Catalog
+from casework.index.catalog import CLEAN, DOCUMENTS_KEY, STATE_KEY, Catalog
 from casework.index.errors import IndexBusy
-from casework.index.store import IndexDir, WriteLock
-
-STATE_KEY = "state"
-UPDATING, CLEAN = "updating", "clean"
-DOCUMENTS_KEY = "documents"  # the catalog's document count when it was last marked clean
+from casework.index.store import IndexDir
 # Above this many documents, repair (entity resolution + Whoosh sync) may take more than a
 # moment, so a read command reports it instead of doing it.
 AUTO_REPAIR_DOCS = 5000
@@ -51,36 +47,6 @@ class Agreement:
         )
 
 
-def mark_updating(catalog: Catalog) -> None:
-    """Call (and commit) before a run writes anything."""
-    catalog.set_meta(STATE_KEY, UPDATING)
-    catalog.commit()
-
-
-def mark_clean(catalog: Catalog) -> None:
-    """Call (and commit) once Whoosh holds exactly what the catalog holds."""
-    catalog.set_meta(STATE_KEY, CLEAN)
-    catalog.set_meta(DOCUMENTS_KEY, str(catalog.document_count()))
-    catalog.commit()
-
-
-def mark_touched_stale(catalog: Catalog, before: dict[str, str]) -> None:
-    """Before resolution is committed, flag every document whose entity names changed.
-
-    Committed with the new entities, so a run killed before Whoosh is synced still knows which
-    documents Whoosh holds under old names (in memory only, that list died with the process).
-    """
-    from casework.index.indexer import _entity_signatures
-
-    after = _entity_signatures(catalog)
-    touched = [e for e in set(before) | set(after) if before.get(e) != after.get(e)]
-    catalog.conn.executemany(
-        """UPDATE documents SET ft_hash = NULL
-           WHERE doc_id IN (SELECT DISTINCT doc_id FROM mentions WHERE entity_id = ?)""",
-        [(e,) for e in touched],
-    )
-
-
 def check(catalog: Catalog, fulltext, full: bool = False, fulltext_docs: int | None = None
           ) -> Agreement:
     """Compare the two stores; ``full`` compares every doc id, not just counts and the flag."""
@@ -93,11 +59,8 @@ def check(catalog: Catalog, fulltext, full: bool = False, fulltext_docs: int | N
     if not full:
         return Agreement(state, n_catalog, n_fulltext)
     in_catalog = catalog.doc_ids()
-    with fulltext.ix.searcher() as s:  # stored fields skip deleted documents; the lexicon does not
-        in_fulltext = {f["doc_id"] for f in s.all_stored_fields()}
-    pending = {
-        r[0] for r in catalog.conn.execute("SELECT doc_id FROM documents WHERE ft_hash IS NULL")
-    }
+    in_fulltext = fulltext.doc_ids()
+    pending = catalog.fulltext_pending()
     return Agreement(
         state,
         n_catalog,
@@ -107,91 +70,40 @@ def check(catalog: Catalog, fulltext, full: bool = False, fulltext_docs: int | N
     )
 
 
-def repair(index_dir: IndexDir) -> None:
-    """Finish what an interrupted run left: resolve entities, bring Whoosh in line, mark clean.
-
-    Raises IndexBusy if another process is writing.
-    """
-    from casework.index import entities
-    from casework.index.fulltext import Fulltext
-    from casework.index.indexer import _entity_signatures, sync_fulltext
-
-    with WriteLock(index_dir):
-        catalog = Catalog(index_dir.catalog)
-        try:
-            if catalog.get_meta(STATE_KEY) == UPDATING:
-                before = _entity_signatures(catalog)
-                entities.resolve(catalog)
-                mark_touched_stale(catalog, before)
-                catalog.commit()
-            sync_fulltext(catalog, Fulltext(index_dir.fulltext), {}, lambda p: None)
-            mark_clean(catalog)
-        finally:
-            catalog.close()
-
-
 def fix_command(index_dir: IndexDir, catalog: Catalog) -> str:
     folders = " ".join(_quote(r) for r in catalog.roots()) or "FOLDER"
     return f"casework index --index {_quote(str(index_dir.path))} {folders}"
 
 
 def on_open(index_dir: IndexDir, catalog: Catalog, fulltext, fulltext_docs: int | None = None
-            ) -> str | None:
-    """Check on open; repair if cheap and nobody is writing. Returns a one-line note or None."""
+            ) -> tuple[str | None, bool]:
+    """Check on open; repair if cheap and nobody is writing. Returns a one-line note (or None)
+    and whether a repair wrote a new generation of the full-text index."""
     found = check(catalog, fulltext, fulltext_docs=fulltext_docs)
     if found.ok:
-        return None
+        return None, False
     if found.catalog_docs > AUTO_REPAIR_DOCS:
         return (
             f"the full-text index does not agree with the catalog ({found.fulltext_docs} vs "
             f"{found.catalog_docs} documents; an indexing run was interrupted); "
             f"finish it with: {fix_command(index_dir, catalog)}"
-        )
+        ), False
+    from casework.index import sync  # the write path: loaded only when there is a repair to do
+
     try:
-        repair(index_dir)
+        sync.repair(index_dir)
     except IndexBusy:
-        return None  # a run is under way; it brings the two in line when it finishes
+        return None, False  # a run is under way; it brings the two in line when it finishes
     except Exception as exc:  # e.g. a read-only index: say so, and how to fix it elsewhere
         return (
             f"the full-text index does not agree with the catalog and could not be repaired "
             f"({type(exc).__name__}: {exc}); fix it with: {fix_command(index_dir, catalog)}"
-        )
-    fulltext._ix = None  # reopen: the repair committed a new generation
-    return None
+        ), False
+    fulltext.reopen()  # the repair committed a new generation
+    return None, True
 
 
 def _quote(text: str) -> str:
     import shlex
 
     return shlex.quote(text)
-
-
-def open_checked(index_dir: IndexDir, make):
-    """``make(index_dir)`` (the Casework facade), checked on open: a damaged index is one clear
-    error with the command to rebuild it; a mismatch is repaired or noted in ``.notes``."""
-    from casework.index.errors import CaseworkError, IndexIncompatible
-
-    opened = None
-    try:
-        opened = make(index_dir)
-        # count through the searcher that will serve the first query: no second open of Whoosh
-        searcher = getattr(opened, "_searcher", None)
-        count = searcher.doc_count() if searcher is not None else None
-        note = on_open(index_dir, opened.catalog, opened.fulltext, count)
-        if searcher is not None and opened.fulltext._ix is None:
-            # repaired: open afresh (Whoosh cannot refresh a searcher of an empty index)
-            searcher.close()
-    except CaseworkError:
-        if opened is not None:
-            opened.close()
-        raise
-    except Exception as exc:  # sqlite3.DatabaseError, whoosh's EmptyIndexError, OSError ...
-        if opened is not None:
-            opened.close()
-        raise IndexIncompatible(
-            f"the index at {index_dir.path} is damaged ({type(exc).__name__}: {exc}); "
-            f"rebuild it with: casework index --rebuild --index {_quote(str(index_dir.path))} "
-            "FOLDER"
-        ) from None
-    opened.notes = [note] if note else []
-    return opened

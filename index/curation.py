@@ -131,44 +131,24 @@ def describe(item: dict) -> str:
     return op
 
 
-def curate(index_dir, catalog: Catalog, op: str, entity: str | None = None,
-           value: str | None = None) -> str:
-    """Record one judgement (or undo the last), re-resolve and re-sync Whoosh; says what it did.
+def judgements_path(catalog: Catalog) -> Path:
+    return Path(catalog.path).parent / "curation.jsonl"
 
-    Holds the index's write lock throughout, so it never races an indexing run.
-    """
-    from casework.index import consistency
-    from casework.index.fulltext import Fulltext
-    from casework.index.indexer import _entity_signatures, sync_fulltext
-    from casework.index.resolve import judgements_path, resolve
-    from casework.index.store import WriteLock
 
+def judge(catalog: Catalog, op: str, entity: str | None = None, value: str | None = None) -> str:
+    """Record one judgement in curation.jsonl (or drop the last, for ``undo``); says what it
+    did. The caller holds the write lock and re-resolves after (sync.curate)."""
     path = judgements_path(catalog)
-    with WriteLock(index_dir):
-        if op == "undo":
-            try:
-                done = "undid: " + describe(undo(path))
-            except OSError as exc:
-                raise CaseworkError(f"cannot rewrite {path}: {exc.strerror or exc}") from None
-        else:
-            item = judgement(catalog, op, entity or "", value)
-            if op == "hide":  # its mentions lose their entity: flag their documents now
-                catalog.conn.execute(
-                    """UPDATE documents SET ft_hash = NULL WHERE doc_id IN
-                       (SELECT doc_id FROM mentions WHERE entity_id = ?)""",
-                    (find_entity(catalog, entity or ""),),
-                )
-            try:
-                record(path, item)
-            except OSError as exc:
-                raise CaseworkError(f"cannot write {path}: {exc.strerror or exc}") from None
-            done = describe(item)
-        consistency.mark_updating(catalog)
-        before = _entity_signatures(catalog)
-        resolve(catalog)
-        consistency.mark_touched_stale(catalog, before)
-        catalog.commit()
-        sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, lambda p: None)
-        consistency.mark_clean(catalog)
-        catalog.commit()
-    return done
+    if op == "undo":
+        try:
+            return "undid: " + describe(undo(path))
+        except OSError as exc:
+            raise CaseworkError(f"cannot rewrite {path}: {exc.strerror or exc}") from None
+    item = judgement(catalog, op, entity or "", value)
+    if op == "hide":  # its mentions lose their entity: flag their documents now
+        catalog.mark_mentioning_stale([find_entity(catalog, entity or "")])
+    try:
+        record(path, item)
+    except OSError as exc:
+        raise CaseworkError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return describe(item)

@@ -152,24 +152,6 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
     return out
 
 
-def resolve(catalog: Catalog) -> None:
-    """Rebuild the entity and alias tables from the mentions now in the catalog.
-
-    Done corpus-wide after every index run, so entity counts stay true when documents are
-    removed. The rules live in casework.index.resolve.
-    """
-    from casework.index import resolve as resolver
-
-    resolver.resolve(catalog)
-
-
-def recount(catalog: Catalog) -> None:
-    """Bring entity and alias counts up to date after mentions were added (the re-scan)."""
-    from casework.index import resolve as resolver
-
-    resolver.recount(catalog)
-
-
 class EntityFieldValues:
     """``values(doc_id)``: per label field, the names and aliases of the entities a document
     mentions, for its full-text entry.

@@ -15,22 +15,20 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-from casework.index import consistency, entities, ingest, recall, resolve, store
+from casework.index import entities, ingest, resolve, store, sync
 from casework.index.catalog import AnnotationCache, Catalog
 from casework.index.errors import CaseworkError
-from casework.index.fulltext import Fulltext, FulltextEntry
+from casework.index.fulltext import Fulltext
 from casework.index.models import IndexReport, Progress, SourceFile, Span
 from casework.index.nlp import Annotator, SpacyAnnotator
 from casework.index.store import IndexDir, WriteLock
+from casework.index.sync import ProgressFn
 
-ProgressFn = Callable[[Progress], None]
 _COMMIT_EVERY = 200
 # The NER cache is also committed this often, so a run killed half-way resumes from there.
 _CACHE_COMMIT_S = 5.0
-# Above this many documents written in one run, merge Whoosh's segments into one afterwards.
-_BIG_BUILD = 1000
 
 
 def build(
@@ -62,7 +60,7 @@ def build(
         if rebuild and index_dir.exists():
             report = _rebuild_beside(index_dir, paths, annotator, progress, jobs)
         else:
-            index_dir.create()
+            index_dir.create(Fulltext.create)
             report = _update(index_dir, paths, annotator, progress, jobs)
     report.seconds = round(time.monotonic() - started, 3)
     report.index = str(index_dir.path)
@@ -98,7 +96,7 @@ def _rebuild_beside(
     fresh = store.rebuild_dir_for(live)
     if fresh.path.exists():
         shutil.rmtree(fresh.path)
-    fresh.create()
+    fresh.create(Fulltext.create)
     if live.annotations.exists():
         _copy_annotations(live, fresh)
     judgements = live.path / "curation.jsonl"
@@ -133,28 +131,19 @@ def _update(
     catalog = Catalog(index_dir.catalog)
     cache = AnnotationCache(index_dir.annotations)
     try:
-        consistency.mark_updating(catalog)
+        sync.mark_updating(catalog)
         to_read, seen_by_root = _scan(catalog, paths, report, notify)
         _annotate_and_store(catalog, cache, annotator, to_read, report, notify)
         _remove_deleted(catalog, seen_by_root, report)
-        changed = report.added + report.updated + report.removed
-        before = _entity_signatures(catalog) if changed else {}
-        if changed:
-            notify(Progress("resolve", 0, 1))
-            entities.resolve(catalog)
-            notify(Progress("rescan", 0, 1))
-            if recall.rescan(catalog):  # names the model missed: they count, but do not vote
-                entities.recount(catalog)
-            # a first build (each document written in this run) has nothing in Whoosh to mark:
-            # a statement per entity took 5 s at 20,000 articles
-            if report.added + report.updated < catalog.document_count():
-                consistency.mark_touched_stale(catalog, before)
-        catalog.commit()
-        sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, notify, procs=jobs)
-        consistency.mark_clean(catalog)
+        written = report.added + report.updated
+        sync.resolve_and_sync(
+            index_dir, catalog, notify=notify, procs=jobs, rescan=True,
+            resolve_entities=bool(written + report.removed),
+            # a first build has nothing in the full-text index to flag per entity
+            first_build=written >= catalog.document_count(),
+        )
         report.documents = catalog.document_count()
-        report.entities = catalog.conn.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
-        report.mentions = catalog.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]
+        report.entities, report.mentions = catalog.entity_and_mention_counts()
         notify(Progress("done", report.documents, report.documents, report.words))
     finally:
         catalog.close()
@@ -173,10 +162,7 @@ def _scan(
             seen_by_root.setdefault(ingest.display_path(given), set())
     # one query for every stored file's size and mtime: a lookup per file was ~30% of an
     # unchanged re-index at 20,000 documents
-    known = {
-        r[0]: (r[1], r[2])
-        for r in catalog.conn.execute("SELECT path, size, mtime FROM documents")
-    }
+    known = catalog.sizes_and_mtimes()
     n = 0
     for item in ingest.scan(paths):
         if isinstance(item, ingest.Skipped):
@@ -307,74 +293,3 @@ def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report:
                 gone.append(doc_id)
     catalog.delete_documents(gone)
     report.removed += len(gone)
-
-
-def _entity_signatures(catalog: Catalog) -> dict[str, str]:
-    rows = catalog.conn.execute(
-        """SELECT e.entity_id, e.name || '|' || e.label || '|' ||
-                  COALESCE((SELECT group_concat(text, '|') FROM
-                            (SELECT text FROM aliases a WHERE a.entity_id = e.entity_id
-                             ORDER BY text)), '')
-           FROM entities e"""
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-def sync_fulltext(
-    catalog: Catalog, fulltext: Fulltext, before: dict[str, str], notify: ProgressFn,
-    procs: int = 1,
-) -> int:
-    """Bring Whoosh in line with the catalog; returns the number of documents written.
-
-    Writes documents that are new or changed (ft_hash NULL), and those that mention an entity
-    whose name, label or aliases changed in this run's resolution.
-    """
-    after = _entity_signatures(catalog) if before else {}
-    touched = {e for e in set(before) | set(after) if before.get(e) != after.get(e)}
-    stale = {
-        r[0] for r in catalog.conn.execute("SELECT doc_id FROM documents WHERE ft_hash IS NULL")
-    }
-    for entity_id in touched:
-        stale.update(
-            r[0]
-            for r in catalog.conn.execute(
-                "SELECT DISTINCT doc_id FROM mentions WHERE entity_id = ?", (entity_id,)
-            )
-        )
-    in_whoosh = fulltext.doc_ids()
-    in_catalog = catalog.doc_ids()
-    stale |= in_catalog - in_whoosh
-    deletes = in_whoosh - in_catalog
-    if not stale and not deletes:
-        # an index written before postings_file.py gets its files on any run: one stat per
-        # segment when it has them
-        fulltext.write_common_postings()
-        return 0
-    total = len(stale)
-    shas: dict[str, str] = {}
-    field_values = entities.EntityFieldValues(catalog)
-
-    def entries() -> Iterator[FulltextEntry]:
-        for i, doc_id in enumerate(sorted(stale)):
-            row = catalog.document_row(doc_id)
-            if row is None:
-                continue
-            shas[doc_id] = row["sha256"]
-            if i % 100 == 0:
-                notify(Progress("store", i, total, path=row["relpath"]))
-            yield FulltextEntry(
-                doc_id=doc_id,
-                path=row["path"],
-                title=row["title"],
-                body=row["text"],
-                entities=field_values(doc_id),
-            )
-
-    def written(entry: FulltextEntry) -> None:
-        # the sha read with the row above: reading the row again fetched the whole text twice
-        catalog.set_ft_hash(entry.doc_id, entry.fingerprint(shas.pop(entry.doc_id)))
-
-    n = fulltext.write(entries(), sorted(deletes), big=total >= _BIG_BUILD, on_written=written,
-                       procs=procs)
-    catalog.commit()
-    return n

@@ -27,6 +27,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from casework.index import curation
 from casework.index.catalog import Catalog
 from casework.index.entities import KEPT_LABELS, entity_id_for, match_key
 
@@ -256,9 +257,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
             surname_joined.add(key)
 
     if judgements is None:
-        from casework.index import curation
-
-        judgements = curation.load(judgements_path(catalog))
+        judgements = curation.load(curation.judgements_path(catalog))
     _apply_judgements(forms, judgements, surfaces)
     _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgements, found_again)
 
@@ -427,7 +426,3 @@ def _count_sentences(catalog: Catalog) -> None:
                (SELECT DISTINCT entity_id, doc_id, sent_start FROM mentions WHERE entity_id != '')
            GROUP BY entity_id"""
     )
-
-
-def judgements_path(catalog: Catalog) -> Path:
-    return Path(catalog.path).parent / "curation.jsonl"

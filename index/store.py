@@ -20,6 +20,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from casework.index.errors import IndexBusy, IndexIncompatible, IndexMissing
 
@@ -110,18 +111,18 @@ class IndexDir:
                 "casework will not replace it: move them out, or choose another --index"
             )
 
-    def create(self) -> None:
-        """Make a new, empty index here. Never touches a non-empty directory we did not make."""
+    def create(self, make_fulltext: Callable[[Path], object]) -> None:
+        """Make a new, empty index here, its full-text part by ``make_fulltext(path)`` (the
+        store knows where it goes, not what it is). Never touches a non-empty directory we did
+        not make."""
         if self.has_foreign_content():
             raise IndexIncompatible(
                 f"{self.path} is not empty and not a casework index; "
                 "casework will not write into it (choose another --index)"
             )
         self.path.mkdir(parents=True, exist_ok=True)
-        from casework.index.fulltext import Fulltext
-
         if not self.fulltext.exists():
-            Fulltext.create(self.fulltext)
+            make_fulltext(self.fulltext)
         write_atomic(
             self.marker,
             json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}, indent=2) + "\n",

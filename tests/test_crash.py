@@ -201,7 +201,7 @@ def test_session_opened_on_an_empty_index_sees_documents_indexed_later(tmp_path,
     from casework.index.store import IndexDir
 
     index = tmp_path / "index"
-    IndexDir(index).create()
+    IndexDir(index).create(Fulltext.create)
     from casework.index.catalog import Catalog
 
     Catalog(index / "catalog.sqlite").close()

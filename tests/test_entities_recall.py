@@ -89,7 +89,7 @@ def test_counts_after_the_rescan_are_what_resolving_again_gives(make_index, seed
     """Re-scan finds never vote, so after the re-scan only counts are brought up to date
     (resolve.recount), not a second resolution: resolving again must change nothing, in a
     first run, a run that adds names, and one that takes them away."""
-    from casework.index import entities
+    from casework.index import resolve
     from casework.index.catalog import Catalog
 
     extra = seeds_copy / "extra.txt"
@@ -107,7 +107,7 @@ def test_counts_after_the_rescan_are_what_resolving_again_gives(make_index, seed
         catalog = Catalog(IndexDir(make_index.path).catalog)
         try:
             after_recount = _resolution_tables(catalog.conn)
-            entities.resolve(catalog)
+            resolve.resolve(catalog)
             assert _resolution_tables(catalog.conn) == after_recount
             catalog.conn.rollback()
         finally:
