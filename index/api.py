@@ -167,14 +167,7 @@ class Casework:
 
     def documents(self, title_contains: str = "", limit: int = 50, offset: int = 0) -> list[DocumentInfo]:
         """Documents by title (case-insensitive substring), for pickers and palettes."""
-        rows = self.catalog.conn.execute(
-            """SELECT d.doc_id, d.title, d.path, d.size,
-                      (SELECT COUNT(DISTINCT entity_id) FROM mentions m
-                       WHERE m.doc_id = d.doc_id AND m.entity_id != '')
-               FROM documents d WHERE d.title LIKE ? ESCAPE '\\'
-               ORDER BY d.title LIMIT ? OFFSET ?""",
-            (f"%{_like_escape(title_contains)}%", limit, offset),
-        )
+        rows = self.catalog.documents_by_title(title_contains, limit, offset)
         return [models.DocumentInfo(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def document_count(self) -> int:
@@ -185,11 +178,7 @@ class Casework:
         shows, so a newcomer sees the collection before typing anything."""
         from casework.index.fulltext import lead_snippet
 
-        rows = self.catalog.conn.execute(
-            "SELECT doc_id, title, path, substr(text, 1, 400) FROM documents "
-            "ORDER BY title, doc_id LIMIT ? OFFSET ?",
-            (limit, offset),
-        ).fetchall()
+        rows = self.catalog.document_openings(limit, offset)
         counts = self.catalog.entity_counts([r[0] for r in rows])
         hits = [
             models.Hit(r[0], r[1], r[2], 0.0, lead_snippet(r[3]), [], counts.get(r[0], 0))
@@ -221,10 +210,7 @@ class Casework:
 
     def labels(self) -> list[tuple[str, int]]:
         """Entity labels in this index with how many entities carry each."""
-        rows = self.catalog.conn.execute(
-            "SELECT label, COUNT(*) FROM entities GROUP BY label ORDER BY COUNT(*) DESC"
-        )
-        return [(r[0], r[1]) for r in rows]
+        return self.catalog.entity_labels()
 
     # -- curation (judgements in curation.jsonl, applied after automatic resolution) ------
     def _curate(self, op: str, entity: str | None = None, value: str | None = None) -> str:
@@ -253,7 +239,3 @@ class Casework:
     def undo_curation(self) -> str:
         """Drop the last judgement; CaseworkError when there is none."""
         return self._curate("undo")
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -65,14 +65,9 @@ def undo(path: Path) -> dict:
 def _head_key(catalog: Catalog, name_or_id: str) -> tuple[str, str, str]:
     """(entity_id, name, key of its name form) for an entity named or given by id."""
     entity_id = find_entity(catalog, name_or_id)
-    row = catalog.conn.execute(
-        "SELECT name FROM entities WHERE entity_id = ?", (entity_id,)
-    ).fetchone()
-    alias = catalog.conn.execute(
-        "SELECT key FROM aliases WHERE entity_id = ? ORDER BY reason = 'name' DESC, count DESC LIMIT 1",
-        (entity_id,),
-    ).fetchone()
-    return entity_id, row["name"], alias["key"] if alias else match_key(row["name"])
+    name = catalog.entity_name(entity_id)
+    alias_key = catalog.head_alias_key(entity_id)
+    return entity_id, name, alias_key if alias_key is not None else match_key(name)
 
 
 def judgement(catalog: Catalog, op: str, entity: str, value: str | None = None) -> dict:
@@ -82,20 +77,14 @@ def judgement(catalog: Catalog, op: str, entity: str, value: str | None = None) 
         other_id, other_name, other_key = _head_key(catalog, value or "")
         if other_id == entity_id:
             raise CaseworkError(f"{name!r} and {value!r} are already one entity")
-        label = catalog.conn.execute(
-            "SELECT label FROM entities WHERE entity_id = ?", (entity_id,)).fetchone()[0]
+        label = catalog.entity_label(entity_id)
         return {"op": "merge", "a": key, "b": other_key, "label": label,
                 "names": [name, other_name]}
     if op == "split":
         alias_key = match_key(value or "")
-        row = catalog.conn.execute(
-            "SELECT 1 FROM aliases WHERE entity_id = ? AND key = ?", (entity_id, alias_key)
-        ).fetchone()
-        if row is None:
+        if not catalog.has_alias(entity_id, alias_key):
             raise CaseworkError(f"{value!r} is not an alias of {name!r}")
-        keys = {r[0] for r in catalog.conn.execute(
-            "SELECT DISTINCT key FROM aliases WHERE entity_id = ?", (entity_id,))}
-        if len(keys) < 2:
+        if len(catalog.alias_keys(entity_id)) < 2:
             raise CaseworkError(f"{name!r} has no other alias to split {value!r} from")
         return {"op": "split", "entity": key, "alias": alias_key, "names": [name, value]}
     if op == "rename":

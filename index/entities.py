@@ -163,12 +163,9 @@ class EntityFieldValues:
     """
 
     def __init__(self, catalog: Catalog):
-        self.conn = catalog.conn
+        self.catalog = catalog
         self.names: dict[str, tuple[str, set[str]]] = {}
-        for entity_id, label, name, alias in self.conn.execute(
-            """SELECT e.entity_id, e.label, e.name, a.text
-               FROM entities e LEFT JOIN aliases a ON a.entity_id = e.entity_id"""
-        ):
+        for entity_id, label, name, alias in catalog.entity_names_and_aliases():
             found = self.names.get(entity_id)
             if found is None:
                 found = self.names[entity_id] = (label_field(label), {name})
@@ -177,9 +174,7 @@ class EntityFieldValues:
 
     def __call__(self, doc_id: str) -> dict[str, list[str]]:
         values: dict[str, set[str]] = defaultdict(set)
-        for (entity_id,) in self.conn.execute(
-            "SELECT DISTINCT entity_id FROM mentions WHERE doc_id = ?", (doc_id,)
-        ):
+        for entity_id in self.catalog.entity_ids_in_document(doc_id):
             found = self.names.get(entity_id)  # none for a hidden entity's mentions
             if found is not None:
                 values[found[0]].update(found[1])

@@ -32,23 +32,17 @@ COLUMNS = {
 
 
 def rows(catalog: Catalog, kind: str) -> Iterator[dict]:
-    conn = catalog.conn
     if kind == "entities":
         aliases: dict[str, list[dict]] = {}
-        for r in conn.execute("SELECT entity_id, text, count, reason FROM aliases ORDER BY entity_id, count DESC, text"):
+        for r in catalog.aliases_by_entity():
             aliases.setdefault(r["entity_id"], []).append(
                 {"text": r["text"], "count": r["count"], "reason": r["reason"]})
-        for r in conn.execute("SELECT * FROM entities ORDER BY mentions DESC, name"):
+        for r in catalog.entities_by_mentions():
             yield {"entity_id": r["entity_id"], "name": r["name"], "label": r["label"],
                    "documents": r["documents"], "mentions": r["mentions"],
                    "aliases": aliases.get(r["entity_id"], [])}
     elif kind == "mentions":
-        for r in conn.execute(
-            """SELECT m.*, d.path, e.name AS entity_name FROM mentions m
-               JOIN documents d ON d.doc_id = m.doc_id
-               JOIN entities e ON e.entity_id = m.entity_id
-               ORDER BY m.doc_id, m.start"""
-        ):
+        for r in catalog.mentions_with_path_and_name():
             yield {c: r[c] for c in COLUMNS["mentions"]}
     elif kind == "cooccurrences":
         yield from _cooccurrences(catalog)
@@ -58,22 +52,10 @@ def rows(catalog: Catalog, kind: str) -> Iterator[dict]:
 
 def _cooccurrences(catalog: Catalog) -> Iterator[dict]:
     """Every pair of entities sharing a sentence, with sentence and document counts and PMI."""
-    conn = catalog.conn
-    sentences = {r[0]: r[1] for r in conn.execute(
-        """SELECT entity_id, COUNT(*) FROM (SELECT DISTINCT entity_id, doc_id, sent_start
-           FROM mentions WHERE entity_id != '') GROUP BY entity_id""")}
-    total = max(1, sum(1 for _ in conn.execute(
-        "SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id != ''")))
-    names = {r[0]: r[1] for r in conn.execute("SELECT entity_id, name FROM entities")}
-    for r in conn.execute(
-        """WITH s AS (SELECT DISTINCT entity_id, doc_id, sent_start FROM mentions
-                      WHERE entity_id != '')
-           SELECT a.entity_id AS x, b.entity_id AS y, COUNT(*) AS n,
-                  COUNT(DISTINCT a.doc_id) AS docs
-           FROM s a JOIN s b ON a.doc_id = b.doc_id AND a.sent_start = b.sent_start
-                             AND a.entity_id < b.entity_id
-           GROUP BY a.entity_id, b.entity_id ORDER BY n DESC, x, y"""
-    ):
+    sentences = catalog.sentence_counts_by_entity()
+    total = max(1, catalog.sentences_with_entities_counted())
+    names = catalog.entity_names()
+    for r in catalog.cooccurring_pairs():
         if r["x"] not in names or r["y"] not in names:
             continue
         pmi = math.log(r["n"] * total / (sentences[r["x"]] * sentences[r["y"]]))

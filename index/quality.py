@@ -14,10 +14,7 @@ from casework.index.entities import match_key
 def score_clusters(catalog: Catalog, gold: dict) -> dict:
     """Pairs of gold surface forms found in the index: same entity in gold vs in the index."""
     system: dict[str, tuple[str, str]] = {}  # form key -> (entity_id, label), most-used entity
-    for row in catalog.conn.execute(
-        """SELECT a.key, a.entity_id, e.label FROM aliases a JOIN entities e
-           ON e.entity_id = a.entity_id ORDER BY a.count ASC"""
-    ):
+    for row in catalog.alias_keys_by_use():
         system[row["key"]] = (row["entity_id"], row["label"])
     gold_of: dict[str, int] = {}
     gold_label: dict[str, str] = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -38,24 +37,11 @@ def entities(
     offset: int = 0,
 ) -> list[EntitySummary]:
     """Entities, most-mentioned first; within one document when ``doc_id`` is given."""
-    where, args = [], []
-    if label:
-        where.append("e.label = ?")
-        args.append(label.upper())
+    label = label.upper() if label else None
     if doc_id:
-        sql = """SELECT e.entity_id, e.name, e.label, e.documents, COUNT(*) AS mentions
-                 FROM mentions m JOIN entities e ON e.entity_id = m.entity_id
-                 WHERE m.doc_id = ? {extra}
-                 GROUP BY e.entity_id ORDER BY mentions DESC, e.name LIMIT ? OFFSET ?"""
-        extra = "".join(f" AND {w}" for w in where)
-        rows = catalog.conn.execute(sql.format(extra=extra), [doc_id, *args, limit, offset])
+        rows = catalog.entities_in_document(doc_id, label, limit, offset)
     else:
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = catalog.conn.execute(
-            f"""SELECT entity_id, name, label, documents, mentions FROM entities e {clause}
-                ORDER BY mentions DESC, documents DESC, name LIMIT ? OFFSET ?""",
-            [*args, limit, offset],
-        )
+        rows = catalog.entity_summaries(label, limit, offset)
     return [
         models.EntitySummary(r["entity_id"], r["name"], r["label"], r["documents"], r["mentions"])
         for r in rows
@@ -64,23 +50,14 @@ def entities(
 
 def find_entity(catalog: Catalog, name_or_id: str) -> str:
     """An entity id from an id, else a case- and accent-insensitive name or alias."""
-    conn = catalog.conn
-    row = conn.execute("SELECT entity_id FROM entities WHERE entity_id = ?", (name_or_id,)).fetchone()
-    if row:
-        return row[0]
+    if catalog.has_entity(name_or_id):
+        return name_or_id
     key = match_key(name_or_id)
-    row = conn.execute(
-        "SELECT entity_id FROM entities WHERE key = ? ORDER BY mentions DESC LIMIT 1", (key,)
-    ).fetchone()
-    if row:
-        return row[0]
-    row = conn.execute(
-        """SELECT a.entity_id FROM aliases a JOIN entities e ON e.entity_id = a.entity_id
-           WHERE a.key = ? ORDER BY a.count DESC, e.mentions DESC LIMIT 1""",
-        (key,),
-    ).fetchone()
-    if row:
-        return row[0]
+    found = catalog.entity_by_key(key)
+    if found is None:
+        found = catalog.entity_by_alias_key(key)
+    if found is not None:
+        return found
     raise NotFound(f"no entity named or with id {name_or_id!r}")
 
 
@@ -96,25 +73,14 @@ def context_of(text: str, start: int, end: int, sent_start: int, sent_end: int) 
 
 def entity_card(catalog: Catalog, name_or_id: str, cooccurring_limit: int = 20) -> EntityCard:
     entity_id = find_entity(catalog, name_or_id)
-    conn = catalog.conn
-    e = conn.execute("SELECT * FROM entities WHERE entity_id = ?", (entity_id,)).fetchone()
-    aliases = [
-        models.Alias(r["text"], r["count"], r["reason"])
-        for r in conn.execute(
-            "SELECT text, count, reason FROM aliases WHERE entity_id = ? ORDER BY count DESC, text",
-            (entity_id,),
-        )
-    ]
+    e = catalog.entity_row(entity_id)
+    aliases = [models.Alias(r["text"], r["count"], r["reason"]) for r in catalog.aliases_of(entity_id)]
     by_doc: dict[str, list] = defaultdict(list)
-    for m in conn.execute(
-        "SELECT doc_id, start, end, text, sent_start, sent_end FROM mentions "
-        "WHERE entity_id = ? ORDER BY doc_id, start",
-        (entity_id,),
-    ):
+    for m in catalog.mentions_of_entity(entity_id):
         by_doc[m["doc_id"]].append(m)
     documents = []
     for doc_id, mentions in by_doc.items():
-        doc = conn.execute("SELECT title, text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        doc = catalog.title_and_text(doc_id)
         if doc is None:
             continue
         in_context = []
@@ -139,31 +105,6 @@ def entity_card(catalog: Catalog, name_or_id: str, cooccurring_limit: int = 20) 
 MIN_SHARED_SENTENCES = 2
 
 
-def _sentence_total(catalog: Catalog) -> int:
-    cached = catalog.get_meta("sentences_with_entities")
-    if cached is not None:
-        return int(cached)
-    return catalog.conn.execute(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id != '')"
-    ).fetchone()[0]
-
-
-def _sentences_of(conn, entity_id: str) -> int:
-    """Sentences mentioning an entity: precomputed by resolution, counted on older indexes."""
-    try:
-        row = conn.execute(
-            "SELECT sentences FROM entity_sentences WHERE entity_id = ?", (entity_id,)
-        ).fetchone()
-        if row is not None:
-            return row[0]
-    except sqlite3.OperationalError:  # an index resolved before the table existed
-        pass
-    return conn.execute(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id = ?)",
-        (entity_id,),
-    ).fetchone()[0]
-
-
 def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Cooccurring]:
     """Entities that share sentences with this one, by pointwise mutual information.
 
@@ -171,27 +112,16 @@ def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Coocc
     fewer than MIN_SHARED_SENTENCES sentences rank after the rest. ``count`` is the number of
     shared sentences, ``score`` the PMI.
     """
-    conn = catalog.conn
-    total = max(1, _sentence_total(catalog))
-    mine = _sentences_of(conn, entity_id)
+    total = max(1, catalog.sentences_with_entities())
+    mine = catalog.sentences_of_entity(entity_id)
     if not mine:
         return []
-    rows = conn.execute(
-        """SELECT o.entity_id, COUNT(DISTINCT o.doc_id || ':' || o.sent_start) AS n
-           FROM (SELECT DISTINCT doc_id, sent_start FROM mentions WHERE entity_id = ?) s
-           JOIN mentions o ON o.doc_id = s.doc_id AND o.sent_start = s.sent_start
-           WHERE o.entity_id != ? AND o.entity_id != ''
-           GROUP BY o.entity_id""",
-        (entity_id, entity_id),
-    ).fetchall()
     scored = []
-    for r in rows:
-        e = conn.execute(
-            "SELECT name, label FROM entities WHERE entity_id = ?", (r["entity_id"],)
-        ).fetchone()
+    for r in catalog.cooccurring(entity_id):
+        e = catalog.entity_name_and_label(r["entity_id"])
         if e is None:
             continue
-        pmi = math.log(r["n"] * total / (mine * max(1, _sentences_of(conn, r["entity_id"]))))
+        pmi = math.log(r["n"] * total / (mine * max(1, catalog.sentences_of_entity(r["entity_id"]))))
         scored.append((r["n"] >= MIN_SHARED_SENTENCES, pmi, r["n"], r["entity_id"], e["name"], e["label"]))
     scored.sort(key=lambda t: (not t[0], -t[1], -t[2], t[4]))
     return [models.Cooccurring(eid, name, label, n, round(pmi, 4))
@@ -200,23 +130,15 @@ def cooccurring(catalog: Catalog, entity_id: str, limit: int = 20) -> list[Coocc
 
 def shared_sentences(catalog: Catalog, a: str, b: str, limit: int = 1000) -> Cooccurrence:
     """Every sentence in which entities ``a`` and ``b`` (names or ids) both appear."""
-    conn = catalog.conn
     ids = [find_entity(catalog, a), find_entity(catalog, b)]
     summaries = []
     for entity_id in ids:
-        e = conn.execute("SELECT * FROM entities WHERE entity_id = ?", (entity_id,)).fetchone()
+        e = catalog.entity_row(entity_id)
         summaries.append(models.EntitySummary(entity_id, e["name"], e["label"], e["documents"],
                                               e["mentions"]))
-    rows = conn.execute(
-        """SELECT DISTINCT x.doc_id, x.sent_start, x.sent_end, x.start, x.end FROM mentions x
-           JOIN mentions y ON y.doc_id = x.doc_id AND y.sent_start = x.sent_start
-           WHERE x.entity_id = ? AND y.entity_id = ?
-           GROUP BY x.doc_id, x.sent_start ORDER BY x.doc_id, x.sent_start LIMIT ?""",
-        (ids[0], ids[1], limit),
-    ).fetchall()
     out = []
-    for r in rows:
-        doc = conn.execute("SELECT title, text FROM documents WHERE doc_id = ?", (r["doc_id"],)).fetchone()
+    for r in catalog.sentences_shared(ids[0], ids[1], limit):
+        doc = catalog.title_and_text(r["doc_id"])
         start, context = context_of(doc["text"], r["start"], r["end"], r["sent_start"], r["sent_end"])
         out.append(models.SharedSentence(r["doc_id"], doc["title"], start, context))
     return models.Cooccurrence(summaries[0], summaries[1], out)
@@ -242,28 +164,17 @@ TEXT_WEIGHT = 0.35
 def related(catalog: Catalog, doc_id: str, limit: int = 10, fulltext=None) -> Related:
     """Documents sharing entities with this one, each shared entity weighted by its rarity
     (idf), blended with text similarity when the full-text index is given."""
-    conn = catalog.conn
     if not catalog.doc_id_taken(doc_id):
         raise NotFound(f"no document with id {doc_id!r}")
     total_docs = max(1, catalog.document_count())
-    mine = {
-        r["entity_id"]: (r["name"], r["documents"])
-        for r in conn.execute(
-            """SELECT DISTINCT e.entity_id, e.name, e.documents FROM mentions m
-               JOIN entities e ON e.entity_id = m.entity_id WHERE m.doc_id = ?""",
-            (doc_id,),
-        )
-    }
+    mine = {r["entity_id"]: (r["name"], r["documents"]) for r in catalog.entities_mentioned_in(doc_id)}
     scores: dict[str, float] = defaultdict(float)
     shared: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for entity_id, (name, df) in mine.items():
         idf = math.log(1 + total_docs / max(1, df))
-        for r in conn.execute(
-            "SELECT DISTINCT doc_id FROM mentions WHERE entity_id = ? AND doc_id != ?",
-            (entity_id, doc_id),
-        ):
-            scores[r[0]] += idf
-            shared[r[0]].append((idf, name))
+        for other in catalog.documents_mentioning(entity_id, other_than=doc_id):
+            scores[other] += idf
+            shared[other].append((idf, name))
     if fulltext is not None:
         text = catalog.text_of(doc_id) or ""
         similar = {d: s for d, s in text_neighbours(fulltext, doc_id, text).items() if d != doc_id}
@@ -279,7 +190,7 @@ def related(catalog: Catalog, doc_id: str, limit: int = 10, fulltext=None) -> Re
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     out = []
     for other, score in ranked:
-        title = conn.execute("SELECT title FROM documents WHERE doc_id = ?", (other,)).fetchone()[0]
+        title = catalog.title_of(other)
         names = list(dict.fromkeys(n for _, n in sorted(shared[other], key=lambda x: (-x[0], x[1]))))
         out.append(models.RelatedDocument(other, title, round(score, 4), names))
     return models.Related(doc_id, out)

@@ -1,0 +1,106 @@
+"""The catalog's tables, its meta keys, and how a connection to it is opened."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# meta keys: whether the full-text index is in line with this catalog (sync.py marks it
+# "updating" before a run writes, "clean" after), and the document count when it was marked clean
+STATE_KEY = "state"
+UPDATING, CLEAN = "updating", "clean"
+DOCUMENTS_KEY = "documents"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    root TEXT NOT NULL,
+    relpath TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    sha256 TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    ft_hash TEXT  -- what the full-text index holds for this document; NULL = needs writing
+);
+CREATE INDEX IF NOT EXISTS documents_root ON documents(root);
+CREATE TABLE IF NOT EXISTS mentions (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    label TEXT NOT NULL,
+    raw_label TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    sent_start INTEGER NOT NULL,
+    sent_end INTEGER NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id, start);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id, doc_id);
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    key TEXT NOT NULL,
+    documents INTEGER NOT NULL,
+    mentions INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_key ON entities(key);
+CREATE INDEX IF NOT EXISTS entities_rank ON entities(mentions DESC);
+-- the explorer's index-wide list: one label's most-mentioned, a page at a time
+CREATE INDEX IF NOT EXISTS entities_label_rank ON entities(label, mentions DESC);
+CREATE TABLE IF NOT EXISTS aliases (
+    entity_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aliases_key ON aliases(key);
+CREATE INDEX IF NOT EXISTS aliases_entity ON aliases(entity_id);
+"""
+
+ANNOTATION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS annotations (
+    sha256 TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    spans TEXT NOT NULL,
+    PRIMARY KEY (sha256, annotator)
+);
+"""
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False)
+        # WAL: readers (a search, the TUI) never wait for the indexer, and a killed writer
+        # leaves the last committed state.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+class Tables:
+    """What every part of the catalog shares: the connection, the meta table, the commit."""
+
+    conn: sqlite3.Connection
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def commit(self) -> None:
+        self.conn.commit()
