@@ -110,15 +110,7 @@ def _rebuild_beside(
 
 def _copy_annotations(live: IndexDir, fresh: IndexDir) -> None:
     """Carry the NER cache over; a damaged cache is only a cache, so start without it."""
-    try:
-        src = sqlite3.connect(f"file:{live.annotations}?mode=ro", uri=True)
-        try:
-            dst = sqlite3.connect(fresh.annotations)
-            src.backup(dst)  # consistent even if the file has a -wal beside it
-            dst.close()
-        finally:
-            src.close()
-    except sqlite3.DatabaseError:
+    if not AnnotationCache.copy_file(live.annotations, fresh.annotations):
         fresh.annotations.unlink(missing_ok=True)
 
 

@@ -62,6 +62,21 @@ class AnnotationCache:
             return 0
         return self.conn.total_changes - before
 
+    @staticmethod
+    def copy_file(src: Path, dst: Path) -> bool:
+        """Copy a cache file to ``dst``; False (and ``dst`` perhaps half-made) if it is damaged."""
+        try:
+            source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+            try:
+                target = sqlite3.connect(dst)
+                source.backup(target)  # consistent even if the file has a -wal beside it
+                target.close()
+            finally:
+                source.close()
+        except sqlite3.DatabaseError:
+            return False
+        return True
+
     def commit(self) -> None:
         self.conn.commit()
 
