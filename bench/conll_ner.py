@@ -110,7 +110,8 @@ def conll_quality(annotator) -> dict:
         cache = AnnotationCache(index.annotations)
         gold, raw, pipeline, sources = set(), set(), set(), Counter()
         try:
-            for row in catalog.conn.execute("SELECT doc_id, relpath, text, sha256 FROM documents"):
+            for doc_id in sorted(catalog.doc_ids()):
+                row = catalog.document_row(doc_id)
                 i = int(Path(row["relpath"]).stem.split("_")[1])
                 text, spans = docs[i]
                 assert row["text"] == text, "ingest changed the text; offsets would not match"
@@ -118,10 +119,7 @@ def conll_quality(annotator) -> dict:
                 for s in cache.get(row["sha256"], annotator.identity) or []:
                     if s.label in TO_CONLL:
                         raw.add((i, s.start, s.end, TO_CONLL[s.label]))
-                for m in catalog.conn.execute(
-                    "SELECT start, end, label, source FROM mentions WHERE doc_id = ? AND label != ''",
-                    (row["doc_id"],),
-                ):
+                for m in catalog.mentions_of(doc_id):
                     if m["label"] in TO_CONLL:
                         pipeline.add((i, m["start"], m["end"], TO_CONLL[m["label"]]))
                         sources[m["source"]] += 1

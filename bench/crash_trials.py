@@ -118,11 +118,7 @@ def check_after_kill(index: Path) -> dict:
         parser = make_parser(cw.fulltext.ix.schema)
         with cw.fulltext.ix.searcher() as s:
             for e in cw.entities(limit=8):
-                expected = {
-                    r[0] for r in cw.catalog.conn.execute(
-                        "SELECT DISTINCT doc_id FROM mentions WHERE entity_id = ?", (e.entity_id,)
-                    )
-                }
+                expected = set(cw.catalog.documents_mentioning(e.entity_id, other_than=""))
                 q = parser.parse(f'entity:"{e.name}"')
                 found = {s.stored_fields(d)["doc_id"] for d in s.docs_for_query(q)}
                 if not expected <= found:

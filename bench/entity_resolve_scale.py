@@ -87,7 +87,7 @@ def main() -> None:
         resolve(catalog, judgements=[])
         again = recall.rescan(catalog)
         unchanged = time.monotonic() - t
-        entities = catalog.conn.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
+        entities, _ = catalog.entity_and_mention_counts()
         catalog.close()
     print(json.dumps({
         "documents": args.docs, "mentions": mentions, "entities": entities,
