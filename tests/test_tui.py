@@ -20,7 +20,8 @@ from casework.tui.document_view import DocumentView, wrap_offsets
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
 from casework.tui.results import ResultsList
-from casework.tui.search_pane import SearchBox, query_terms
+from casework.tui.search_pane import SearchBox
+from casework.tui.session import query_terms
 from casework.tui.xref_pane import XrefPane
 
 
@@ -243,7 +244,7 @@ def test_wrap_offsets_cover_the_text_without_loss():
 
 
 def test_search_terms_are_marked_ignoring_case_and_accents_as_the_index_does():
-    from casework.tui.document_view import find_terms
+    from casework.tui.session import find_terms
 
     text = "Omar García Harfuch met GARCIA; garcíaX is another word."
     assert [text[s:e] for s, e in find_terms(text, ["garcia", "harf*"])] == ["García", "Harfuch", "GARCIA"]
