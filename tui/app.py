@@ -1,11 +1,11 @@
 """The casework explorer: search, read with entities marked, follow cross-references.
 
-Uses only casework.index's public API, and never imports spaCy: building the demo index on a
-first run happens in a worker thread through ``build_seeds``, which loads spaCy only then.
-
-Layout: at 100 columns and more, four panes in a grid (results | document over entities |
-cross-references); below that, one pane at a time under the search box, switched with Tab or
-1-4, with a tab strip saying which is showing.
+The app composes the panes and routes their messages: a request goes to the engine through the
+session (``session.py``), its answer comes back to a ``_show_…`` method that sets the panes.
+Beside it: ``layout.py`` (which panes show), ``indexing.py`` (opening and building, with
+progress), ``curation.py`` (entity curation keys), ``navigation.py`` (back / forward),
+``bindings.py`` (every key). It never imports spaCy: building the demo index on a first run
+happens in the session's worker through ``build_seeds``, which loads spaCy only then.
 """
 
 from __future__ import annotations
@@ -28,35 +28,25 @@ from casework.index.render import match_count
 from casework.index.safe import printable
 
 from casework.tui import bindings
+from casework.tui.commands import CaseworkCommands
 from casework.tui.curation import CurationMixin
 from casework.tui.document_view import DocumentView
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
-from casework.tui.messages import (
-    IndexBuilding,
-    IndexFailed,
-    IndexOpened,
-    IndexProgress,
-    LoadMoreEntities,
-    LoadMoreResults,
-    OpenDocument,
-    PreviewDocument,
-    SelectEntity,
-)
+from casework.tui.indexing import IndexingMixin
+from casework.tui.layout import PaneLayout
+from casework.tui.messages import LoadMoreEntities, LoadMoreResults, OpenDocument, PreviewDocument, SelectEntity
 from casework.tui.navigation import History, Place
 from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox
 from casework.tui.session import Session, match_spans
 from casework.tui.xref_pane import XrefPane
 
-PANES = {"results": "Results", "document": "Document", "entities": "Entities", "xref": "Cross-references"}
-NARROW_BELOW = 100  # columns: below this, one pane at a time
 PREVIEW_AFTER = 0.15  # seconds the results cursor rests on a hit before the document follows
 # Hits per page: the engine builds a snippet per hit, so its time grows with the page (300 docs:
 # ~108 ms for 50, ~60 ms for 20); 20 fill a 200x50 screen, and more load as the cursor gets there.
 PAGE = 20
 ENTITY_PAGE = 50  # entities of one label loaded at a time in the index-wide list
-PANE_ORDER = ["search", "results", "document", "entities", "xref"]
 
 
 def index_entities(cw) -> tuple[list, None, dict[str, int]]:
@@ -67,10 +57,10 @@ def index_entities(cw) -> tuple[list, None, dict[str, int]]:
     return summaries, None, totals
 
 
-class CaseworkApp(CurationMixin, App):
+class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
     TITLE = "casework"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
-    COMMANDS = App.COMMANDS | {lambda: _casework_commands()}
+    COMMANDS = App.COMMANDS | {CaseworkCommands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [*bindings.APP, *bindings.CURATION]
 
@@ -82,7 +72,7 @@ class CaseworkApp(CurationMixin, App):
         self._query = ""
         self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
         self._preview_timer = None
-        self._active = "results"
+        self._active = "results"  # the pane showing (narrow) or last focused (wide)
         self._hidden: set[str] = set()
         self.last_result: SearchResult | None = None
 
@@ -106,7 +96,7 @@ class CaseworkApp(CurationMixin, App):
         while self.session.latest("document") < seq:
             self.session.newer("document")
 
-    # -- layout -------------------------------------------------------------------------
+    # -- composing ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(id="tabs")
         yield SearchBox(id="search")
@@ -120,8 +110,7 @@ class CaseworkApp(CurationMixin, App):
         yield Footer()
 
     def on_mount(self) -> None:
-        for pane, title in PANES.items():
-            self.query_one(f"#{pane}").border_title = title
+        self.set_pane_titles()
         self.query_one("#progress").display = False
         # Without colour, labels differ only by underline/bold/italic: show their tags inline.
         self.query_one(DocumentView).show_tags = self.no_color
@@ -130,44 +119,8 @@ class CaseworkApp(CurationMixin, App):
         self.open_or_build()
         self.query_one("#search").focus()
 
-    def on_resize(self, event) -> None:
-        self._apply_layout(event.size.width)
-
-    def _apply_layout(self, width: int) -> None:
-        narrow = width < NARROW_BELOW
-        self.screen.set_class(narrow, "-narrow")
-        for name in PANES:
-            pane = self.query_one(f"#{name}")
-            pane.set_class(name == self._active, "-active")
-            pane.set_class(name in self._hidden and not narrow, "-hidden")
-        self._draw_tabs()
-
-    def _draw_tabs(self) -> None:
-        text = Text()
-        for i, (key, name) in enumerate(PANES.items(), 1):
-            label = f" {i} {name} "
-            if key == self._active:
-                text.append(f"[{label.strip()}]", style="bold reverse")
-            else:
-                text.append(label, style="dim")
-        doc = self.query_one(DocumentView).doc
-        if doc is not None:
-            text.append("  ")
-            text.append(printable(doc.title), style="italic")
-        text.no_wrap = True
-        text.overflow = "ellipsis"
-        self.query_one("#tabs", Static).update(text)
-
-    def _set_active(self, name: str) -> None:
-        if name not in PANES:
-            return
-        self._active = name
-        self._apply_layout(self.size.width)
-
-    def on_descendant_focus(self, event) -> None:
-        widget_id = getattr(event.widget, "id", None)
-        if widget_id in PANES and widget_id != self._active:
-            self._set_active(widget_id)
+    def open_or_build(self, rebuild_paths: list[Path] | None = None) -> None:
+        self.session.open(rebuild_paths, first_screen=index_entities)
 
     # -- messages -----------------------------------------------------------------------
     def _say(self, message: str, error: bool = False) -> None:
@@ -175,46 +128,6 @@ class CaseworkApp(CurationMixin, App):
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.query_one("#message", Static).update(text)
-
-    # -- opening / building the index ---------------------------------------------------
-    def open_or_build(self, rebuild_paths: list[Path] | None = None) -> None:
-        self.session.open(rebuild_paths, first_screen=index_entities)
-
-    @on(IndexBuilding)
-    def _start_progress(self, event: IndexBuilding) -> None:
-        self._say(event.message)
-        self.query_one("#progress").display = True
-
-    @on(IndexProgress)
-    def _on_progress(self, event: IndexProgress) -> None:
-        p = event.progress
-        if p is None:
-            self.query_one("#progress").display = False
-            return
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=max(1, p.total), progress=p.done)
-        self._say(f"Building the index: {p.stage} {p.done}/{p.total}")
-
-    @on(IndexFailed)
-    def _index_failed(self, event: IndexFailed) -> None:
-        self.query_one("#progress").display = False
-        self._say(event.message, error=True)
-
-    @on(IndexOpened)
-    def _index_ready(self, event: IndexOpened) -> None:
-        for note in event.notes:  # e.g. an interrupted run too big to finish on open: say how
-            self.notify(printable(note), title="Index", severity="warning", timeout=60, markup=False)
-        self._ready_message = event.summary  # shown again whenever the query is empty
-        self._say(event.summary)
-        entities = self.query_one(EntitiesPane)
-        if entities.doc is None:
-            entities.show_entities(*event.first_screen)
-        self.run_search(self._query, self._search_seq)
-
-    def action_rebuild(self) -> None:
-        roots = self.session.call_now(lambda cw: cw.roots(), None)
-        if roots is not None:
-            self.open_or_build([Path(r) for r in roots])
 
     # -- search -------------------------------------------------------------------------
     @on(SearchBox.QueryReady)
@@ -463,52 +376,8 @@ class CaseworkApp(CurationMixin, App):
     def history(self) -> list[Place]:
         return self.history_of_places.trail
 
-    # -- panes and focus ----------------------------------------------------------------
-    def action_focus_search(self) -> None:
-        self.screen.set_focus(self.query_one(SearchBox))
-
-    def action_pane(self, name: str) -> None:
-        if name == "search":
-            self.action_focus_search()
-            return
-        self._hidden.discard(name)
-        self._set_active(name)
-        # set_focus now, not widget.focus() (which waits a turn): the next queued key must
-        # already go to the new pane.
-        self.screen.set_focus(self.query_one(f"#{name}"))
-
-    def _cycle(self, step: int) -> None:
-        if self.screen is not self.screen_stack[0]:
-            (self.screen.focus_next if step > 0 else self.screen.focus_previous)()
-            return
-        focused = self.focused
-        current = focused.id if focused is not None and focused.id in PANE_ORDER else self._active
-        order = [p for p in PANE_ORDER if p == "search" or p not in self._hidden or self.screen.has_class("-narrow")]
-        i = order.index(current) if current in order else 0
-        self.action_pane(order[(i + step) % len(order)])
-
-    def action_next_pane(self) -> None:
-        self._cycle(+1)
-
-    def action_previous_pane(self) -> None:
-        self._cycle(-1)
-
-    def action_toggle_pane(self, name: str) -> None:
-        if name in self._hidden:
-            self._hidden.discard(name)
-        elif len(self._hidden) < len(PANES) - 1:
-            self._hidden.add(name)
-        self._apply_layout(self.size.width)
-
     def action_help(self) -> None:
         self.push_screen(HelpScreen(bindings.HELP_SECTIONS))
-
-
-def _casework_commands():
-    # Imported on first use: commands.py imports this module (PANES), so not at the top.
-    from casework.tui.commands import CaseworkCommands
-
-    return CaseworkCommands
 
 
 def run(index_path: str | None = None) -> None:

@@ -11,7 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from casework.index.render import label_tag
 from casework.index.safe import printable
-from casework.tui.app import PANES
+from casework.tui.layout import PANES
 
 PALETTE_ROWS = 2000  # titles / entities fetched once per palette opening
 

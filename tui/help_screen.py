@@ -15,10 +15,10 @@ from casework.tui import bindings
 def binding_table(sections: list[tuple[str, list[Binding]]], key_display) -> Text:
     """The help text: a heading per section, then one 'keys  description' line per binding."""
     text = Text()
-    for title, bindings in sections:
+    for title, section in sections:
         text.append(f"{title}\n", style="bold underline")
         rows: dict[tuple[str, str], list[str]] = {}  # one line per action, all its keys
-        for b in bindings:
+        for b in section:
             if b.description:
                 rows.setdefault((b.description, b.action), []).extend(
                     key_display(k) for k in b.key.split(","))
