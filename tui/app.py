@@ -67,7 +67,7 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
     def __init__(self, index_path: str | Path | None = None):
         super().__init__()
         self.session = Session(self, index_path, report=partial(self._say, error=True))
-        self.history_of_places = History()
+        self.places = History()  # where back and forward go
         self._ready_message = "Type to search; ? for keys."
         self._query = ""
         self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
@@ -230,7 +230,7 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
         if self._preview_timer is not None:
             self._preview_timer.stop()
         if record:
-            self.history_of_places.push(Place("doc", doc_id, offset, entity_id))
+            self.places.push(Place("doc", doc_id, offset, entity_id))
         self.load_document(doc_id, offset, entity_id, self.session.newer("document"))
 
     def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int,
@@ -262,7 +262,7 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
 
     def select_entity(self, entity_id: str, record: bool = True) -> None:
         if record:
-            self.history_of_places.push(Place("entity", entity_id))
+            self.places.push(Place("entity", entity_id))
         self.load_entity(entity_id)
 
     def load_entity(self, entity_id: str) -> None:
@@ -361,20 +361,20 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
         if self.focused is self.query_one(SearchBox):
             self.action_pane("results")  # leave the box so single-key bindings work
             return
-        place = self.history_of_places.back()
+        place = self.places.back()
         if place is not None:
             self._go(place)
         else:
             self.action_focus_search()
 
     def action_forward(self) -> None:
-        place = self.history_of_places.forward()
+        place = self.places.forward()
         if place is not None:
             self._go(place)
 
     @property
     def history(self) -> list[Place]:
-        return self.history_of_places.trail
+        return self.places.trail
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(bindings.HELP_SECTIONS))
