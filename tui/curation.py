@@ -18,8 +18,9 @@ ENGINE_METHOD = {"merge": "merge_entities", "rename": "rename_entity", "relabel"
 
 
 class CurationMixin:
-    """Mixed into the app: bindings live only while an entities or cross-reference pane has
-    focus, and only if the engine offers curation."""
+    """Mixed into the app (which has ``session``, ``_say`` and ``refresh_after_curation``):
+    the keys live only while an entities or cross-reference pane has focus, and only if the
+    engine offers curation."""
 
     def curation_target(self) -> tuple[str, str] | None:
         """(entity_id, name) of the entity the focused pane points at."""
