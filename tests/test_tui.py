@@ -20,7 +20,8 @@ from casework.tui.document_view import DocumentView, wrap_offsets
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
 from casework.tui.results import ResultsList
-from casework.tui.search_pane import SearchBox, query_terms
+from casework.tui.search_pane import SearchBox
+from casework.tui.session import query_terms
 from casework.tui.xref_pane import XrefPane
 
 
@@ -243,7 +244,7 @@ def test_wrap_offsets_cover_the_text_without_loss():
 
 
 def test_search_terms_are_marked_ignoring_case_and_accents_as_the_index_does():
-    from casework.tui.document_view import find_terms
+    from casework.tui.session import find_terms
 
     text = "Omar García Harfuch met GARCIA; garcíaX is another word."
     assert [text[s:e] for s, e in find_terms(text, ["garcia", "harf*"])] == ["García", "Harfuch", "GARCIA"]
@@ -614,3 +615,28 @@ async def test_an_interrupted_run_too_big_to_finish_on_open_is_reported_in_the_a
         assert len(warnings) == 1
         assert f"casework index --index {index}" in warnings[0].message
         assert app.query_one(ResultsList).option_count == 2, "the index still opens and lists"
+
+
+def test_every_key_in_the_bindings_module_has_an_id_a_description_and_a_help_line():
+    from casework.tui import bindings
+
+    keys = [*bindings.APP, *bindings.CURATION, *bindings.LIST, *bindings.DOCUMENT,
+            *bindings.HELP_SCREEN, *bindings.PROMPT]
+    assert all(b.id and b.description for b in keys)
+    on_help = {b.id for _, section in bindings.HELP_SECTIONS for b in section}
+    for b in [*bindings.APP, *bindings.CURATION, *bindings.LIST, *bindings.DOCUMENT]:
+        assert b.id in on_help or b.action == "leave_search", b.id  # that one in its own words
+
+
+@pilot_test
+async def test_session_drops_answers_to_requests_a_newer_one_replaced(seeds_index):
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
+        session, answers, errors = app.session, [], []
+        older, newer = session.newer("probe"), session.newer("probe")
+        session.run("probe", lambda cw: "older", answers.append, seq=older, group="probe-1")
+        session.run("probe", lambda cw: "newer", answers.append, seq=newer, group="probe-2")
+        session.run("probe", lambda cw: cw.document("no-such-doc"), answers.append,
+                    group="probe-3", failed=errors.append)
+        await settle(app, pilot)
+        assert answers == ["newer"]
+        assert len(errors) == 1 and "\n" not in errors[0]

@@ -11,7 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from casework.index.render import label_tag
 from casework.index.safe import printable
-from casework.tui.app import PANES
+from casework.tui.layout import PANES
 
 PALETTE_ROWS = 2000  # titles / entities fetched once per palette opening
 
@@ -19,7 +19,10 @@ PALETTE_ROWS = 2000  # titles / entities fetched once per palette opening
 class CaseworkCommands(Provider):
     async def startup(self) -> None:
         app = self.app
-        self._docs, self._entities, self._labels = await asyncio.to_thread(app.palette_data, PALETTE_ROWS)
+        self._docs, self._entities, self._labels = await asyncio.to_thread(
+            app.session.call_now,
+            lambda cw: (cw.documents(limit=PALETTE_ROWS), cw.entities(limit=PALETTE_ROWS), cw.labels()),
+            ([], [], []))
 
     def _static(self):
         app = self.app

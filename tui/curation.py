@@ -1,36 +1,26 @@
 """Entity curation from the entities and cross-reference panes: merge, split an alias, rename,
 relabel, hide, undo. The engine does the work (Casework.merge_entities and friends); this
-module asks for the missing argument in a prompt, runs the call in a worker thread and refreshes
-the panes."""
+module asks for the missing argument in a prompt, runs the call through the session and
+refreshes the panes. The keys are ``bindings.CURATION``."""
 
 from __future__ import annotations
 
-from textual import work
-from textual.binding import Binding
+from functools import partial
 
-from casework.index import CaseworkError
 from casework.index.render import LABEL_TAGS
 
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.prompt_screen import PromptScreen
 from casework.tui.xref_pane import XrefPane
 
-# Not in the footer (no room at 80 columns); listed on the help screen.
-CURATION_BINDINGS = [
-    Binding("m", "curate('merge')", "Merge", show=False, id="curate.merge"),
-    Binding("r", "curate('rename')", "Rename", show=False, id="curate.rename"),
-    Binding("l", "curate('relabel')", "Relabel", show=False, id="curate.relabel"),
-    Binding("s", "curate('split')", "Split alias", show=False, id="curate.split"),
-    Binding("h", "curate('hide')", "Hide", show=False, id="curate.hide"),
-    Binding("u", "curate('undo')", "Undo curation", show=False, id="curate.undo"),
-]
 ENGINE_METHOD = {"merge": "merge_entities", "rename": "rename_entity", "relabel": "relabel_entity",
                  "split": "split_alias", "hide": "hide_entity", "undo": "undo_curation"}
 
 
 class CurationMixin:
-    """Mixed into the app: bindings live only while an entities or cross-reference pane has
-    focus, and only if the engine offers curation."""
+    """Mixed into the app (which has ``session``, ``_say`` and ``refresh_after_curation``):
+    the keys live only while an entities or cross-reference pane has focus, and only if the
+    engine offers curation."""
 
     def curation_target(self) -> tuple[str, str] | None:
         """(entity_id, name) of the entity the focused pane points at."""
@@ -44,7 +34,7 @@ class CurationMixin:
         return None
 
     def curation_allowed(self, kind: str) -> bool:
-        if self.cw is None or not hasattr(self.cw, ENGINE_METHOD[kind]):
+        if not self.session.offers(ENGINE_METHOD[kind]):
             return False
         if not isinstance(self.focused, (EntitiesPane, XrefPane)):
             return False
@@ -80,15 +70,10 @@ class CurationMixin:
         card = self.query_one(XrefPane).card
         return "Aliases: " + ", ".join(a.text for a in card.aliases) if card else ""
 
-    @work(thread=True, exclusive=True, group="curation", exit_on_error=False)
     def run_curation(self, kind: str, args: tuple) -> None:
-        try:
-            with self._lock:
-                outcome = getattr(self.cw, ENGINE_METHOD[kind])(*args)
-        except CaseworkError as exc:
-            self.call_from_thread(self._say, str(exc), True)
-            return
-        self.call_from_thread(self._curated, kind, args, outcome)
+        method = ENGINE_METHOD[kind]
+        self.session.run("curation", lambda cw: getattr(cw, method)(*args),
+                         partial(self._curated, kind, args))
 
     def _curated(self, kind: str, args: tuple, outcome) -> None:
         self._say(f"{kind}: done" + (f" ({outcome})" if isinstance(outcome, str) else "") + "; u undoes")

@@ -7,15 +7,12 @@ Document text is never parsed as markup: it goes into ``Text`` objects with styl
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -23,6 +20,8 @@ from textual.strip import Strip
 from casework.index.models import Document
 from casework.index.render import MATCH_STYLE, label_style, label_tag
 from casework.index.safe import printable_same_length
+
+from casework.tui import bindings
 
 # The mention that n/N or a cross-reference jumped to; reverse video survives NO_COLOR.
 CURRENT_STYLE = Style(reverse=True, bold=True)
@@ -61,17 +60,7 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
 class DocumentView(ScrollView, can_focus=True):
     """A scrollable, lazily rendered document with marks for n / N."""
 
-    BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False, id="doc.down"),
-        Binding("k", "scroll_up", "Up", show=False, id="doc.up"),
-        Binding("space", "page_down", "Page down", show=False, id="doc.page_down"),
-        Binding("b", "page_up", "Page up", show=False, id="doc.page_up"),
-        Binding("g", "scroll_home", "Top", show=False, id="doc.top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="doc.bottom"),
-        Binding("n", "next_mark", "Next mention", id="doc.next_mark"),
-        Binding("N", "previous_mark", "Prev mention", id="doc.previous_mark"),
-        Binding("t", "toggle_tags", "Label tags", show=False, id="doc.toggle_tags"),
-    ]
+    BINDINGS = bindings.DOCUMENT
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -94,16 +83,17 @@ class DocumentView(ScrollView, can_focus=True):
         self.mark_kind = ""  # "mention" or "match": what n / N step through
 
     # -- content ------------------------------------------------------------------------
-    def show(self, doc: Document, terms: list[str] | None = None, entity_id: str | None = None,
-             offset: int | None = None) -> None:
-        """Show ``doc``; mark ``entity_id``'s mentions (else the search ``terms``) for n / N."""
+    def show(self, doc: Document, matches: list[tuple[int, int]] | None = None,
+             entity_id: str | None = None, offset: int | None = None) -> None:
+        """Show ``doc``; mark ``entity_id``'s mentions (else the search ``matches``, character
+        ranges of the text) for n / N."""
         self.doc = doc
         self._source = printable_same_length(doc.text).replace("\t", " ")
         spans = self._layout_tags(doc)
         self._spans = spans
         self._span_starts = [s[0] for s in spans]
         self._wrap_width = 0
-        self.set_marks(terms=terms, entity_id=entity_id, offset=offset)
+        self.set_marks(matches=matches, entity_id=entity_id, offset=offset)
         self._rewrap()
         self.scroll_to(0, 0, animate=False, immediate=True)
         if offset is not None:
@@ -155,7 +145,7 @@ class DocumentView(ScrollView, can_focus=True):
         i = bisect_right([a + b for a, b in zip(self._shift_at, self._shift_by)], display) - 1
         return display - (self._shift_by[i] if i >= 0 else 0)
 
-    def set_marks(self, terms: list[str] | None = None, entity_id: str | None = None,
+    def set_marks(self, matches: list[tuple[int, int]] | None = None, entity_id: str | None = None,
                   offset: int | None = None) -> None:
         doc = self.doc
         if doc is None:
@@ -165,7 +155,7 @@ class DocumentView(ScrollView, can_focus=True):
             self._marks = sorted((m.start, m.end) for m in doc.entities if m.entity_id == entity_id)
             self.mark_kind = "mention"
         else:
-            self._marks = find_terms(self._source, terms or [])
+            self._marks = list(matches or ())
             self.mark_kind = "match"
         self._dmarks = [(self._disp(s), self._disp(e, end=True)) for s, e in self._marks]
         self._current = None
@@ -318,32 +308,3 @@ class DocumentView(ScrollView, can_focus=True):
             if e > start:
                 yield mi, (s, e)
 
-
-def fold_accents(text: str) -> str:
-    """The text with accents dropped, one character for one ('García' -> 'Garcia'), as the
-    full-text index folds them, so marks land where the search matched."""
-    table = {}
-    for ch in set(text):
-        if ord(ch) > 127:
-            base = unicodedata.normalize("NFD", ch)[0]
-            if base != ch and len(base) == 1:
-                table[ord(ch)] = base
-    return text.translate(table) if table else text
-
-
-def find_terms(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Case- and accent-insensitive whole-word occurrences of the search terms ('wild*' as a
-    prefix)."""
-    parts = []
-    for term in terms:
-        term = fold_accents(term)
-        if term.endswith("*"):
-            stem = term.rstrip("*")
-            if stem:
-                parts.append(re.escape(stem) + r"\w*")
-        elif term:
-            parts.append(re.escape(term))
-    if not parts or not text:
-        return []
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
-    return [(m.start(), m.end()) for m in pattern.finditer(fold_accents(text))]

@@ -17,12 +17,12 @@ from textual.widgets.option_list import Option
 from casework.index.models import Document, EntitySummary
 from casework.index.render import label_style, label_tag, safe_text
 
+from casework.tui import bindings
 from casework.tui.messages import LoadMoreEntities, SelectEntity
-from casework.tui.results import VIM_KEYS
 
 
 class EntitiesPane(OptionList):
-    BINDINGS = VIM_KEYS
+    BINDINGS = bindings.LIST
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)

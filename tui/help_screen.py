@@ -9,14 +9,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from casework.tui import bindings
+
 
 def binding_table(sections: list[tuple[str, list[Binding]]], key_display) -> Text:
     """The help text: a heading per section, then one 'keys  description' line per binding."""
     text = Text()
-    for title, bindings in sections:
+    for title, section in sections:
         text.append(f"{title}\n", style="bold underline")
         rows: dict[tuple[str, str], list[str]] = {}  # one line per action, all its keys
-        for b in bindings:
+        for b in section:
             if b.description:
                 rows.setdefault((b.description, b.action), []).extend(
                     key_display(k) for k in b.key.split(","))
@@ -28,11 +30,7 @@ def binding_table(sections: list[tuple[str, list[Binding]]], key_display) -> Tex
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
-        Binding("j", "scroll('down')", "Down", show=False, id="help.down"),
-        Binding("k", "scroll('up')", "Up", show=False, id="help.up"),
-    ]
+    BINDINGS = bindings.HELP_SCREEN
 
     def __init__(self, sections: list[tuple[str, list[Binding]]]):
         super().__init__()

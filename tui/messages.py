@@ -1,8 +1,14 @@
-"""Messages the panes post up to the app ("attributes down, messages up")."""
+"""Messages posted up to the app ("attributes down, messages up"): by the panes, and by the
+session's worker that opens the index."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from casework.index.models import Progress
 
 
 class OpenDocument(Message):
@@ -48,3 +54,40 @@ class PreviewDocument(Message):
     def __init__(self, doc_id: str):
         super().__init__()
         self.doc_id = doc_id
+
+
+# From the session's opening worker (posted, so they arrive in the order they were sent).
+
+class IndexBuilding(Message):
+    """The index is being built or re-scanned before it opens; ``message`` says which."""
+
+    def __init__(self, message: str):
+        super().__init__()
+        self.message = message
+
+
+class IndexProgress(Message):
+    """How far the build has got; None when it has finished."""
+
+    def __init__(self, progress: Progress | None):
+        super().__init__()
+        self.progress = progress
+
+
+class IndexOpened(Message):
+    """The index is open: ``summary`` for the status line, the engine's ``notes`` (warnings),
+    and what the app asked to load for its first screen."""
+
+    def __init__(self, summary: str, notes: list[str], first_screen: Any):
+        super().__init__()
+        self.summary = summary
+        self.notes = notes
+        self.first_screen = first_screen
+
+
+class IndexFailed(Message):
+    """The index could not be built or opened; ``message`` says why, in one line."""
+
+    def __init__(self, message: str):
+        super().__init__()
+        self.message = message

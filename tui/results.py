@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from casework.index.models import SearchResult
 from casework.index.render import safe_text, snippet_text
 
+from casework.tui import bindings
 from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument
 
-VIM_KEYS = [
-    Binding("j", "cursor_down", "Down", show=False, id="list.down"),
-    Binding("k", "cursor_up", "Up", show=False, id="list.up"),
-    Binding("g", "first", "First", show=False, id="list.first"),
-    Binding("G", "last", "Last", show=False, id="list.last"),
-]
 
 
 def hit_prompt(hit) -> Text:
@@ -35,7 +29,7 @@ def _one_line(text: Text) -> Text:
 
 
 class ResultsList(OptionList):
-    BINDINGS = VIM_KEYS
+    BINDINGS = bindings.LIST
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)

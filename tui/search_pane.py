@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from time import monotonic
 
 from textual.message import Message
@@ -11,25 +10,6 @@ from textual.widgets import Input
 
 # Keys closer together than this are one burst: search once, when the burst ends.
 DEBOUNCE_SECONDS = 0.05
-
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
-_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
-
-
-def query_terms(query: str) -> list[str]:
-    """The words of a query worth marking in a document: no operators, fields or syntax."""
-    terms: list[str] = []
-    for phrase, word in _TOKEN.findall(query):
-        if phrase:
-            terms.extend(phrase.split())
-            continue
-        if word in _OPERATORS:
-            continue
-        word = word.split(":", 1)[1] if ":" in word else word
-        word = re.sub(r"[~^][0-9.]*$", "", word).strip("()+-\"'")
-        if word and word not in _OPERATORS:
-            terms.append(word)
-    return terms
 
 
 class SearchBox(Input):

@@ -13,8 +13,8 @@ from casework.index.models import EntityCard
 from casework.index.render import label_style, label_tag, safe_text
 from casework.index.safe import printable_same_length
 
+from casework.tui import bindings
 from casework.tui.messages import OpenDocument, SelectEntity
-from casework.tui.results import VIM_KEYS
 
 KWIC_LEFT = 28  # characters of context kept before a mention
 _MENTION = Style(bold=True)
@@ -33,7 +33,7 @@ def kwic_line(context: str, start: int, end: int, style, width: int = 78, left: 
 
 
 class XrefPane(OptionList):
-    BINDINGS = VIM_KEYS
+    BINDINGS = bindings.LIST
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)
