@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import IO, TYPE_CHECKING, Callable
 
 from casework.index import models, xref
 from casework.index.catalog import Catalog
-from casework.index.errors import NotFound
-from casework.index.location import resolve_index_dir, seed_paths
+from casework.index.errors import CaseworkError, NotFound
+from casework.index.location import check_index_location, resolve_index_dir, seed_paths
 from casework.index.store import IndexDir
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
@@ -43,7 +43,7 @@ def open_index(path: str | os.PathLike[str] | None = None) -> "Casework":
     """Open an existing index (raises IndexMissing / IndexIncompatible with a clear message)."""
     from casework.index import consistency
 
-    index_dir = IndexDir(resolve_index_dir(path))
+    index_dir = IndexDir(check_index_location(path))
     index_dir.check()
     return consistency.open_checked(index_dir, Casework)
 
@@ -60,7 +60,7 @@ def build_index(
     """Index files and folders (spaCy is imported only if something needs annotating)."""
     from casework.index.indexer import build
 
-    index_dir = IndexDir(resolve_index_dir(index))
+    index_dir = IndexDir(check_index_location(index, write=True))
     return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, progress=progress)
 
 
@@ -195,6 +195,17 @@ class Casework:
             "SELECT label, COUNT(*) FROM entities GROUP BY label ORDER BY COUNT(*) DESC"
         )
         return [(r[0], r[1]) for r in rows]
+
+    # -- export -------------------------------------------------------------------------
+    def export(self, kind: str, fmt: str, out: IO[str]) -> int:
+        """Stream every row of ``kind`` (entities, mentions or cooccurrences) to ``out`` as
+        ``fmt`` (csv or jsonl), each cell made inert; returns how many rows were written."""
+        from casework.index import export
+
+        if kind not in export.KINDS or fmt not in export.FORMATS:
+            raise CaseworkError(f"cannot export {kind!r} as {fmt!r}: kinds are "
+                                f"{', '.join(export.KINDS)}; formats {', '.join(export.FORMATS)}")
+        return export.write(self.catalog, kind, fmt, out)
 
     # -- curation (judgements in curation.jsonl, applied after automatic resolution) ------
     def _curate(self, op: str, entity: str | None = None, value: str | None = None) -> str:
