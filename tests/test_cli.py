@@ -219,7 +219,7 @@ def test_a_reader_that_goes_away_is_not_an_error_nor_nothing_found(seeds_index, 
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
     try:
-        proc = subprocess.run([sys.executable, "-m", "casework.index.cli", *full], stdout=write,
+        proc = subprocess.run([sys.executable, "-m", "casework.tui.cli", *full], stdout=write,
                               stderr=subprocess.PIPE, text=True, env=env, timeout=120)
     finally:
         os.close(write)
@@ -240,7 +240,7 @@ def test_reading_commands_end_without_pythons_clean_up_and_lose_no_output(seeds_
     def through(entry: str) -> subprocess.CompletedProcess:
         code = ("import atexit, sys\n"
                 "atexit.register(lambda: sys.stderr.write('clean-up ran\\n'))\n"
-                f"from casework.index.cli import {entry}\n"
+                f"from casework.tui.cli import {entry}\n"
                 "sys.argv = ['casework', *sys.argv[1:]]\n"
                 f"{entry}()\n")
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}

@@ -27,7 +27,7 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from casework.index import CaseworkError
 from casework.index.models import Progress, SearchResult
-from casework.index.render import match_count
+from casework.tui.render import match_count
 from casework.index.safe import printable
 
 from casework.tui.curation import CURATION_BINDINGS, CurationMixin

@@ -9,7 +9,7 @@ from functools import partial
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from casework.index.render import label_tag
+from casework.tui.render import label_tag
 from casework.index.safe import printable
 from casework.tui.app import PANES
 

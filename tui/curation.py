@@ -9,7 +9,7 @@ from textual import work
 from textual.binding import Binding
 
 from casework.index import CaseworkError
-from casework.index.render import LABEL_TAGS
+from casework.tui.render import LABEL_TAGS
 
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.prompt_screen import PromptScreen

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from casework.index.models import Document
-from casework.index.render import MATCH_STYLE, label_style, label_tag
+from casework.tui.render import MATCH_STYLE, label_style, label_tag
 from casework.index.safe import printable_same_length
 
 # The mention that n/N or a cross-reference jumped to; reverse video survives NO_COLOR.
