@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_json, run_cli
+from conftest import ROOT, cli_json, run_cli
 
 
 def test_search_harfuch_finds_both_documents(seeds_index):
@@ -256,3 +256,88 @@ def test_reading_commands_end_without_pythons_clean_up_and_lose_no_output(seeds_
     assert fast.stderr.replace("clean-up ran\n", "") == usual.stderr.replace("clean-up ran\n", "")
     if args[:2] == ["search", "Harfuch"]:
         assert json.loads(fast.stdout)["total"] == 2
+
+
+def _bad_index(tmp_path: Path, case: str) -> Path:
+    """An --index that cannot hold an index, made afresh for each case."""
+    if case == "a file":
+        (tmp_path / "notes.txt").write_text("not an index")
+        return tmp_path / "notes.txt"
+    if case == "under a file":
+        (tmp_path / "notes.txt").write_text("not an index")
+        return tmp_path / "notes.txt" / "sub"
+    if case == "someone else's folder":
+        (tmp_path / "photos").mkdir()
+        (tmp_path / "photos" / "holiday.jpg").write_bytes(b"\xff\xd8")
+        return tmp_path / "photos"
+    if case == "a folder that refuses new entries":  # sysfs refuses them even to root
+        return Path("/sys/casework-index")
+    if case == "a read-only folder":  # chmod stops every user but root
+        (tmp_path / "locked").mkdir()
+        (tmp_path / "locked").chmod(0o555)
+        return tmp_path / "locked" / "index"
+    raise ValueError(case)
+
+
+BAD_INDEX_MESSAGES = {
+    # for the commands that would write (index, tui, bare casework) / those that only read
+    "a file": ("is a file, not a folder", "is a file, not a folder"),
+    "under a file": ("notes.txt is a file, not a folder", "notes.txt is a file, not a folder"),
+    "someone else's folder": ("is not a casework index", "is not a casework index"),
+    "a folder that refuses new entries": ("cannot write to /sys", "no index at /sys/casework-index yet"),
+    "a read-only folder": ("cannot write to", "no index at"),
+}
+
+
+@pytest.mark.parametrize("case", [
+    "a file",
+    "under a file",
+    "someone else's folder",
+    pytest.param("a folder that refuses new entries", marks=pytest.mark.skipif(
+        not os.path.isdir("/sys/kernel"), reason="no sysfs here")),
+    pytest.param("a read-only folder", marks=pytest.mark.skipif(
+        os.geteuid() == 0, reason="root writes into a chmod 555 folder")),
+])
+@pytest.mark.parametrize("command", [["index", "{docs}"], ["search", "x"], ["show", "abc"],
+                                     ["entities"], ["tui"], []])
+def test_a_bad_index_location_is_one_line_and_exit_2(tmp_path, case, command):
+    """Never "internal error: FileExistsError", never the explorer opening on nothing."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Maria Lopez met John Smith in Paris.")
+    index = _bad_index(tmp_path, case)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    args = [a.replace("{docs}", str(docs)) for a in command]
+    proc = run_cli(*args, index=index, timeout=60)
+    writes = not command or command[0] in ("index", "tui")
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("casework: error: "), proc.stderr
+    assert "internal error" not in lines[0]
+    assert BAD_INDEX_MESSAGES[case][0 if writes else 1] in lines[0]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing made, nothing left"
+
+
+def test_the_cli_reaches_the_engine_only_through_its_public_api():
+    """tui/cli/ imports casework.index, its models, errors and location, and touches neither
+    an open index's catalog nor its full-text index nor any private name."""
+    import ast
+
+    allowed = {"casework.index", "casework.index.models", "casework.index.errors",
+               "casework.index.location"}
+    for source in sorted((ROOT / "tui" / "cli").glob("*.py")):
+        tree = ast.parse(source.read_text(), str(source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("casework.index"):
+                assert node.module in allowed, f"{source.name}: from {node.module} import ..."
+                names = {alias.name for alias in node.names}
+                assert not {n for n in names if n.startswith("_")}, f"{source.name}: {names}"
+                assert not names & {"api", "catalog", "fulltext", "export", "safe", "store"}, (
+                    f"{source.name}: {names}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("casework.index"):
+                        assert alias.name in allowed, f"{source.name}: import {alias.name}"
+            elif isinstance(node, ast.Attribute):
+                assert node.attr not in ("catalog", "fulltext", "index_dir", "_searcher"), (
+                    f"{source.name}:{node.lineno} .{node.attr}")
