@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # records are made on first use (models.py): these only annot
 
 
 def open_index(path: str | os.PathLike[str] | None = None) -> "Casework":
-    """Open an existing index (raises IndexMissing / IndexIncompatible with a clear message)."""
+    """Open an existing index (raises IndexMissing, IndexIncompatible or BadIndexLocation with
+    a one-line message)."""
     from casework.index import consistency
 
     index_dir = IndexDir(check_index_location(path))

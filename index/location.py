@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
@@ -49,8 +48,8 @@ def check_index_location(explicit: str | os.PathLike[str] | None = None, *,
     if write:
         _check_writable(nearest)
     elif index_dir.exists() and not os.access(path, os.W_OK | os.X_OK):
-        raise BadIndexLocation(f"cannot write to {path}: {os.strerror(errno.EACCES)} "
-                               "(casework writes to its index even to read it)")
+        raise BadIndexLocation(f"cannot write to {path}, and casework writes to its index "
+                               "even to read it; copy it somewhere writable")
     return path
 
 

@@ -272,6 +272,9 @@ def _bad_index(tmp_path: Path, case: str) -> Path:
         return tmp_path / "photos"
     if case == "a folder that refuses new entries":  # sysfs refuses them even to root
         return Path("/sys/casework-index")
+    if case == "a read-only mount":  # stops root too; see run_on_read_only_mount
+        (tmp_path / "mounted").mkdir()
+        return tmp_path / "mounted" / "index"
     if case == "a read-only folder":  # chmod stops every user but root
         (tmp_path / "locked").mkdir()
         (tmp_path / "locked").chmod(0o555)
@@ -285,8 +288,33 @@ BAD_INDEX_MESSAGES = {
     "under a file": ("notes.txt is a file, not a folder", "notes.txt is a file, not a folder"),
     "someone else's folder": ("is not a casework index", "is not a casework index"),
     "a folder that refuses new entries": ("cannot write to /sys", "no index at /sys/casework-index yet"),
+    "a read-only mount": ("Read-only file system", "no index at"),
     "a read-only folder": ("cannot write to", "no index at"),
 }
+
+
+def _can_mount_read_only() -> bool:
+    try:
+        return subprocess.run(["unshare", "--mount", "true"], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+CAN_MOUNT = _can_mount_read_only()
+
+
+def run_on_read_only_mount(folder: Path, *args: str, index: Path) -> subprocess.CompletedProcess:
+    """The CLI in a mount namespace of its own where ``folder`` is bound read-only: writes
+    there fail with EROFS, for root as well."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    env.pop("CASEWORK_INDEX", None)
+    script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
+    return subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script, str(folder), sys.executable, "-m",
+         "casework.tui.cli", *args, "--index", str(index)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
 
 
 @pytest.mark.parametrize("case", [
@@ -295,6 +323,8 @@ BAD_INDEX_MESSAGES = {
     "someone else's folder",
     pytest.param("a folder that refuses new entries", marks=pytest.mark.skipif(
         not os.path.isdir("/sys/kernel"), reason="no sysfs here")),
+    pytest.param("a read-only mount", marks=pytest.mark.skipif(
+        not CAN_MOUNT, reason="cannot make a mount namespace here")),
     pytest.param("a read-only folder", marks=pytest.mark.skipif(
         os.geteuid() == 0, reason="root writes into a chmod 555 folder")),
 ])
@@ -308,7 +338,10 @@ def test_a_bad_index_location_is_one_line_and_exit_2(tmp_path, case, command):
     index = _bad_index(tmp_path, case)
     before = sorted(p.name for p in tmp_path.rglob("*"))
     args = [a.replace("{docs}", str(docs)) for a in command]
-    proc = run_cli(*args, index=index, timeout=60)
+    if case == "a read-only mount":
+        proc = run_on_read_only_mount(index.parent, *args, index=index)
+    else:
+        proc = run_cli(*args, index=index, timeout=60)
     writes = not command or command[0] in ("index", "tui")
     assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -316,6 +349,20 @@ def test_a_bad_index_location_is_one_line_and_exit_2(tmp_path, case, command):
     assert "internal error" not in lines[0]
     assert BAD_INDEX_MESSAGES[case][0 if writes else 1] in lines[0]
     assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing made, nothing left"
+
+
+@pytest.mark.skipif(not CAN_MOUNT, reason="cannot make a mount namespace here")
+@pytest.mark.parametrize("command", [["search", "Harfuch"], ["show", "abc"], ["entities"],
+                                     ["index", "{docs}"], ["tui"], []])
+def test_an_index_on_a_read_only_mount_is_one_line_and_exit_2(seeds_index, tmp_path, command):
+    """SQLite writes beside the catalog even to read it: not "the index is damaged; rebuild
+    it", nor an internal error."""
+    shutil.copytree(seeds_index, tmp_path / "mounted" / "index")
+    args = [a.replace("{docs}", str(tmp_path / "mounted")) for a in command]
+    proc = run_on_read_only_mount(tmp_path / "mounted", *args, index=tmp_path / "mounted" / "index")
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("casework: error: cannot write to "), lines
 
 
 def test_the_cli_reaches_the_engine_only_through_its_public_api():
