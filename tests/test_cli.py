@@ -287,7 +287,8 @@ BAD_INDEX_MESSAGES = {
     "a file": ("is a file, not a folder", "is a file, not a folder"),
     "under a file": ("notes.txt is a file, not a folder", "notes.txt is a file, not a folder"),
     "someone else's folder": ("is not a casework index", "is not a casework index"),
-    "a folder that refuses new entries": ("cannot write to /sys", "no index at /sys/casework-index yet"),
+    "a folder that refuses new entries": ("cannot write to /sys",
+                                          "no index at /sys/casework-index yet"),
     "a read-only mount": ("Read-only file system", "no index at"),
     "a read-only folder": ("cannot write to", "no index at"),
 }
@@ -375,7 +376,8 @@ def test_the_cli_reaches_the_engine_only_through_its_public_api():
     for source in sorted((ROOT / "tui" / "cli").glob("*.py")):
         tree = ast.parse(source.read_text(), str(source))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("casework.index"):
+            module = getattr(node, "module", None) or ""
+            if isinstance(node, ast.ImportFrom) and module.startswith("casework.index"):
                 assert node.module in allowed, f"{source.name}: from {node.module} import ..."
                 names = {alias.name for alias in node.names}
                 assert not {n for n in names if n.startswith("_")}, f"{source.name}: {names}"

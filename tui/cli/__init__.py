@@ -14,7 +14,14 @@ import click
 
 from casework.index.errors import CaseworkError
 from casework.tui.cli import curate, entities, explorer, export, index_cmd, search, show
-from casework.tui.cli.output import EXIT_ERROR, EXIT_OK, fail, index_option, quiet_stdout, reader_gone
+from casework.tui.cli.output import (
+    EXIT_ERROR,
+    EXIT_OK,
+    fail,
+    index_option,
+    quiet_stdout,
+    reader_gone,
+)
 
 
 def _version() -> str:
