@@ -16,11 +16,11 @@ import psutil
 def _command() -> list[str]:
     """``casework`` as a person runs it: the console script installed beside this Python (it
     imports the CLI directly; ``python -m`` first loads runpy, ~7 ms of a cold search), or
-    ``python -m casework.index.cli`` where there is none."""
+    ``python -m casework.tui.cli`` where there is none."""
     script = Path(sys.executable).with_name("casework")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-m", "casework.index.cli"]
+    return [sys.executable, "-m", "casework.tui.cli"]
 
 
 CASEWORK = _command()

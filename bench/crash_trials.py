@@ -30,7 +30,7 @@ def cli(*args: str, index: Path, timeout: float = 300) -> subprocess.CompletedPr
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("CASEWORK_INDEX", None)
     return subprocess.run(
-        [sys.executable, "-m", "casework.index.cli", *args, "--index", str(index), "-q"],
+        [sys.executable, "-m", "casework.tui.cli", *args, "--index", str(index), "-q"],
         capture_output=True, text=True, env=env, timeout=timeout,
     )
 
@@ -80,7 +80,7 @@ def kill_at(cmd_args: list[str], index: Path, after: float, when_stored: int = 0
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("CASEWORK_INDEX", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "casework.index.cli", *cmd_args, "--index", str(index), "-q"],
+        [sys.executable, "-m", "casework.tui.cli", *cmd_args, "--index", str(index), "-q"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     deadline = time.monotonic() + after

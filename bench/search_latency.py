@@ -115,7 +115,7 @@ def _ms(s: float) -> float:
     return round(s * 1000, 2)
 
 
-def import_floor(runs: int, code: str = "import casework.index.cli") -> float:
+def import_floor(runs: int, code: str = "import casework.tui.cli") -> float:
     """A process that only imports casework's CLI module: the floor under every cold query.
     With ``code="pass"``: the interpreter's own start (site-packages .pth files included)."""
     samples = []

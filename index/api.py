@@ -16,12 +16,12 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import IO, TYPE_CHECKING, Callable
 
 from casework.index import models, xref
 from casework.index.catalog import Catalog
 from casework.index.errors import CaseworkError, IndexIncompatible, NotFound
-from casework.index.location import resolve_index_dir, seed_paths
+from casework.index.location import check_index_location, resolve_index_dir, seed_paths
 from casework.index.store import IndexDir
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
@@ -41,7 +41,8 @@ if TYPE_CHECKING:  # records are made on first use (models.py): these only annot
 
 
 def open_index(path: str | os.PathLike[str] | None = None) -> "Casework":
-    """Open an existing index (raises IndexMissing / IndexIncompatible with a clear message)."""
+    """Open an existing index (raises IndexMissing, IndexIncompatible or BadIndexLocation with
+    a one-line message)."""
     return Casework.open(path)
 
 
@@ -57,7 +58,7 @@ def build_index(
     """Index files and folders (spaCy is imported only if something needs annotating)."""
     from casework.index.indexer import build
 
-    index_dir = IndexDir(resolve_index_dir(index))
+    index_dir = IndexDir(check_index_location(index, write=True))
     return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, progress=progress)
 
 
@@ -96,7 +97,7 @@ class Casework:
         ``notes``."""
         from casework.index import consistency
 
-        index_dir = IndexDir(resolve_index_dir(path))
+        index_dir = IndexDir(check_index_location(path))
         index_dir.check()
         opened = None
         try:
@@ -211,6 +212,17 @@ class Casework:
     def labels(self) -> list[tuple[str, int]]:
         """Entity labels in this index with how many entities carry each."""
         return self.catalog.entity_labels()
+
+    # -- export -------------------------------------------------------------------------
+    def export(self, kind: str, fmt: str, out: IO[str]) -> int:
+        """Stream every row of ``kind`` (entities, mentions or cooccurrences) to ``out`` as
+        ``fmt`` (csv or jsonl), each cell made inert; returns how many rows were written."""
+        from casework.index import export
+
+        if kind not in export.KINDS or fmt not in export.FORMATS:
+            raise CaseworkError(f"cannot export {kind!r} as {fmt!r}: kinds are "
+                                f"{', '.join(export.KINDS)}; formats {', '.join(export.FORMATS)}")
+        return export.write(self.catalog, kind, fmt, out)
 
     # -- curation (judgements in curation.jsonl, applied after automatic resolution) ------
     def _curate(self, op: str, entity: str | None = None, value: str | None = None) -> str:

@@ -27,3 +27,8 @@ class IndexBusy(CaseworkError):
 
 class QueryError(CaseworkError):
     """A query the parser cannot make sense of."""
+
+
+class BadIndexLocation(CaseworkError):
+    """An index path that cannot hold an index: a file, a path under a file, a folder that
+    cannot be written."""

@@ -54,7 +54,7 @@ def run_cli(*args: str, index: Path | None = None, env: dict | None = None, time
     full_env.pop("CASEWORK_INDEX", None)
     if env:
         full_env.update(env)
-    cmd = [sys.executable, "-m", "casework.index.cli", *args]
+    cmd = [sys.executable, "-m", "casework.tui.cli", *args]
     if index is not None:
         cmd += ["--index", str(index)]
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout)

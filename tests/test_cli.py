@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_json, run_cli
+from conftest import ROOT, cli_json, run_cli
 
 
 def test_search_harfuch_finds_both_documents(seeds_index):
@@ -219,7 +219,7 @@ def test_a_reader_that_goes_away_is_not_an_error_nor_nothing_found(seeds_index, 
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
     try:
-        proc = subprocess.run([sys.executable, "-m", "casework.index.cli", *full], stdout=write,
+        proc = subprocess.run([sys.executable, "-m", "casework.tui.cli", *full], stdout=write,
                               stderr=subprocess.PIPE, text=True, env=env, timeout=120)
     finally:
         os.close(write)
@@ -240,7 +240,7 @@ def test_reading_commands_end_without_pythons_clean_up_and_lose_no_output(seeds_
     def through(entry: str) -> subprocess.CompletedProcess:
         code = ("import atexit, sys\n"
                 "atexit.register(lambda: sys.stderr.write('clean-up ran\\n'))\n"
-                f"from casework.index.cli import {entry}\n"
+                f"from casework.tui.cli import {entry}\n"
                 "sys.argv = ['casework', *sys.argv[1:]]\n"
                 f"{entry}()\n")
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
@@ -256,3 +256,137 @@ def test_reading_commands_end_without_pythons_clean_up_and_lose_no_output(seeds_
     assert fast.stderr.replace("clean-up ran\n", "") == usual.stderr.replace("clean-up ran\n", "")
     if args[:2] == ["search", "Harfuch"]:
         assert json.loads(fast.stdout)["total"] == 2
+
+
+def _bad_index(tmp_path: Path, case: str) -> Path:
+    """An --index that cannot hold an index, made afresh for each case."""
+    if case == "a file":
+        (tmp_path / "notes.txt").write_text("not an index")
+        return tmp_path / "notes.txt"
+    if case == "under a file":
+        (tmp_path / "notes.txt").write_text("not an index")
+        return tmp_path / "notes.txt" / "sub"
+    if case == "someone else's folder":
+        (tmp_path / "photos").mkdir()
+        (tmp_path / "photos" / "holiday.jpg").write_bytes(b"\xff\xd8")
+        return tmp_path / "photos"
+    if case == "a folder that refuses new entries":  # sysfs refuses them even to root
+        return Path("/sys/casework-index")
+    if case == "a read-only mount":  # stops root too; see run_on_read_only_mount
+        (tmp_path / "mounted").mkdir()
+        return tmp_path / "mounted" / "index"
+    if case == "a read-only folder":  # chmod stops every user but root
+        (tmp_path / "locked").mkdir()
+        (tmp_path / "locked").chmod(0o555)
+        return tmp_path / "locked" / "index"
+    raise ValueError(case)
+
+
+BAD_INDEX_MESSAGES = {
+    # for the commands that would write (index, tui, bare casework) / those that only read
+    "a file": ("is a file, not a folder", "is a file, not a folder"),
+    "under a file": ("notes.txt is a file, not a folder", "notes.txt is a file, not a folder"),
+    "someone else's folder": ("is not a casework index", "is not a casework index"),
+    "a folder that refuses new entries": ("cannot write to /sys",
+                                          "no index at /sys/casework-index yet"),
+    "a read-only mount": ("Read-only file system", "no index at"),
+    "a read-only folder": ("cannot write to", "no index at"),
+}
+
+
+def _can_mount_read_only() -> bool:
+    try:
+        return subprocess.run(["unshare", "--mount", "true"], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+CAN_MOUNT = _can_mount_read_only()
+
+
+def run_on_read_only_mount(folder: Path, *args: str, index: Path) -> subprocess.CompletedProcess:
+    """The CLI in a mount namespace of its own where ``folder`` is bound read-only: writes
+    there fail with EROFS, for root as well."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    env.pop("CASEWORK_INDEX", None)
+    script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
+    return subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script, str(folder), sys.executable, "-m",
+         "casework.tui.cli", *args, "--index", str(index)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+
+
+@pytest.mark.parametrize("case", [
+    "a file",
+    "under a file",
+    "someone else's folder",
+    pytest.param("a folder that refuses new entries", marks=pytest.mark.skipif(
+        not os.path.isdir("/sys/kernel"), reason="no sysfs here")),
+    pytest.param("a read-only mount", marks=pytest.mark.skipif(
+        not CAN_MOUNT, reason="cannot make a mount namespace here")),
+    pytest.param("a read-only folder", marks=pytest.mark.skipif(
+        os.geteuid() == 0, reason="root writes into a chmod 555 folder")),
+])
+@pytest.mark.parametrize("command", [["index", "{docs}"], ["search", "x"], ["show", "abc"],
+                                     ["entities"], ["tui"], []])
+def test_a_bad_index_location_is_one_line_and_exit_2(tmp_path, case, command):
+    """Never "internal error: FileExistsError", never the explorer opening on nothing."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Maria Lopez met John Smith in Paris.")
+    index = _bad_index(tmp_path, case)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    args = [a.replace("{docs}", str(docs)) for a in command]
+    if case == "a read-only mount":
+        proc = run_on_read_only_mount(index.parent, *args, index=index)
+    else:
+        proc = run_cli(*args, index=index, timeout=60)
+    writes = not command or command[0] in ("index", "tui")
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("casework: error: "), proc.stderr
+    assert "internal error" not in lines[0]
+    assert BAD_INDEX_MESSAGES[case][0 if writes else 1] in lines[0]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing made, nothing left"
+
+
+@pytest.mark.skipif(not CAN_MOUNT, reason="cannot make a mount namespace here")
+@pytest.mark.parametrize("command", [["search", "Harfuch"], ["show", "abc"], ["entities"],
+                                     ["index", "{docs}"], ["tui"], []])
+def test_an_index_on_a_read_only_mount_is_one_line_and_exit_2(seeds_index, tmp_path, command):
+    """SQLite writes beside the catalog even to read it: not "the index is damaged; rebuild
+    it", nor an internal error."""
+    shutil.copytree(seeds_index, tmp_path / "mounted" / "index")
+    args = [a.replace("{docs}", str(tmp_path / "mounted")) for a in command]
+    proc = run_on_read_only_mount(tmp_path / "mounted", *args, index=tmp_path / "mounted" / "index")
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("casework: error: cannot write to "), lines
+
+
+def test_the_cli_reaches_the_engine_only_through_its_public_api():
+    """tui/cli/ imports casework.index, its models, errors and location, and touches neither
+    an open index's catalog nor its full-text index nor any private name."""
+    import ast
+
+    allowed = {"casework.index", "casework.index.models", "casework.index.errors",
+               "casework.index.location"}
+    for source in sorted((ROOT / "tui" / "cli").glob("*.py")):
+        tree = ast.parse(source.read_text(), str(source))
+        for node in ast.walk(tree):
+            module = getattr(node, "module", None) or ""
+            if isinstance(node, ast.ImportFrom) and module.startswith("casework.index"):
+                assert node.module in allowed, f"{source.name}: from {node.module} import ..."
+                names = {alias.name for alias in node.names}
+                assert not {n for n in names if n.startswith("_")}, f"{source.name}: {names}"
+                assert not names & {"api", "catalog", "fulltext", "export", "safe", "store"}, (
+                    f"{source.name}: {names}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("casework.index"):
+                        assert alias.name in allowed, f"{source.name}: import {alias.name}"
+            elif isinstance(node, ast.Attribute):
+                assert node.attr not in ("catalog", "fulltext", "index_dir", "_searcher"), (
+                    f"{source.name}:{node.lineno} .{node.attr}")

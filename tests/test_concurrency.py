@@ -30,7 +30,7 @@ def _start_writer(corpus: Path, index: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("CASEWORK_INDEX", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "casework.index.cli", "index", str(corpus), *extra, "-q",
+        [sys.executable, "-m", "casework.tui.cli", "index", str(corpus), *extra, "-q",
          "--index", str(index)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )

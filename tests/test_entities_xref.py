@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from casework.index.api import open_index
 
 from conftest import cli_json, run_cli
@@ -61,6 +63,21 @@ def test_export_streams_csv_and_jsonl_with_ids_labels_aliases_offsets(seeds_inde
     pairs = list(csv.DictReader(io.StringIO(proc.stdout)))
     assert pairs and all(int(p["sentences"]) >= 1 and p["entity_a"] < p["entity_b"] for p in pairs)
     assert run_cli("export", "people", index=seeds_index).returncode == 2
+
+
+def test_export_through_the_api_counts_what_it_streams_and_refuses_unknown_kinds(seeds_index):
+    import io
+    import json
+
+    from casework.index import CaseworkError
+
+    out = io.StringIO()
+    with open_index(seeds_index) as cw:
+        n = cw.export("entities", "jsonl", out)
+        assert n == len(out.getvalue().splitlines()) > 20
+        assert {"entity_id", "name", "label", "aliases"} <= set(json.loads(out.getvalue().split("\n")[0]))
+        with pytest.raises(CaseworkError, match="cannot export 'people'"):
+            cw.export("people", "csv", io.StringIO())
 
 
 def test_export_cells_are_inert():

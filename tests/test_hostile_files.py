@@ -242,7 +242,7 @@ def test_unreadable_file_fails_with_a_reason_and_the_run_goes_on(tmp_path, seeds
     env.pop("CASEWORK_INDEX", None)
     drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
     proc = subprocess.run(
-        [*drop, sys.executable, "-m", "casework.index.cli", "index", str(folder), "--json",
+        [*drop, sys.executable, "-m", "casework.tui.cli", "index", str(folder), "--json",
          "--index", str(index)],
         capture_output=True, text=True, env=env, timeout=120,
     )

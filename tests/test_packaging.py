@@ -16,7 +16,7 @@ from conftest import ROOT, cli_json
 
 PROBE = """
 import sys
-from casework.index.cli import main
+from casework.tui.cli import main
 try:
     main({args!r})
 except SystemExit:
@@ -91,7 +91,7 @@ def test_a_cold_search_makes_only_the_records_it_returns(seeds_index):
     dataclasses, one class each, and pickle by name (the indexer's workers send them)."""
     code = (
         "import io, sys, contextlib, pickle, dataclasses\n"
-        "from casework.index.cli import main\n"
+        "from casework.tui.cli import main\n"
         "from casework.index import models\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try: main(['search', 'Harfuch', '--json', '--index', sys.argv[1]])\n"
@@ -117,13 +117,31 @@ def test_unchanged_reindex_never_imports_spacy(seeds_index, tmp_path):
     assert "spacy" not in loaded
 
 
-def test_engine_imports_neither_textual_nor_spacy():
+def test_no_engine_module_imports_a_front_end_library_nor_spacy():
+    """casework.index, and each of its modules, loads none of click, rich, textual,
+    casework.tui or spaCy: the engine has no idea a UI exists, and spaCy loads only to
+    annotate. Modules are imported one by one in one process; the first to load a forbidden
+    module is named."""
     code = (
-        "import sys, casework.index, casework.index.search, casework.index.api, casework.index.cli;"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'spacy', 'thinc'}))"
+        "import importlib, pkgutil, sys\n"
+        "FORBIDDEN = ('click', 'rich', 'textual', 'spacy', 'thinc')\n"
+        "def loaded():\n"
+        "    return sorted(m for m in sys.modules if m.split('.')[0] in FORBIDDEN\n"
+        "                  or m == 'casework.tui' or m.startswith('casework.tui.'))\n"
+        "import casework.index\n"
+        "names = ['casework.index'] + sorted(m.name for m in pkgutil.walk_packages(\n"
+        "    casework.index.__path__, 'casework.index.'))\n"
+        "print(len(names))\n"
+        "for name in names:\n"
+        "    importlib.import_module(name)\n"
+        "    if loaded():\n"
+        "        print(name, 'loaded', loaded()[:5])\n"
+        "        break\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    count, *culprit = out.stdout.splitlines()
+    assert int(count) > 20, "every engine module was tried"
+    assert culprit == []
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

@@ -24,8 +24,8 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from casework.index import CaseworkError
 from casework.index.models import SearchResult
-from casework.index.render import match_count
-from casework.index.safe import printable
+from casework.tui.render import match_count
+from casework.index import printable
 
 from casework.tui import bindings
 from casework.tui.commands import CaseworkCommands

@@ -9,8 +9,8 @@ from functools import partial
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from casework.index.render import label_tag
-from casework.index.safe import printable
+from casework.tui.render import label_tag
+from casework.index import printable
 from casework.tui.layout import PANES
 
 PALETTE_ROWS = 2000  # titles / entities fetched once per palette opening

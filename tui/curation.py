@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from casework.index.render import LABEL_TAGS
+from casework.tui.render import LABEL_TAGS
 
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.prompt_screen import PromptScreen

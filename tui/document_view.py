@@ -18,8 +18,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from casework.index.models import Document
-from casework.index.render import MATCH_STYLE, label_style, label_tag
-from casework.index.safe import printable_same_length
+from casework.tui.render import MATCH_STYLE, label_style, label_tag
+from casework.index import printable_same_length
 
 from casework.tui import bindings
 

@@ -15,7 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from casework.index.models import Document, EntitySummary
-from casework.index.render import label_style, label_tag, safe_text
+from casework.tui.render import label_style, label_tag, safe_text
 
 from casework.tui import bindings
 from casework.tui.messages import LoadMoreEntities, SelectEntity

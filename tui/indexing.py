@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.widgets import ProgressBar
 
-from casework.index.safe import printable
+from casework.index import printable
 
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.messages import IndexBuilding, IndexFailed, IndexOpened, IndexProgress

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from casework.index.safe import printable
+from casework.index import printable
 
 from casework.tui.document_view import DocumentView
 from casework.tui.search_pane import SearchBox

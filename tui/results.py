@@ -7,7 +7,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from casework.index.models import SearchResult
-from casework.index.render import safe_text, snippet_text
+from casework.tui.render import safe_text, snippet_text
 
 from casework.tui import bindings
 from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument

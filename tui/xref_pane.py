@@ -10,8 +10,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from casework.index.models import EntityCard
-from casework.index.render import label_style, label_tag, safe_text
-from casework.index.safe import printable_same_length
+from casework.tui.render import label_style, label_tag, safe_text
+from casework.index import printable_same_length
 
 from casework.tui import bindings
 from casework.tui.messages import OpenDocument, SelectEntity

@@ -10,8 +10,8 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
+from casework.index import printable, printable_same_length
 from casework.index.models import Document, Hit
-from casework.index.safe import printable, printable_same_length
 
 # Colour is never the only signal: every entity is also underlined, each label has its own
 # underline style or weight, and the label's short tag is shown in legends and lists.

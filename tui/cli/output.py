@@ -1,0 +1,124 @@
+"""What every command shares: the stdout and stderr consoles, one-line errors, JSON output,
+the ``--index`` and ``--json`` options, and exit codes like grep's.
+
+stdout carries results only (so ``--json | jq`` works); messages and errors go to stderr as one
+line each. Exit codes: 0 results, 1 nothing found, 2 error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from functools import cache, wraps
+from typing import Any, Callable, NoReturn
+
+import click
+
+from casework.index.errors import CaseworkError
+
+EXIT_OK, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
+
+
+@cache
+def stdout():
+    """The console for results (rich is imported on first use: not for --json)."""
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False)
+    console.on_broken_pipe = reader_gone  # rich's own exits 1, which here means nothing found
+    return console
+
+
+@cache
+def stderr():
+    """The console for messages, warnings and the progress bar."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def reader_gone() -> NoReturn:
+    """`casework search x | head`: the reader of stdout went away. Not an error worth a
+    message, nor "nothing found" (1, which click and rich exit with): what is left of the
+    output goes nowhere."""
+    quiet_stdout()
+    raise SystemExit(EXIT_OK)
+
+
+def quiet_stdout() -> None:
+    # so that no later flush, Python's own at exit included, meets the broken pipe again
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    """One line on stderr, then exit."""
+    from casework.index import printable
+
+    sys.stderr.write(f"casework: error: {printable(message)}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def warn(message: str) -> None:
+    from casework.index import printable
+
+    sys.stderr.write(f"casework: warning: {printable(message)}\n")
+
+
+def emit_json(payload: Any) -> None:
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    # json escapes C0 controls but not DEL, C1 (U+009B is a CSI to some terminals) or bidi
+    # overrides; escape those too, so JSON read on a terminal is as inert as the human output.
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def index_option(f: Callable) -> Callable:
+    return click.option(
+        "--index",
+        "index_path",
+        metavar="DIR",
+        default=None,
+        help="Index directory (default: $CASEWORK_INDEX, else the user data directory).",
+    )(f)
+
+
+def json_option(f: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON to stdout.")(f)
+
+
+def index_path_of(ctx: click.Context, index_path: str | None) -> str | None:
+    """The command's own --index, else the one given before the command, else None."""
+    return index_path or (ctx.obj or {}).get("index")
+
+
+def open_casework(ctx: click.Context, index_path: str | None):
+    """The index the command names, opened; its open-time notes go to stderr as warnings."""
+    from casework.index import open_index
+
+    cw = open_index(index_path_of(ctx, index_path))
+    for note in getattr(cw, "notes", []):
+        warn(note)
+    return cw
+
+
+def handles_errors(f: Callable) -> Callable:
+    """The engine's errors, each one line on stderr with its exit code."""
+    @wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except CaseworkError as exc:
+            fail(str(exc), exc.exit_code)
+
+    return wrapper
+
+
+def found(anything: object) -> None:
+    """Exit 1 (like grep) when a command found nothing."""
+    if not anything:
+        raise SystemExit(EXIT_NOTHING)
