@@ -190,7 +190,7 @@ def make_xlsx(rows: list[list[object]] | None = None, sheet: str = "Payments") -
 
 
 def make_rtf(text: str = "Marcelo Ebrard spoke in Monterrey.") -> bytes:
-    body = text.replace("é", "\\'e9")
+    body = "".join(c if ord(c) < 128 else f"\\'{c.encode('cp1252')[0]:02x}" for c in text)
     return ("{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0 Times;}}\\f0\\fs24 " + body +
             "\\par Second paragraph.\\par}").encode("ascii")
 
@@ -281,3 +281,50 @@ def case_folder(root) -> dict[str, bytes]:
     for name, data in files.items():
         (root / name).write_bytes(data)
     return files
+
+
+# ---- targets for the sandbox's own tests (run inside the extraction process)
+
+
+def hang(seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    return "woke"
+
+
+def allocate(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
+    return len(block)
+
+
+def write_file(path: str) -> str:
+    with open(path, "wb") as fh:
+        fh.write(b"should never be written")
+    return "written"
+
+
+def crash() -> None:
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def zip_bomb(member_mb: int = 300, members: int = 1) -> bytes:
+    """A small zip whose members inflate to ``member_mb`` MB of zeros each."""
+    buf = io.BytesIO()
+    chunk = bytes(1024 * 1024)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for m in range(members):
+            with zf.open(f"zeros-{m}.txt", "w", force_zip64=True) as fh:
+                for _ in range(member_mb):
+                    fh.write(chunk)
+    return buf.getvalue()
+
+
+def nested_zip(depth: int, text: bytes = b"At the bottom of the nest.") -> bytes:
+    data, name = text, "bottom.txt"
+    for level in range(depth):
+        data, name = make_zip({name: data}), f"level-{depth - level}.zip"
+    return data

@@ -106,8 +106,14 @@ def extract_bytes(data: bytes, name: str, kind: str, budget: Budget) -> Extracte
 def _clean(name: str) -> str:
     """A member name as a path inside its parent: '/'-separated, no '.', '..' or empty steps,
     no '//' (the separator of ipaths). Nothing is written to disk; this is for display and ids."""
-    steps = [s for s in name.replace("\\", "/").split("/") if s not in ("", ".", "..")]
-    return "/".join(steps).replace("\x00", "")[:255]
+    steps: list[str] = []
+    for step in name.replace("\\", "/").replace("\x00", "").split("/"):
+        if step == "..":
+            if steps:
+                steps.pop()
+        elif step not in ("", "."):
+            steps.append(step)
+    return "/".join(steps)[:255]
 
 
 def _unique(name: str, taken: set[str]) -> str:

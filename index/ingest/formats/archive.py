@@ -85,7 +85,8 @@ def _zip_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], budget: Budg
 
 def _decompressed(data: bytes, budget: Budget) -> bytes:
     """A compressed tar's bytes, decompressed in memory up to the budget (a .tar.gz bomb stops)."""
-    opener = {b"\x1f\x8b": gzip.GzipFile, b"BZ": bz2.BZ2File, b"\xfd7": lzma.LZMAFile}.get(data[:2])
+    opener = {b"\x1f\x8b": lambda f: gzip.GzipFile(fileobj=f), b"BZ": bz2.BZ2File,
+              b"\xfd7": lzma.LZMAFile}.get(data[:2])
     if opener is None:
         return data
     cap = min(budget.left, budget.caps.max_expanded_bytes)
