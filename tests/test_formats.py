@@ -175,3 +175,27 @@ def test_search_path_imports_no_format_library():
              "print(bad)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_maildir_messages_are_found_by_sniffing_and_tmp_is_skipped(tmp_path):
+    box = tmp_path / "Mail"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    (box / "cur" / "1700000000.M1P2.host:2,S").write_bytes(S.make_eml())
+    (box / "new" / "1700000001.M3P4.host").write_bytes(S.make_eml_without_charset())
+    (box / "tmp" / "1700000002.M5P6.host").write_bytes(S.make_eml())
+    found = list(ingest.scan([box]))
+    kinds = {c.relpath: c.kind for c in found if isinstance(c, ingest.Candidate)}
+    assert kinds == {"Mail/cur/1700000000.M1P2.host:2,S": "eml", "Mail/new/1700000001.M3P4.host": "eml"}
+    assert [s.reason for s in found if isinstance(s, ingest.Skipped)] == [
+        "Maildir tmp/ (messages being delivered)"]
+
+
+def test_binary_and_unsupported_files_are_skipped_by_name_or_content(tmp_path):
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    (tmp_path / "blob").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(200))
+    (tmp_path / "mail.msg").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    reasons = {s.path.rsplit("/", 1)[-1]: s.reason for s in ingest.scan([tmp_path])}
+    assert reasons == {"photo.jpg": "not a text document (.jpg)",
+                       "blob": "not a text document (no extension, application/x-executable)",
+                       "mail.msg": "Outlook .msg is not read (no permissively licensed reader)"}
