@@ -69,3 +69,22 @@ def test_include_and_exclude_globs(tmp_path, make_index):
     assert reasons["filing.pdf"] == "excluded by *.pdf"
     assert reasons["drafts"] == "excluded by drafts"
     assert reasons["notes.odt"] == "not matched by any include pattern"
+
+
+def test_cli_index_of_a_hostile_mixed_folder_exits_0_without_traceback(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "tip.eml").write_bytes(S.make_eml([("x.zip", S.nested_zip(7), "application/zip")]))
+    (folder / "bomb.zip").write_bytes(S.zip_bomb(member_mb=210))
+    (folder / "bad.pdf").write_bytes(b"%PDF-1.4 nothing else")
+    (folder / "locked.pdf").write_bytes(S.make_pdf(password="pw"))
+    proc = run_cli("index", str(folder), "--json", index=tmp_path / "index", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    report = json.loads(proc.stdout)
+    assert report["documents"] == 7  # tip.eml, x.zip and the 4 zips inside it above the cap, bomb.zip
+    assert len(report["failed"]) == 1 and len(report["skipped"]) == 3

@@ -26,7 +26,6 @@ _MIME_KIND = {
     "application/x-tar": "tar",
     "application/gzip": "tar",
     "application/json": "json",
-    "application/msword": None,
 }
 
 
@@ -91,7 +90,7 @@ def kind_of_child(child: Child) -> tuple[str | None, str]:
     if kind is not None:
         return kind, ""
     mime = child.content_type.split(";")[0].strip().lower()
-    if mime in _MIME_KIND and _MIME_KIND[mime] is not None:
+    if mime in _MIME_KIND:
         return _MIME_KIND[mime], ""
     return sniff.kind_for_bytes(child.data[: sniff.HEAD_BYTES], child.name)
 

@@ -98,7 +98,8 @@ def kind_for_bytes(head: bytes, name: str) -> tuple[str | None, str]:
         return ("sheet", "") if suffix == ".xls" else (None, f"legacy Office/Outlook file ({shown})")
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     lowered = text_head[:512].lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in head.lower():
+    if lowered.startswith((b"<!doctype html", b"<html")) or (
+            lowered.startswith(b"<?xml") and b"<html" in head.lower()):
         return "html", ""
     lines = text_head.split(b"\n", 2)
     if text_head.startswith(b"From ") and len(lines) > 1 and _MAIL_HEADER.match(lines[1]):

@@ -168,16 +168,16 @@ def split_mbox(data: bytes) -> list[bytes]:
 
 
 def extract_mbox(data: bytes, name: str, budget: Budget) -> Extracted:
-    import email
     from email import policy
+    from email.parser import BytesHeaderParser
 
     messages = split_mbox(data.replace(b"\r\n", b"\n"))
     if not messages:
         raise NotText("mbox without messages")
     lines = []
+    parse_headers = BytesHeaderParser(policy=policy.default).parsebytes
     for raw in messages:
-        head = headers_of(email.message_from_bytes(raw.split(b"\n\n", 1)[0] + b"\n\n",
-                                                   policy=policy.default))
+        head = headers_of(parse_headers(raw.split(b"\n\n", 1)[0] + b"\n\n"))
         lines.append("  ".join(v for v in (head.date, head.from_, head.subject) if v))
     text = f"Mailbox of {len(messages)} messages:\n" + "\n".join(lines)
     children = (Child(f"message-{i}.eml", raw, "message/rfc822")

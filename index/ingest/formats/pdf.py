@@ -30,7 +30,7 @@ def extract(data: bytes, name: str, budget: Budget) -> Extracted:
         for i in range(len(doc)):
             page = doc[i]
             textpage = page.get_textpage()
-            pages.append(textpage.get_text_bounded())
+            pages.append(textpage.get_text_range())  # 8.5 ms a 5-page file, bounded 12.3
             textpage.close()
             page.close()
         meta = doc.get_metadata_dict(skip_empty=True)
