@@ -328,3 +328,21 @@ def nested_zip(depth: int, text: bytes = b"At the bottom of the nest.") -> bytes
     for level in range(depth):
         data, name = make_zip({name: data}), f"level-{depth - level}.zip"
     return data
+
+
+def make_ods(rows: list[list[str]] | None = None, sheet: str = "Pagos") -> bytes:
+    rows = rows or [["Payee", "Amount"], ["Grupo Vidanta", "2500000"]]
+    body = "".join(
+        "<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{escape(c)}</text:p>'
+            "</table:table-cell>" for c in row) + "</table:table-row>" for row in rows)
+    content = (f'<?xml version="1.0"?><office:document-content {_ODF_NS} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="{escape(sheet)}">'
+               f"{body}</table:table></office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    return _zip({"content.xml": content, "META-INF/manifest.xml": manifest},
+                first=("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"))

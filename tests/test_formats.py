@@ -199,3 +199,10 @@ def test_binary_and_unsupported_files_are_skipped_by_name_or_content(tmp_path):
     assert reasons == {"photo.jpg": "not a text document (.jpg)",
                        "blob": "not a text document (no extension, application/x-executable)",
                        "mail.msg": "Outlook .msg is not read (no permissively licensed reader)"}
+
+
+def test_ods_by_sheet_and_row_and_sniffed_without_extension():
+    ex, _ = only(S.make_ods(), "p.ods", "sheet")
+    assert ex.text == "Sheet: Pagos\nPayee\tAmount\nGrupo Vidanta\t2500000"
+    ex, _ = only(S.make_ods(), "pagos", "zip")
+    assert "Grupo Vidanta" in ex.text and ex.extractor == "python-calamine"
