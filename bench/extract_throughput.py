@@ -9,6 +9,9 @@ bundled seeds) are written by tests/format_samples.py into a temp folder, then r
   (time limit, memory cap) started before timing, one pickle round trip a file;
 * ``in_process``: ``extract_tree`` called directly, the libraries' own speed.
 
+Plain text and Markdown files on disk are read by the indexing process itself (no sandbox),
+so their two figures differ only by noise.
+
 MB/s is of the files' bytes on disk. Also printed: the extraction process's start-up time and
 its memory after importing every parser, which is what the memory cap has to leave room for.
 """

@@ -181,3 +181,15 @@ def test_reader_never_raises_for_a_file_that_vanished(reader, tmp_path):
     os.unlink(tmp_path / "gone.pdf")
     got = reader.read(cand)
     assert [f.error for f in got.failed] == ["No such file or directory"]
+
+
+def test_a_file_over_the_time_limit_is_listed_failed_by_the_reader(tmp_path):
+    (tmp_path / "slow.pdf").write_bytes(S.make_pdf())
+    [cand] = [c for c in ingest.scan([tmp_path]) if isinstance(c, ingest.Candidate)]
+    with ingest.Reader(Limits(timeout_s=0.001, seconds_per_mb=0)) as slow:
+        got = slow.read(cand)
+    assert not got.sources and "took longer than the time limit (0.001 s)" in got.failed[0].error
+
+
+def test_the_time_limit_grows_with_the_file():
+    assert Limits(timeout_s=60, seconds_per_mb=2).timeout_for(200 * 1024 * 1024) == 460

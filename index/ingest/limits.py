@@ -28,7 +28,15 @@ class Limits:
     """Per-file limits on extraction."""
 
     timeout_s: float = 60.0
-    memory_mb: int = 2048  # address space of the extraction process, libraries included
+    # and this much more per MB of the file: a 200 MB mbox of small messages needs ~25 s here
+    # (~840 messages/s, bench/extract_throughput.py) and more on a loaded machine
+    seconds_per_mb: float = 2.0
+    # address space of the extraction process: 66 MB with every parser imported, the rest is
+    # for the file (up to 200 MB) and what its parser builds from it
+    memory_mb: int = 2048
+
+    def timeout_for(self, size: int) -> float:
+        return self.timeout_s + self.seconds_per_mb * size / (1024 * 1024)
 
 
 class ExtractionFailed(Exception):
@@ -48,8 +56,9 @@ class Sandbox:
         self._proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
-    def call(self, target: str, *args: Any) -> Any:
+    def call(self, target: str, *args: Any, timeout_s: float | None = None) -> Any:
         """``target(*args)`` in the child; raises ExtractionFailed with a reason."""
+        timeout_s = self.limits.timeout_s if timeout_s is None else timeout_s
         request = pickle.dumps((target, args), protocol=pickle.HIGHEST_PROTOCOL)
         for attempt in (1, 2):
             if self._proc is None or self._proc.poll() is not None:
@@ -61,12 +70,12 @@ class Sandbox:
                 self._stop()  # died between calls: start again once
                 if attempt == 2:
                     raise ExtractionFailed("the extraction process could not be started")
-        deadline = time.monotonic() + self.limits.timeout_s
+        deadline = time.monotonic() + timeout_s
         try:
             reply = _read_frame(self._proc.stdout.fileno(), deadline)
         except TimeoutError:
             self._stop()
-            raise ExtractionFailed(f"took longer than the time limit ({self.limits.timeout_s:g} s)")
+            raise ExtractionFailed(f"took longer than the time limit ({timeout_s:.3g} s)")
         except EOFError:
             code = self._stop()
             raise ExtractionFailed(f"the extraction process died ({_exit_reason(code)})")

@@ -68,7 +68,8 @@ class Reader:
         if self._sandbox is None:
             self._sandbox = Sandbox(self.limits)
         parts = self._sandbox.call(
-            "casework.index.ingest.extract:extract_file", os.fsdecode(cand.path), kind, self.caps
+            "casework.index.ingest.extract:extract_file", os.fsdecode(cand.path), kind, self.caps,
+            timeout_s=self.limits.timeout_for(st.st_size),
         )
         return _documents(cand, parts, st.st_mtime)
 
