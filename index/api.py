@@ -54,12 +54,25 @@ def build_index(
     jobs: int = 1,
     model: str | None = None,
     progress: Callable[[Progress], None] | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    extract_timeout: float | None = None,
+    extract_memory_mb: int | None = None,
 ) -> IndexReport:
-    """Index files and folders (spaCy is imported only if something needs annotating)."""
-    from casework.index.indexer import build
+    """Index files and folders (spaCy is imported only if something needs annotating).
 
+    ``include`` / ``exclude``: glob patterns choosing files; ``extract_timeout`` (seconds) and
+    ``extract_memory_mb``: the limits on extracting one file (ingest.Limits's defaults if None).
+    """
+    from casework.index.indexer import build
+    from casework.index.ingest import Limits
+
+    defaults = Limits()
+    limits = Limits(timeout_s=extract_timeout or defaults.timeout_s,
+                    memory_mb=extract_memory_mb or defaults.memory_mb)
     index_dir = IndexDir(check_index_location(index, write=True))
-    return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, progress=progress)
+    return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, progress=progress,
+                 include=include, exclude=exclude, limits=limits)
 
 
 def build_seeds(

@@ -40,8 +40,15 @@ def build(
     model: str | None = None,
     annotator: Annotator | None = None,
     progress: ProgressFn | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    limits: ingest.Limits | None = None,
 ) -> IndexReport:
-    """Index ``paths`` (files or folders) into ``index_dir``; returns what was done."""
+    """Index ``paths`` (files or folders) into ``index_dir``; returns what was done.
+
+    ``include`` / ``exclude``: glob patterns (ingest.Globs); ``limits``: the time limit and
+    memory cap of extracting one file (ingest.Limits).
+    """
     # Stored paths are absolute (symlinks kept as given), so an index built from `casework
     # index docs/` still finds, re-scans and opens its files from any working directory.
     paths = [Path(os.path.abspath(p)) for p in paths]
@@ -54,17 +61,28 @@ def build(
         index_dir.check_replaceable()  # ours (any schema), and nothing of anyone else's inside
     annotator = annotator or SpacyAnnotator(model=model, jobs=jobs)
     started = time.monotonic()
-    with WriteLock(index_dir):
+    reading = _Reading(ingest.Globs.of(include, exclude), ingest.Reader(limits or ingest.Limits()))
+    with WriteLock(index_dir), reading.reader:
         _keep_annotations_of_leftovers(index_dir)
         store.remove_leftovers(index_dir)
         if rebuild and index_dir.exists():
-            report = _rebuild_beside(index_dir, paths, annotator, progress, jobs)
+            report = _rebuild_beside(index_dir, paths, annotator, progress, jobs, reading)
         else:
             index_dir.create(Fulltext.create)
-            report = _update(index_dir, paths, annotator, progress, jobs)
+            report = _update(index_dir, paths, annotator, progress, jobs, reading)
     report.seconds = round(time.monotonic() - started, 3)
     report.index = str(index_dir.path)
     return report
+
+
+@dataclasses.dataclass
+class _Reading:
+    """How this run finds and reads files, and which documents each file on disk gave."""
+
+    globs: ingest.Globs
+    reader: ingest.Reader
+    # file on disk -> paths of the documents found inside it this run (attachments, members)
+    children: dict[str, set[str]] = dataclasses.field(default_factory=dict)
 
 
 def _keep_annotations_of_leftovers(live: IndexDir) -> None:
@@ -85,7 +103,7 @@ def _keep_annotations_of_leftovers(live: IndexDir) -> None:
 
 def _rebuild_beside(
     live: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None,
-    jobs: int = 1,
+    jobs: int, reading: _Reading,
 ) -> IndexReport:
     """Build a fresh index next to the live one, then swap it in; searches never see half.
 
@@ -102,7 +120,7 @@ def _rebuild_beside(
     judgements = live.path / "curation.jsonl"
     if judgements.exists():  # the reader's curation is data, not derived: it survives
         shutil.copy2(judgements, fresh.path / "curation.jsonl")
-    report = _update(fresh, paths, annotator, progress, jobs)
+    report = _update(fresh, paths, annotator, progress, jobs, reading)
     store.swap_dirs(fresh.path, live.path)
     shutil.rmtree(fresh.path, ignore_errors=True)  # the old index, now at the fresh path
     return report
@@ -116,7 +134,7 @@ def _copy_annotations(live: IndexDir, fresh: IndexDir) -> None:
 
 def _update(
     index_dir: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None,
-    jobs: int = 1,
+    jobs: int, reading: _Reading,
 ) -> IndexReport:
     report = IndexReport()
     notify = progress or (lambda p: None)
@@ -124,9 +142,9 @@ def _update(
     cache = AnnotationCache(index_dir.annotations)
     try:
         sync.mark_updating(catalog)
-        to_read, seen_by_root = _scan(catalog, paths, report, notify)
-        _annotate_and_store(catalog, cache, annotator, to_read, report, notify)
-        _remove_deleted(catalog, seen_by_root, report)
+        to_read, seen_by_root = _scan(catalog, paths, report, notify, reading.globs)
+        _annotate_and_store(catalog, cache, annotator, to_read, report, notify, reading)
+        _remove_deleted(catalog, seen_by_root, report, reading.children)
         written = report.added + report.updated
         sync.resolve_and_sync(
             index_dir, catalog, notify=notify, procs=jobs, rescan=True,
@@ -144,7 +162,8 @@ def _update(
 
 
 def _scan(
-    catalog: Catalog, paths: list[Path], report: IndexReport, notify: ProgressFn
+    catalog: Catalog, paths: list[Path], report: IndexReport, notify: ProgressFn,
+    globs: ingest.Globs = ingest.Globs(),
 ) -> tuple[list[ingest.Candidate], dict[str, set[str]]]:
     """Find candidates; return those that must be read, and every path seen under each root."""
     to_read: list[ingest.Candidate] = []
@@ -156,7 +175,7 @@ def _scan(
     # unchanged re-index at 20,000 documents
     known = catalog.sizes_and_mtimes()
     n = 0
-    for item in ingest.scan(paths):
+    for item in ingest.scan(paths, globs):
         if isinstance(item, ingest.Skipped):
             report.skipped.append({"path": item.path, "reason": item.reason})
             continue
@@ -191,6 +210,7 @@ def _annotate_and_store(
     to_read: list[ingest.Candidate],
     report: IndexReport,
     notify: ProgressFn,
+    reading: _Reading,
 ) -> None:
     inflight: dict[str, SourceFile] = {}
     done = 0
@@ -214,23 +234,25 @@ def _annotate_and_store(
         notify(Progress("annotate", done, total, report.words, src.relpath))
 
     def needing_ner() -> Iterator[tuple[str, str]]:
-        nonlocal done
+        nonlocal done, total
         for cand in to_read:
-            src, existing = _read(cand, catalog, report)
-            if src is None:
+            read = _read(cand, catalog, report, reading)
+            if not read:
                 done += 1
                 continue
-            if existing is not None and existing["sha256"] == src.sha256:
-                catalog.touch(existing["doc_id"], src.mtime)
-                report.unchanged += 1
-                done += 1
-                continue
-            spans = cache.get(src.sha256, annotator.identity)
-            if spans is not None:
-                stored(src, spans)
-                continue
-            inflight[src.doc_id] = src
-            yield src.doc_id, src.text
+            total += len(read) - 1  # what was found inside the file counts as well
+            for src, existing in read:
+                if existing is not None and existing["sha256"] == src.sha256:
+                    catalog.touch(existing["doc_id"], src.mtime)
+                    report.unchanged += 1
+                    done += 1
+                    continue
+                spans = cache.get(src.sha256, annotator.identity)
+                if spans is not None:
+                    stored(src, spans)
+                    continue
+                inflight[src.doc_id] = src
+                yield src.doc_id, ingest.ner_text(src)
 
     texts = needing_ner()
     first = next(texts, None)  # so spaCy is loaded only if something needs annotating
@@ -251,17 +273,19 @@ def _annotate_and_store(
 
 
 def _read(
-    cand: ingest.Candidate, catalog: Catalog, report: IndexReport
-) -> tuple[SourceFile | None, sqlite3.Row | None]:
-    """The file as text with its doc id settled, and the stored row for its path (if any)."""
-    try:
-        src = ingest.read_source(cand)
-    except ingest.NotText as exc:
-        report.skipped.append({"path": cand.display_path, "reason": str(exc)})
-        return None, None
-    except OSError as exc:
-        report.failed.append({"path": cand.display_path, "error": exc.strerror or str(exc)})
-        return None, None
+    cand: ingest.Candidate, catalog: Catalog, report: IndexReport, reading: _Reading
+) -> list[tuple[SourceFile, sqlite3.Row | None]]:
+    """The documents in a file (the file, then what is inside it), each with its doc id settled
+    and the stored row for its path (if any)."""
+    read = reading.reader.read(cand)
+    report.skipped.extend({"path": s.path, "reason": s.reason} for s in read.skipped)
+    report.failed.extend({"path": f.path, "error": f.error} for f in read.failed)
+    if not read.failed or read.sources:
+        reading.children[cand.display_path] = {s.path for s in read.sources if s.container}
+    return [_settled(src, catalog) for src in read.sources]
+
+
+def _settled(src: SourceFile, catalog: Catalog) -> tuple[SourceFile, sqlite3.Row | None]:
     existing = catalog.document_by_path(src.path)
     if existing is not None:
         return dataclasses.replace(src, doc_id=existing["doc_id"]), existing
@@ -271,8 +295,13 @@ def _read(
     return src, None
 
 
-def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report: IndexReport):
-    """Documents under an indexed folder whose files are gone. Unreadable files are kept."""
+def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report: IndexReport,
+                    children: dict[str, set[str]] | None = None):
+    """Documents under an indexed folder whose files are gone. Unreadable files are kept.
+
+    A document found inside a file ("mail.eml//a.pdf") goes with its file, and when its file
+    was read again this run and no longer holds it."""
+    children = children or {}
     failed = {f["path"] for f in report.failed}
     # under a folder that could not be listed this time, files are unknown, not gone
     failed_dirs = tuple(f + os.sep for f in failed)
@@ -281,6 +310,15 @@ def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report:
         for path, doc_id in catalog.paths_under(root).items():
             if path in seen or path in failed or path.startswith(failed_dirs):
                 continue
+            container = path.split(ingest.IPATH_SEP, 1)[0]
+            if container != path:
+                if container in children:
+                    if path not in children[container]:
+                        gone.append(doc_id)
+                    continue
+                if container in seen or container in failed:
+                    continue
+                path = container
             if not os.path.lexists(path):
                 gone.append(doc_id)
     catalog.delete_documents(gone)

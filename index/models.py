@@ -49,6 +49,13 @@ class SourceFile:
     mtime: float
     sha256: str
     encoding: str
+    # Set for what ingest finds inside a file (an attachment, an archive member), whose path is
+    # "<file on disk>//<name>[//<name>...]"; the catalog does not store these yet.
+    parent: str = ""  # the path of the document it was found in; "" for a file on disk
+    container: str = ""  # the path of the file on disk it came out of; "" for that file itself
+    depth: int = 0  # 0 for a file on disk, 1 for what is inside it, 2 inside that, ...
+    content_type: str = ""  # MIME type, when ingest read the file with a format's parser
+    metadata: dict[str, Any] = field(default_factory=dict)  # author, created, email headers, ...
 
 
 @record

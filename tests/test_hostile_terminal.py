@@ -47,7 +47,8 @@ def hostile_index(tmp_path_factory, annotator):
     (folder / f"title{CLEAR}.md").write_text(f"# {CSI_RED}Title {OSC52}{MARKUP}\n\nMexico City.\n",
                                              encoding="utf-8")
     # a skipped file and a failed file whose names carry escapes, for the summary lines
-    (folder / f"skip.{OSC52}").write_text("not a document", encoding="utf-8")
+    # binary: a file with an unknown extension is sniffed, and text in it would be indexed
+    (folder / f"skip.{OSC52}").write_bytes(b"\x00\x01\x02 not a document")
     os.symlink("nowhere", folder / f"gone{CSI_RED}{BEL}.txt")
     index = base / "index"
     build(IndexDir(index), [folder], annotator=annotator)

@@ -1,22 +1,21 @@
-"""Files to text: walk folders, skip what is not a document, detect encodings, derive titles.
+"""Plain text: decode bytes (BOMs, UTF-8, legacy code pages), derive titles, read .txt and .md files.
 
-Source files are only ever opened for reading.
+Markdown is stored as written; NER is given a same-length copy with the markup blanked
+(``ner_text``), so entity offsets need no mapping back.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import stat
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
 
+from casework.index.ingest.shape import NotText
+from casework.index.ingest.walk import Candidate, display_path, doc_id_for
 from casework.index.models import SourceFile
 
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 _SNIFF_BYTES = 8192
 _TITLE_CHARS = 120
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
@@ -27,94 +26,6 @@ _BOMS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A file that looks like a document, found under ``root``."""
-
-    path: Path
-    root: Path
-    relpath: str  # display form, '/'-separated
-
-    @property
-    def display_path(self) -> str:
-        return display_path(self.path)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A folder the walk could not list: reported as failed, never silently left out."""
-
-    path: str
-    error: str
-
-
-def display_path(path: Path | str) -> str:
-    """A path as text that is always valid Unicode (undecodable bytes shown as \\xNN)."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def doc_id_for(key: str) -> str:
-    """A short id that stays the same for the same root name and relative path."""
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
-
-
-def scan(paths: list[Path]) -> Iterator[Candidate | Skipped | Unreadable]:
-    """Yield each candidate document under ``paths`` (files or folders), and what was skipped.
-
-    Hidden files and folders are skipped (and reported); folder symlinks are not followed, so a
-    symlink loop cannot trap the walk.
-    """
-    for given in paths:
-        if given.is_file():
-            yield from _consider(given, given.parent, given.name)
-            continue
-        if not given.is_dir():
-            yield Skipped(display_path(given), "not a regular file or folder")
-            continue
-        root = given
-        errors: list[OSError] = []
-        for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append, followlinks=False):
-            while errors:
-                err = errors.pop()
-                yield Unreadable(display_path(err.filename), err.strerror or str(err))
-            here = Path(dirpath)
-            keep = []
-            for d in sorted(dirnames):
-                full = here / d
-                if d.startswith("."):
-                    yield Skipped(display_path(full), "hidden directory")
-                elif full.is_symlink():
-                    yield Skipped(display_path(full), "symlink to a directory (not followed)")
-                else:
-                    keep.append(d)
-            dirnames[:] = keep
-            for name in sorted(filenames):
-                full = here / name
-                rel = full.relative_to(root)
-                yield from _consider(full, root, display_path(Path(root.name) / rel))
-        for err in errors:
-            yield Unreadable(display_path(err.filename), err.strerror or str(err))
-
-
-def _consider(path: Path, root: Path, relpath: str) -> Iterator[Candidate | Skipped]:
-    if path.name.startswith("."):
-        yield Skipped(display_path(path), "hidden file")
-    elif path.suffix.lower() not in TEXT_SUFFIXES:
-        yield Skipped(display_path(path), f"not a text document ({path.suffix or 'no extension'})")
-    else:
-        yield Candidate(path=path, root=root, relpath=relpath)
-
-
-class NotText(Exception):
-    """The file is binary or in no encoding we can read: skipped, not failed."""
 
 
 def read_source(candidate: Candidate) -> SourceFile:
@@ -211,3 +122,39 @@ def _shorten(line: str) -> str:
         return line
     cut = line.rfind(" ", 0, _TITLE_CHARS)
     return line[: cut if cut > 40 else _TITLE_CHARS].rstrip(" ,;:") + "…"
+
+
+# Markdown markup to blank for NER, each replaced by as many spaces as it has characters.
+_MD_LINE_MARKS = re.compile(r"(?m)^( {0,3}(?:#{1,6}[ \t]|>[ \t]?|[-*+][ \t]|\d{1,9}[.)][ \t]))+")
+_MD_FENCE = re.compile(r"(?m)^ {0,3}(```|~~~).*$")
+_MD_RULE = re.compile(r"(?m)^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
+_MD_LINK_TAIL = re.compile(r"\]\([^)\n]*\)")  # the "](url)" of a link or image
+_MD_LINK_HEAD = re.compile(r"!?\[(?=[^\]\n]*\]\()")
+_MD_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|~~|`+)(?=\S)(.+?)(?<=\S)\1")
+_MD_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
+_MD_TABLE_PIPE = re.compile(r"\|")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def _blank_emphasis(match: re.Match[str]) -> str:
+    mark = " " * len(match.group(1))
+    return mark + match.group(2) + mark
+
+
+def markdown_for_ner(text: str) -> str:
+    """``text`` with Markdown markup replaced by spaces: same length, same offsets."""
+    for pattern in (_MD_FENCE, _MD_RULE, _MD_LINE_MARKS, _MD_LINK_HEAD, _MD_LINK_TAIL, _MD_TAG,
+                    _MD_TABLE_PIPE):
+        text = pattern.sub(_blank, text)
+    return _MD_EMPHASIS.sub(_blank_emphasis, text)
+
+
+def ner_text(src: SourceFile) -> str:
+    """The text to give NER for ``src``: its text, with markup blanked for Markdown files."""
+    path = src.path.rsplit("//", 1)[-1].lower()
+    if path.endswith(tuple(MARKDOWN_SUFFIXES)):
+        return markdown_for_ner(src.text)
+    return src.text

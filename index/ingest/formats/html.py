@@ -1,0 +1,49 @@
+"""HTML with selectolax (lexbor): the page's text with scripts, styles and navigation dropped."""
+
+from __future__ import annotations
+
+from casework.index.ingest.shape import Budget, Extracted, NotText
+from casework.index.ingest.text import decode
+
+_DROP = ["script", "style", "noscript", "template", "nav", "svg", "iframe", "object", "head"]
+_BLOCKS = ("p,div,br,li,tr,h1,h2,h3,h4,h5,h6,section,article,header,footer,blockquote,pre,"
+           "table,ul,ol,dl,dt,dd,figure,figcaption,aside,main,address,hr,td,th")
+
+
+def extract(data: bytes, name: str, budget: Budget) -> Extracted:
+    text, _ = decode(data)
+    return extract_str(text)
+
+
+def extract_str(html: str) -> Extracted:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    title_node = tree.css_first("title")
+    title = title_node.text(strip=True) if title_node is not None else ""
+    meta = {}
+    for node in tree.css("meta[name], meta[property]"):
+        key = (node.attributes.get("name") or node.attributes.get("property") or "").lower()
+        if key and node.attributes.get("content"):
+            meta.setdefault(key, node.attributes["content"])
+    for node in tree.css('[role="navigation"], [aria-hidden="true"]'):
+        node.decompose()
+    tree.strip_tags(_DROP)
+    body = tree.body or tree.root
+    if body is None:
+        raise NotText("HTML without a body")
+    for node in body.css(_BLOCKS):
+        node.insert_before("\n")  # so paragraphs and cells do not run together
+    lines = (" ".join(line.split()) for line in body.text(separator="", strip=False).split("\n"))
+    text = "\n".join(line for line in lines if line)
+    if not text.strip():
+        raise NotText("HTML without text")
+    return Extracted(
+        text=text,
+        title=title or meta.get("og:title", ""),
+        content_type="text/html",
+        extractor="selectolax",
+        author=meta.get("author", "") or meta.get("article:author", ""),
+        created=meta.get("article:published_time", "") or meta.get("date", ""),
+        modified=meta.get("article:modified_time", ""),
+    )
