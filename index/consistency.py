@@ -93,8 +93,7 @@ def check(catalog: Catalog, fulltext, full: bool = False, fulltext_docs: int | N
     if not full:
         return Agreement(state, n_catalog, n_fulltext)
     in_catalog = catalog.doc_ids()
-    with fulltext.ix.searcher() as s:  # stored fields skip deleted documents; the lexicon does not
-        in_fulltext = {f["doc_id"] for f in s.all_stored_fields()}
+    in_fulltext = fulltext.doc_ids()
     pending = {
         r[0] for r in catalog.conn.execute("SELECT doc_id FROM documents WHERE ft_hash IS NULL")
     }
@@ -113,7 +112,7 @@ def repair(index_dir: IndexDir) -> None:
     Raises IndexBusy if another process is writing.
     """
     from casework.index import entities
-    from casework.index.fulltext import Fulltext
+    from casework.index.fulltext import open_fulltext
     from casework.index.indexer import _entity_signatures, sync_fulltext
 
     with WriteLock(index_dir):
@@ -124,7 +123,7 @@ def repair(index_dir: IndexDir) -> None:
                 entities.resolve(catalog)
                 mark_touched_stale(catalog, before)
                 catalog.commit()
-            sync_fulltext(catalog, Fulltext(index_dir.fulltext), {}, lambda p: None)
+            sync_fulltext(catalog, open_fulltext(index_dir.fulltext), {}, lambda p: None)
             mark_clean(catalog)
         finally:
             catalog.close()
@@ -156,7 +155,7 @@ def on_open(index_dir: IndexDir, catalog: Catalog, fulltext, fulltext_docs: int 
             f"the full-text index does not agree with the catalog and could not be repaired "
             f"({type(exc).__name__}: {exc}); fix it with: {fix_command(index_dir, catalog)}"
         )
-    fulltext._ix = None  # reopen: the repair committed a new generation
+    fulltext.reopen()  # the repair committed a new generation
     return None
 
 
@@ -174,13 +173,9 @@ def open_checked(index_dir: IndexDir, make):
     opened = None
     try:
         opened = make(index_dir)
-        # count through the searcher that will serve the first query: no second open of Whoosh
-        searcher = getattr(opened, "_searcher", None)
-        count = searcher.doc_count() if searcher is not None else None
+        # counted by the searcher that will serve the first query: no second open of Whoosh
+        count = opened.fulltext.doc_count()
         note = on_open(index_dir, opened.catalog, opened.fulltext, count)
-        if searcher is not None and opened.fulltext._ix is None:
-            # repaired: open afresh (Whoosh cannot refresh a searcher of an empty index)
-            searcher.close()
     except CaseworkError:
         if opened is not None:
             opened.close()

@@ -138,7 +138,7 @@ def curate(index_dir, catalog: Catalog, op: str, entity: str | None = None,
     Holds the index's write lock throughout, so it never races an indexing run.
     """
     from casework.index import consistency
-    from casework.index.fulltext import Fulltext
+    from casework.index.fulltext import open_fulltext
     from casework.index.indexer import _entity_signatures, sync_fulltext
     from casework.index.resolve import judgements_path, resolve
     from casework.index.store import WriteLock
@@ -168,7 +168,7 @@ def curate(index_dir, catalog: Catalog, op: str, entity: str | None = None,
         resolve(catalog)
         consistency.mark_touched_stale(catalog, before)
         catalog.commit()
-        sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, lambda p: None)
+        sync_fulltext(catalog, open_fulltext(index_dir.fulltext), before, lambda p: None)
         consistency.mark_clean(catalog)
         catalog.commit()
     return done

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 from casework.index import consistency, entities, ingest, recall, resolve, store
 from casework.index.catalog import AnnotationCache, Catalog
 from casework.index.errors import CaseworkError
-from casework.index.fulltext import Fulltext, FulltextEntry
+from casework.index.fulltext import FulltextEntry, FulltextIndex, open_fulltext
 from casework.index.models import IndexReport, Progress, SourceFile, Span
 from casework.index.nlp import Annotator, SpacyAnnotator
 from casework.index.store import IndexDir, WriteLock
@@ -150,7 +150,7 @@ def _update(
             if report.added + report.updated < catalog.document_count():
                 consistency.mark_touched_stale(catalog, before)
         catalog.commit()
-        sync_fulltext(catalog, Fulltext(index_dir.fulltext), before, notify, procs=jobs)
+        sync_fulltext(catalog, open_fulltext(index_dir.fulltext), before, notify, procs=jobs)
         consistency.mark_clean(catalog)
         report.documents = catalog.document_count()
         report.entities = catalog.conn.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
@@ -321,7 +321,7 @@ def _entity_signatures(catalog: Catalog) -> dict[str, str]:
 
 
 def sync_fulltext(
-    catalog: Catalog, fulltext: Fulltext, before: dict[str, str], notify: ProgressFn,
+    catalog: Catalog, fulltext: FulltextIndex, before: dict[str, str], notify: ProgressFn,
     procs: int = 1,
 ) -> int:
     """Bring Whoosh in line with the catalog; returns the number of documents written.
@@ -348,7 +348,7 @@ def sync_fulltext(
     if not stale and not deletes:
         # an index written before postings_file.py gets its files on any run: one stat per
         # segment when it has them
-        fulltext.write_common_postings()
+        fulltext.upkeep()
         return 0
     total = len(stale)
     shas: dict[str, str] = {}
@@ -374,7 +374,7 @@ def sync_fulltext(
         # the sha read with the row above: reading the row again fetched the whole text twice
         catalog.set_ft_hash(entry.doc_id, entry.fingerprint(shas.pop(entry.doc_id)))
 
-    n = fulltext.write(entries(), sorted(deletes), big=total >= _BIG_BUILD, on_written=written,
+    n = fulltext.index(entries(), sorted(deletes), big=total >= _BIG_BUILD, on_written=written,
                        procs=procs)
     catalog.commit()
     return n

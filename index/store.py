@@ -118,10 +118,10 @@ class IndexDir:
                 "casework will not write into it (choose another --index)"
             )
         self.path.mkdir(parents=True, exist_ok=True)
-        from casework.index.fulltext import Fulltext
+        from casework.index.fulltext import create_fulltext
 
         if not self.fulltext.exists():
-            Fulltext.create(self.fulltext)
+            create_fulltext(self.fulltext)
         write_atomic(
             self.marker,
             json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}, indent=2) + "\n",

@@ -52,15 +52,15 @@ def test_read_commands_never_import_spacy(seeds_index, command):
 
 
 def test_search_skips_the_stdlib_trees_whoosh_imports_for_nothing(seeds_index):
-    """whoosh_imports keeps asyncio, urllib.request and Whoosh's English morphology (~110 ms
-    under load) off the cold search path."""
+    """fulltext/_whoosh/stubs.py keeps asyncio, urllib.request and Whoosh's English morphology
+    (~110 ms under load) off the cold search path."""
     loaded = loaded_modules(["search", "Harfuch", "--json", "--index", str(seeds_index)])
     assert not loaded & {"asyncio", "urllib.request", "whoosh.lang.morph_en"}
 
 
 def test_whoosh_stand_ins_leave_the_real_modules_importable():
     code = (
-        "import casework.index.search, sys; assert 'whoosh.reading' in sys.modules;"
+        "import casework.index.fulltext, sys; assert 'whoosh.reading' in sys.modules;"
         "assert 'cached_property' not in sys.modules;"
         "import cached_property, urllib.request;"
         "from whoosh.lang.morph_en import variations;"
@@ -119,7 +119,7 @@ def test_unchanged_reindex_never_imports_spacy(seeds_index, tmp_path):
 
 def test_engine_imports_neither_textual_nor_spacy():
     code = (
-        "import sys, casework.index, casework.index.search, casework.index.api, casework.index.cli;"
+        "import sys, casework.index, casework.index.fulltext, casework.index.api, casework.index.cli;"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'spacy', 'thinc'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -35,14 +35,14 @@ from itertools import accumulate, chain, compress, repeat
 from operator import add, le, mod, mul, not_, truediv
 from typing import NamedTuple
 
-from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import SpanQuery
 from whoosh.util.numeric import byte_to_length
 
-from casework.index import postings_file
+from casework.index.fulltext import plain
+from casework.index.fulltext._whoosh import postings_file
 
 # Whoosh's BM25F defaults (scoring.BM25F)
 B, K1 = 0.75, 1.2
@@ -117,6 +117,14 @@ _WITHIN_SHARE = 2
 # keys, 7,700 documents, 20 vs 24 ms; in entity names, 26,000 and 7,400: 4 vs 13 ms; "of the"
 # in the body: 2.5 million and 49,000, 500 vs 200 ms)
 _KEYS_PER_DOCUMENT = 16
+
+
+def top(searcher, q, limit: int, deadline: float) -> tuple[int, list[tuple[int, float]]]:
+    """plain.top, faster: :func:`rank` for the query shapes it takes, Whoosh's collector
+    (plain.top) for the rest (slower, same answers)."""
+    if supported(q):
+        return rank(searcher, q, limit, deadline)
+    return plain.top(searcher, q, limit, deadline)
 
 
 def supported(q) -> bool:
