@@ -120,11 +120,12 @@ _KEYS_PER_DOCUMENT = 16
 
 
 def top(searcher, q, limit: int, deadline: float) -> tuple[int, list[tuple[int, float]]]:
-    """plain.top, faster: :func:`rank` for the query shapes it takes, Whoosh's collector
-    (plain.top) for the rest (slower, same answers)."""
+    """plain.top, faster: :func:`rank` for the query shapes it takes; the rest as the plain
+    engine runs them (its expansion too: Whoosh's own scores a wildcard of more than two words
+    as a constant on indexes under 5,000 documents, where rank.py sums the words' scores)."""
     if supported(q):
         return rank(searcher, q, limit, deadline)
-    return plain.top(searcher, q, limit, deadline)
+    return plain.top(searcher, plain.expand(searcher, q), limit, deadline)
 
 
 def supported(q) -> bool:
@@ -136,7 +137,11 @@ def supported(q) -> bool:
     if isinstance(q, (wq.And, wq.Or, wq.DisjunctionMax)) and not isinstance(q, wq.Sequence):
         if getattr(q, "minmatch", 0) or getattr(q, "scale", None):
             return False
-        return all(supported(s.query if isinstance(s, wq.Not) else s) for s in q.subqueries)
+        # a NOT is taken inside an AND only ("a OR NOT b", as Whoosh's parser reads
+        # "(a OR b) NOT c OR d", matches every document without c: Whoosh's matchers answer it)
+        nots = isinstance(q, wq.And)
+        return all(supported(s.query) if nots and isinstance(s, wq.Not) else supported(s)
+                   for s in q.subqueries)
     if isinstance(q, (wq.AndNot, wq.AndMaybe, wq.Require)):
         return supported(q.a) and supported(q.b)
     return False
