@@ -168,17 +168,23 @@ class FulltextIndex:
             self._searcher = None
 
     def _current(self):
-        """The open Whoosh searcher, refreshed to the latest commit."""
-        if self._searcher is None:
-            self._searcher = self.ix.searcher()
-            self._parser = query.make_parser(self.ix.schema)
-        else:
+        """The open Whoosh searcher, opened again after any commit.
+
+        Not Whoosh's Searcher.refresh(): it keeps the reader of each segment it had open
+        (segments compare by id), with that segment's deletions as they were, so a document
+        deleted since from an older segment was still found (whoosh-reloaded 2.7.5,
+        index.py ``_reader``; tests/test_fulltext_interface.py). A new searcher costs a few
+        file opens per segment, once per commit; rank.py's caches are kept by segment.
+        """
+        if self._searcher is not None:
             try:
-                self._searcher = self._searcher.refresh()
-            except Exception:  # Whoosh cannot refresh a searcher of an empty index: reopen
-                self.reopen()
-                self._searcher = self.ix.searcher()
-                self._parser = query.make_parser(self.ix.schema)
+                if self._searcher.reader().generation() == self.ix.latest_generation():
+                    return self._searcher
+            except Exception:  # its files may be gone: open what is there now
+                self._ix = None
+            self._close_searcher()
+        self._searcher = self.ix.searcher()
+        self._parser = query.make_parser(self.ix.schema)
         return self._searcher
 
     # -- writing ---------------------------------------------------------------------------
