@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 ENGINE_VARIABLE = "CASEWORK_FULLTEXT"
 
@@ -94,6 +95,24 @@ class FulltextHits:
     suggestion: str | None = None
 
 
+class Engine(Protocol):
+    """What each engine module provides: plain.py (Whoosh's public API) and _whoosh/ (fast)."""
+
+    NAME: str
+
+    def writer(self, ix, procs: int = 1):
+        """A Whoosh writer for one commit (a segment per process when ``procs`` > 1)."""
+
+    def upkeep(self, ix) -> int:
+        """Write what the engine keeps beside Whoosh's files and lacks; how many written."""
+
+    def expand(self, searcher, q):
+        """``q`` with its wildcard, fuzzy and range terms expanded within query.py's caps."""
+
+    def top(self, searcher, q, limit: int, deadline: float) -> tuple[int, list[tuple[int, float]]]:
+        """(number of matches, the best ``limit`` as (docnum, score), best first)."""
+
+
 def open_fulltext(path: Path, engine: str | None = None) -> "FulltextIndex":
     """The full-text index at ``path`` (opened on first use)."""
     return FulltextIndex(path, engine)
@@ -106,7 +125,7 @@ def create_fulltext(path: Path, engine: str | None = None) -> "FulltextIndex":
     return FulltextIndex(path, engine)
 
 
-def engine_named(name: str | None = None):
+def engine_named(name: str | None = None) -> Engine:
     """The engine module for ``name`` (default: $CASEWORK_FULLTEXT, else fast): ``_whoosh``
     or ``plain``. The fast engine on a Whoosh it was not written for is plain, said once."""
     name = (name or os.environ.get(ENGINE_VARIABLE) or "fast").strip().lower()
@@ -134,7 +153,7 @@ class FulltextIndex:
 
     def __init__(self, path: Path, engine: str | None = None):
         self.path = Path(path)
-        self._engine = engine_named(engine)
+        self._engine: Engine = engine_named(engine)
         self.engine = self._engine.NAME
         self._ix = None
         self._searcher = None
