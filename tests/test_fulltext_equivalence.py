@@ -35,8 +35,8 @@ QUERIES = 1000
 DOCUMENTS = 320
 REL_TOL = 1e-9
 NAMES = {
-    "person": ["Claudia Sheinbaum", "Omar García Harfuch", "El Mencho", "Andrés Manuel López Obrador",
-               "Nemesio Rubén Oseguera Cervantes", "Donald Trump"],
+    "person": ["Claudia Sheinbaum", "Omar García Harfuch", "El Mencho",
+               "Andrés Manuel López Obrador", "Nemesio Rubén Oseguera Cervantes", "Donald Trump"],
     "org": ["Jalisco New Generation Cartel", "CJNG", "Sinaloa Cartel", "Morena"],
     "gpe": ["Mexico", "Jalisco", "United States", "Tijuana", "Guadalajara"],
 }

@@ -40,7 +40,8 @@ def test_an_index_written_before_the_move_opens_searches_and_takes_writes(tmp_pa
     assert ft.search("ruben").total == 1  # accents folded as the old analyzer folded them
     assert ft.search("carte~").words == {"cartel"}
     assert ft.suggest("cartl") == "cartel"
-    entry = FulltextEntry("d4", "/c/d4.txt", "Fourth", "The cartel again.", {"person": ["El Mencho"]})
+    entry = FulltextEntry("d4", "/c/d4.txt", "Fourth", "The cartel again.",
+                          {"person": ["El Mencho"]})
     assert ft.index([entry], ["d1"]) == 1
     assert ft.doc_ids() == {"d3", "d4"} and ft.search("cartel").total == 2
     ft.close()

@@ -1,6 +1,6 @@
 """The plain engine: full text on Whoosh's public API only, no part of ``_whoosh/``.
 
-Whoosh's own segment writer, its own matchers and scoring, its own term expansion. Chosen
+Whoosh's own segment writer, matchers, scoring, term expansion and corrector. Chosen
 with ``CASEWORK_FULLTEXT=plain``, and used whenever the installed Whoosh is not the version
 ``_whoosh/`` was written for. It reads and writes the same index as the fast engine, and
 gives the same hits in the same order (tests/test_fulltext_equivalence.py), more slowly.
@@ -41,8 +41,8 @@ def upkeep(ix) -> int:
 
 def expand(searcher, q):
     """``q`` ready for Whoosh's matchers: its ANDNOT and ANDMAYBE made safe
-    (:func:`_safe_binary`), and each wildcard, prefix, fuzzy and range term replaced by the words it stands
-    for, within query.py's caps: an OR of those words, boosted as the term was.
+    (:func:`_safe_binary`), and each wildcard, prefix, fuzzy and range term replaced by the
+    words Whoosh expands it to, within query.py's caps: an OR of them, boosted as the term was.
 
     Whoosh drops a term's boost when it expands to one word (a title match then counts once,
     not twice); the fast engine keeps it, and so does this. Each segment is expanded on its own
