@@ -1,11 +1,11 @@
 """The fast engine: everything that knows Whoosh's private internals, for speed.
 
-- rank.py: top hits and the exact count in one pass, from Whoosh's posting blocks;
+- rank.py: top hits and the exact count in one pass, from Whoosh's posting blocks, and the
+  expansion of wildcard and fuzzy terms, capped and kept per segment;
 - postings_file.py: common words' postings as plain arrays beside each segment (``.cwp``);
 - segment_writer.py: Whoosh's segment writer with postings pooled per term (same bytes);
 - term_seek.py: memoised seeks in a segment's term index, for fuzzy expansion;
-- stubs.py: Whoosh imported without three module trees a search never uses;
-- here: the expansion of wildcard and fuzzy terms, capped and cached per segment.
+- stubs.py: Whoosh imported without three module trees a search never uses.
 
 Written against whoosh-reloaded 2.7.5 and checked against its own answers (tests/test_rank.py,
 test_postings_file.py, test_segment_writer.py). Importing this package on any other version
@@ -34,14 +34,10 @@ from casework.index.fulltext._whoosh import stubs  # noqa: E402  (after the vers
 
 stubs.load()  # before the rest of Whoosh is imported: see stubs.py
 
-import time  # noqa: E402
-from collections import OrderedDict  # noqa: E402
 from functools import partial  # noqa: E402
 
-
-from casework.index.fulltext import query  # noqa: E402
-from casework.index.fulltext._whoosh import postings_file, term_seek  # noqa: E402
-from casework.index.fulltext._whoosh.rank import read_postings, top  # noqa: E402, F401
+from casework.index.fulltext._whoosh import postings_file  # noqa: E402
+from casework.index.fulltext._whoosh.rank import expand, read_postings, top  # noqa: E402, F401
 
 NAME = "fast"
 WRITER_MB = 128
@@ -69,67 +65,3 @@ def upkeep(ix) -> int:
         return postings_file.ensure(ix, partial(read_postings, values=True))
     except Exception:  # the commit is done: a segment without the file is still searched
         return 0
-
-
-def expand(searcher, q):
-    """``q`` with each wildcard, prefix, fuzzy and range term's expansion capped (query.py's
-    caps) and kept per segment; the terms stay in the tree for rank.py to sum.
-
-    Whoosh also expands each term again for every size estimate, so the first expansion is
-    kept and reused.
-    """
-    deadline = query.expansion_deadline()
-    budget = [query.MAX_TOTAL_EXPANSION]
-    for leaf in query.expanding_leaves(q):
-        leaf._btexts = _capped(leaf, deadline, budget)
-    return q
-
-
-# Expansions of a term over one segment's vocabulary, kept while the searcher stays open: a
-# segment never changes, and Whoosh's fuzzy walk is pure Python (~60 ms a query over three
-# fields at 2,000 news articles, the bulk of a warm fuzzy search). Keyed by segment id.
-_EXPANSIONS: OrderedDict[tuple, list[bytes]] = OrderedDict()
-_EXPANSIONS_MAX = 512
-
-
-def _capped(leaf, deadline: float, budget: list[int]):
-    btexts = leaf._btexts
-    expanded: dict[int, list[bytes]] = {}
-    # TermRange has start/end instead of text
-    what = (type(leaf).__name__, leaf.fieldname, getattr(leaf, "text", None),
-            getattr(leaf, "start", None), getattr(leaf, "end", None),
-            getattr(leaf, "startexcl", None), getattr(leaf, "endexcl", None),
-            getattr(leaf, "maxdist", None), getattr(leaf, "prefixlength", None))
-
-    def first_terms(ixreader):
-        key = id(ixreader)
-        if key not in expanded:
-            segment = getattr(ixreader, "segment", None)
-            segment = segment() if callable(segment) else None  # a MultiReader's is None
-            cache_key = (segment.segment_id(), *what) if segment is not None else None
-            terms = _EXPANSIONS.get(cache_key) if cache_key else None
-            if terms is None:
-                terms = []
-                complete = True
-                if time.monotonic() < deadline:
-                    term_seek.speed_up(ixreader)
-                    for btext in btexts(ixreader):
-                        if len(terms) >= min(query.MAX_EXPANSION, budget[0]) \
-                                or time.monotonic() > deadline:
-                            complete = len(terms) >= query.MAX_EXPANSION
-                            break
-                        terms.append(btext)
-                else:
-                    complete = False
-                if cache_key and complete:  # a cut made by this query's budget is not reused
-                    _EXPANSIONS[cache_key] = terms
-                    if len(_EXPANSIONS) > _EXPANSIONS_MAX:
-                        _EXPANSIONS.popitem(last=False)
-            else:
-                _EXPANSIONS.move_to_end(cache_key)
-                terms = terms[: max(0, budget[0])]
-            budget[0] -= len(terms)
-            expanded[key] = terms
-        return iter(expanded[key])
-
-    return first_terms
