@@ -32,7 +32,7 @@ if os.environ.get(ENGINE_VARIABLE, "").strip().lower() != "plain":
     try:  # first: its stubs keep three module trees out of Whoosh's import (_whoosh/stubs.py)
         from casework.index.fulltext import _whoosh  # noqa: F401
     except ImportError:
-        pass  # another Whoosh: _engine() says so when the fast engine is asked for
+        pass  # another Whoosh: engine_named() says so when the fast engine is asked for
 
 from whoosh import index as whoosh_index  # noqa: E402
 
