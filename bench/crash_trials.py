@@ -113,7 +113,7 @@ def check_after_kill(index: Path) -> dict:
                 f"fulltext={agreement.fulltext_docs} missing={len(agreement.missing)} "
                 f"extra={len(agreement.extra)}"
             )
-        from casework.index.fulltext import make_parser
+        from casework.index.fulltext.query import make_parser
 
         parser = make_parser(cw.fulltext.ix.schema)
         with cw.fulltext.ix.searcher() as s:

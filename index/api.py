@@ -95,12 +95,10 @@ class Casework:
         self.path = index_dir.path
         # Whoosh is imported here, not at module level: the explorer paints its first screen
         # while a worker opens the index (~60-100 ms of imports off the start path).
-        from casework.index.fulltext import Fulltext
-        from casework.index.search import Searcher
+        from casework.index.fulltext import open_fulltext
 
         self.catalog = Catalog(index_dir.catalog)
-        self.fulltext = Fulltext(index_dir.fulltext)
-        self._searcher = Searcher(self.fulltext, self.catalog)
+        self.fulltext = open_fulltext(index_dir.fulltext)
         self.notes: list[str] = []
 
     @classmethod
@@ -116,10 +114,8 @@ class Casework:
         try:
             opened = cls(index_dir)
             # counted by the searcher that will serve the first query: no second open
-            note, repaired = consistency.on_open(index_dir, opened.catalog, opened.fulltext,
-                                                 opened._searcher.doc_count())
-            if repaired:  # the next query opens the new generation (Whoosh cannot refresh
-                opened._searcher.close()  # a searcher of an empty index)
+            note = consistency.on_open(index_dir, opened.catalog, opened.fulltext,
+                                       opened.fulltext.doc_count())
         except CaseworkError:
             if opened is not None:
                 opened.close()
@@ -136,7 +132,7 @@ class Casework:
         return opened
 
     def close(self) -> None:
-        self._searcher.close()
+        self.fulltext.close()
         self.catalog.close()
 
     def __enter__(self) -> "Casework":
@@ -151,12 +147,26 @@ class Casework:
         """Ranked hits with snippets. With no hits and ``suggest``, ``suggestion`` holds the
         query respelt from the index's words (a vocabulary walk; pass False and call
         :meth:`suggest` later to show the hits first)."""
-        return self._searcher.search(query, limit=limit, offset=offset, suggest=suggest)
+        from casework.index.fulltext.snippets import best_snippet, lead_snippet
+
+        found = self.fulltext.search(query, limit=limit, offset=offset, suggest=suggest)
+        counts = self.catalog.entity_counts([h.doc_id for h in found.hits])
+        hits = []
+        for hit in found.hits:
+            text = self.catalog.text_of(hit.doc_id) or ""
+            snippet, ranges = best_snippet(text, found.words) or (lead_snippet(text), [])
+            hits.append(models.Hit(
+                doc_id=hit.doc_id, title=hit.title, path=hit.path, score=round(hit.score, 4),
+                snippet=snippet, highlights=[list(r) for r in ranges],
+                entities=counts.get(hit.doc_id, 0),
+            ))
+        return models.SearchResult(query=query, total=found.total, hits=hits,
+                                   suggestion=found.suggestion, offset=offset)
 
     def suggest(self, query: str) -> str | None:
         """``query`` with its words unknown to the index replaced by the nearest known ones
         (the commonest of those fewest edits away), or None."""
-        return self._searcher.suggest(query)
+        return self.fulltext.suggest(query)
 
     # -- documents ----------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:
@@ -190,7 +200,7 @@ class Casework:
     def browse(self, limit: int = 20, offset: int = 0) -> SearchResult:
         """Every document, by title, as hits with their opening lines: what an empty query
         shows, so a newcomer sees the collection before typing anything."""
-        from casework.index.fulltext import lead_snippet
+        from casework.index.fulltext.snippets import lead_snippet
 
         rows = self.catalog.document_openings(limit, offset)
         counts = self.catalog.entity_counts([r[0] for r in rows])

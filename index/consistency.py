@@ -76,31 +76,30 @@ def fix_command(index_dir: IndexDir, catalog: Catalog) -> str:
 
 
 def on_open(index_dir: IndexDir, catalog: Catalog, fulltext, fulltext_docs: int | None = None
-            ) -> tuple[str | None, bool]:
-    """Check on open; repair if cheap and nobody is writing. Returns a one-line note (or None)
-    and whether a repair wrote a new generation of the full-text index."""
+            ) -> str | None:
+    """Check on open; repair if cheap and nobody is writing. Returns a one-line note or None."""
     found = check(catalog, fulltext, fulltext_docs=fulltext_docs)
     if found.ok:
-        return None, False
+        return None
     if found.catalog_docs > AUTO_REPAIR_DOCS:
         return (
             f"the full-text index does not agree with the catalog ({found.fulltext_docs} vs "
             f"{found.catalog_docs} documents; an indexing run was interrupted); "
             f"finish it with: {fix_command(index_dir, catalog)}"
-        ), False
+        )
     from casework.index import sync  # the write path: loaded only when there is a repair to do
 
     try:
         sync.repair(index_dir)
     except IndexBusy:
-        return None, False  # a run is under way; it brings the two in line when it finishes
+        return None  # a run is under way; it brings the two in line when it finishes
     except Exception as exc:  # e.g. a read-only index: say so, and how to fix it elsewhere
         return (
             f"the full-text index does not agree with the catalog and could not be repaired "
             f"({type(exc).__name__}: {exc}); fix it with: {fix_command(index_dir, catalog)}"
-        ), False
+        )
     fulltext.reopen()  # the repair committed a new generation
-    return None, True
+    return None
 
 
 def _quote(text: str) -> str:

@@ -20,7 +20,7 @@ from typing import Iterator
 from casework.index import entities, ingest, resolve, store, sync
 from casework.index.catalog import AnnotationCache, Catalog
 from casework.index.errors import CaseworkError
-from casework.index.fulltext import Fulltext
+from casework.index.fulltext import create_fulltext
 from casework.index.models import IndexReport, Progress, SourceFile, Span
 from casework.index.nlp import Annotator, SpacyAnnotator
 from casework.index.store import IndexDir, WriteLock
@@ -68,7 +68,7 @@ def build(
         if rebuild and index_dir.exists():
             report = _rebuild_beside(index_dir, paths, annotator, progress, jobs, reading)
         else:
-            index_dir.create(Fulltext.create)
+            index_dir.create(create_fulltext)
             report = _update(index_dir, paths, annotator, progress, jobs, reading)
     report.seconds = round(time.monotonic() - started, 3)
     report.index = str(index_dir.path)
@@ -114,7 +114,7 @@ def _rebuild_beside(
     fresh = store.rebuild_dir_for(live)
     if fresh.path.exists():
         shutil.rmtree(fresh.path)
-    fresh.create(Fulltext.create)
+    fresh.create(create_fulltext)
     if live.annotations.exists():
         _copy_annotations(live, fresh)
     judgements = live.path / "curation.jsonl"

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from casework.index import curation, recall, resolve
 from casework.index.catalog import CLEAN, DOCUMENTS_KEY, STATE_KEY, UPDATING, Catalog
 from casework.index.entities import EntityFieldValues
-from casework.index.fulltext import Fulltext, FulltextEntry
+from casework.index.fulltext import FulltextEntry, FulltextIndex, open_fulltext
 from casework.index.models import Progress
 from casework.index.store import IndexDir, WriteLock
 
@@ -75,12 +75,16 @@ def resolve_and_sync(
             # still knows which documents the full-text index holds under old names
             catalog.mark_mentioning_stale(_touched(before, catalog.entity_signatures()))
         catalog.commit()
-    written = sync_fulltext(catalog, Fulltext(index_dir.fulltext), notify, procs=procs)
+    fulltext = open_fulltext(index_dir.fulltext)
+    try:
+        written = sync_fulltext(catalog, fulltext, notify, procs=procs)
+    finally:
+        fulltext.close()
     mark_clean(catalog)
     return written
 
 
-def sync_fulltext(catalog: Catalog, fulltext: Fulltext, notify: ProgressFn = _quiet,
+def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn = _quiet,
                   procs: int = 1) -> int:
     """Write the documents the catalog flags (new, changed, or whose entities changed) and any
     the full-text index lacks; delete those the catalog no longer holds."""
@@ -91,7 +95,7 @@ def sync_fulltext(catalog: Catalog, fulltext: Fulltext, notify: ProgressFn = _qu
     if not stale and not deletes:
         # an index written before postings files existed gets them on any run: one stat per
         # segment when it has them
-        fulltext.write_common_postings()
+        fulltext.upkeep()
         return 0
     total = len(stale)
     shas: dict[str, str] = {}
@@ -117,7 +121,7 @@ def sync_fulltext(catalog: Catalog, fulltext: Fulltext, notify: ProgressFn = _qu
         # the sha read with the row above: reading the row again fetched the whole text twice
         catalog.set_ft_hash(entry.doc_id, entry.fingerprint(shas.pop(entry.doc_id)))
 
-    n = fulltext.write(entries(), sorted(deletes), big=total >= BIG_BUILD, on_written=written,
+    n = fulltext.index(entries(), sorted(deletes), big=total >= BIG_BUILD, on_written=written,
                        procs=procs)
     catalog.commit()
     return n

@@ -147,12 +147,7 @@ def shared_sentences(catalog: Catalog, a: str, b: str, limit: int = 1000) -> Coo
 def text_neighbours(fulltext, doc_id: str, text: str, top: int = 30) -> dict[str, float]:
     """Documents whose words resemble this one's (Whoosh more-like-this on key terms)."""
     try:
-        with fulltext.ix.searcher() as searcher:
-            docnum = searcher.document_number(doc_id=doc_id)
-            if docnum is None:
-                return {}
-            hits = searcher.more_like(docnum, "body", text=text[:50_000], top=top, numterms=20)
-            return {hit["doc_id"]: hit.score for hit in hits}
+        return fulltext.similar(doc_id, text[:50_000], top=top)
     except Exception:  # similarity is a bonus: a Whoosh problem must not break related()
         return {}
 

@@ -36,6 +36,14 @@ def seeds_index(tmp_path_factory, annotator) -> Path:
     return path
 
 
+@pytest.fixture(params=["fast", "plain"])
+def fulltext_engine(request, monkeypatch) -> str:
+    """Runs a test once with each full-text engine (CASEWORK_FULLTEXT: Whoosh's fast path, and
+    Whoosh's public API alone), in this process and in the CLI processes it starts."""
+    monkeypatch.setenv("CASEWORK_FULLTEXT", request.param)
+    return request.param
+
+
 @pytest.fixture
 def make_index(tmp_path, annotator):
     """Build (or update) an index of given paths with the session's annotator."""

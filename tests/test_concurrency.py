@@ -150,7 +150,7 @@ def test_a_search_survives_the_index_directory_being_swapped_under_its_reader(
     shutil.copytree(seeds_index, other)
     build(IndexDir(other), seed_paths(), rebuild=True, annotator=annotator)  # new segment names
     with open_index(live) as cw:
-        searcher = cw._searcher._current()  # opened, stored fields not read yet
+        searcher = cw.fulltext._current()  # opened, stored fields not read yet
         swap_dirs(live / "fulltext", other / "fulltext")
         # the race is real: same generation (refresh keeps the reader), its files gone
         assert whoosh_index.open_dir(str(live / "fulltext")).latest_generation() \

@@ -55,9 +55,9 @@ def test_interrupted_run_is_repaired_on_open(seeds_index, corpus, tmp_path):
     conn.commit()
     conn.close()
     shutil.rmtree(index / "fulltext")
-    from casework.index.fulltext import Fulltext
+    from casework.index.fulltext import create_fulltext
 
-    Fulltext.create(index / "fulltext")  # an empty Whoosh index: nothing searchable
+    create_fulltext(index / "fulltext")  # an empty Whoosh index: nothing searchable
     with open_index(index) as cw:
         assert cw.search("harfuch").total == 2
         assert consistency.check(cw.catalog, cw.fulltext, full=True).ok
@@ -71,11 +71,9 @@ def test_a_clean_index_whose_full_text_lost_a_document_is_repaired_on_open(seeds
     with open_index(index) as cw:
         assert cw.catalog.get_meta(consistency.DOCUMENTS_KEY) == "2"
         doc_id = cw.search("harfuch").hits[0].doc_id
-    from casework.index.fulltext import Fulltext
+    from casework.index.fulltext import open_fulltext
 
-    writer = Fulltext(index / "fulltext").ix.writer()
-    writer.delete_by_term("doc_id", doc_id)
-    writer.commit()
+    open_fulltext(index / "fulltext").delete([doc_id])
     with open_index(index) as cw:
         assert cw.search("harfuch").total == 2
         assert consistency.check(cw.catalog, cw.fulltext, full=True).ok
@@ -196,12 +194,12 @@ def test_full_text_index_removed_under_an_open_session_is_a_clear_error(seeds_in
 
 
 def test_session_opened_on_an_empty_index_sees_documents_indexed_later(tmp_path, seeds_index):
-    from casework.index.fulltext import Fulltext
+    from casework.index.fulltext import open_fulltext
     from casework.index.location import seed_paths
     from casework.index.store import IndexDir
 
     index = tmp_path / "index"
-    IndexDir(index).create(Fulltext.create)
+    IndexDir(index).create(create_fulltext)
     from casework.index.catalog import Catalog
 
     Catalog(index / "catalog.sqlite").close()
@@ -211,17 +209,17 @@ def test_session_opened_on_an_empty_index_sees_documents_indexed_later(tmp_path,
         proc = run_cli("index", *[str(p) for p in seed_paths()], "-q", index=index)
         assert proc.returncode == 0, proc.stderr
         assert cw.search("harfuch").total == 2
-    assert Fulltext(index / "fulltext").doc_count() == 2
+    assert open_fulltext(index / "fulltext").doc_count() == 2
 
 
 def test_first_run_killed_inside_create_leaves_a_dir_the_next_run_accepts(tmp_path, seeds_index):
-    from casework.index.fulltext import Fulltext
+    from casework.index.fulltext import create_fulltext
     from casework.index.location import seed_paths
 
     index = tmp_path / "index"
     index.mkdir()
     (index / "write.lock").write_text("", encoding="utf-8")
-    Fulltext.create(index / "fulltext")  # create() writes this before the marker
+    create_fulltext(index / "fulltext")  # create() writes this before the marker
     proc = run_cli("index", *[str(p) for p in seed_paths()], "-q", index=index)
     assert proc.returncode == 0, proc.stderr
     # but a 'fulltext' folder holding anything else is someone else's

@@ -37,7 +37,7 @@ def test_unchanged_reindex_writes_a_missing_common_postings_file(make_index, see
     assert sorted(p.name for p in fulltext.glob("*.cwp")) == written
 
 
-def test_changed_file_is_updated_and_deleted_file_removed(make_index, seeds_copy):
+def test_changed_file_is_updated_and_deleted_file_removed(make_index, seeds_copy, fulltext_engine):
     make_index(seeds_copy)
     files = sorted(seeds_copy.glob("*.txt"))
     files[0].write_text(files[0].read_text() + "\nThe Zetas cartel met Genaro García Luna in Tijuana.\n")
@@ -129,7 +129,7 @@ def test_single_file_indexing_does_not_remove_its_neighbours(make_index, seeds_c
         ("Ruben", 2),
     ],
 )
-def test_query_syntax(seeds_index, query, expected):
+def test_query_syntax(seeds_index, query, expected, fulltext_engine):
     with open_index(seeds_index) as cw:
         assert cw.search(query).total == expected
 
@@ -139,7 +139,8 @@ def test_query_syntax(seeds_index, query, expected):
     [("Sheinbam", "sheinbaum"), ("afte", "after"), ("abou", "about"),
      ("assassinatio cartel", "assassination cartel"), ("person:sheinbam", "person:sheinbaum")],
 )
-def test_suggestion_is_the_commonest_of_the_closest_words(seeds_index, typed, meant):
+def test_suggestion_is_the_commonest_of_the_closest_words(seeds_index, typed, meant,
+                                                           fulltext_engine):
     """Whoosh's corrector offered the commonest word within two edits ("afte" -> "at"); the
     closest come first."""
     with open_index(seeds_index) as cw:
@@ -150,20 +151,20 @@ def test_suggestion_is_the_commonest_of_the_closest_words(seeds_index, typed, me
         assert cw.suggest(typed) == meant
 
 
-def test_no_suggestion_for_a_query_that_cannot_run(seeds_index):
+def test_no_suggestion_for_a_query_that_cannot_run(seeds_index, fulltext_engine):
     with open_index(seeds_index) as cw:
         assert cw.suggest("   ") is None
         assert cw.suggest("zzzzqqqq") is None
 
 
-def test_entity_field_phrases_do_not_run_across_names(seeds_index):
+def test_entity_field_phrases_do_not_run_across_names(seeds_index, fulltext_engine):
     with open_index(seeds_index) as cw:
         assert cw.search('person:"Claudia Sheinbaum"').total == 2
         names = [e.name for e in cw.entities(label="PERSON", limit=500)]
         assert "Claudia Sheinbaum" in names
 
 
-def test_hits_are_paged(seeds_index):
+def test_hits_are_paged(seeds_index, fulltext_engine):
     with open_index(seeds_index) as cw:
         everything = cw.search("Mexico", limit=10)
         second = cw.search("Mexico", limit=1, offset=1)
@@ -171,7 +172,7 @@ def test_hits_are_paged(seeds_index):
     assert [h.doc_id for h in second.hits] == [everything.hits[1].doc_id]
 
 
-def test_empty_query_is_a_query_error(seeds_index):
+def test_empty_query_is_a_query_error(seeds_index, fulltext_engine):
     with open_index(seeds_index) as cw, pytest.raises(QueryError):
         cw.search("   ")
 

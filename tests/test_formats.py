@@ -168,7 +168,7 @@ def test_every_format_reader_imports():
 
 
 def test_search_path_imports_no_format_library():
-    probe = ("import sys; import casework.index.api, casework.index.search; "
+    probe = ("import sys; import casework.index.api, casework.index.fulltext; "
              "import casework.index.indexer; "
              "bad = [m for m in ('pypdfium2', 'pdfminer', 'selectolax', 'python_calamine', "
              "'striprtf', 'filetype', 'casework.index.ingest.formats') if m in sys.modules]; "

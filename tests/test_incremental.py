@@ -90,9 +90,9 @@ def test_a_killed_rebuilds_annotations_are_kept_for_the_next_run(make_index, see
     make_index(seeds_copy)
     live = IndexDir(make_index.path)
     dead = IndexDir(live.path.with_name(f".{live.path.name}.rebuild-99999"))
-    from casework.index.fulltext import Fulltext
+    from casework.index.fulltext import create_fulltext
 
-    dead.create(Fulltext.create)
+    dead.create(create_fulltext)
     found = [Span(0, 4, "ORG", 0, 10)]
     cache = AnnotationCache(dead.annotations)
     cache.put("f" * 64, annotator.identity, found)

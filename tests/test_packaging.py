@@ -52,15 +52,15 @@ def test_read_commands_never_import_spacy(seeds_index, command):
 
 
 def test_search_skips_the_stdlib_trees_whoosh_imports_for_nothing(seeds_index):
-    """whoosh_imports keeps asyncio, urllib.request and Whoosh's English morphology (~110 ms
-    under load) off the cold search path."""
+    """fulltext/_whoosh/stubs.py keeps asyncio, urllib.request and Whoosh's English morphology
+    (~110 ms under load) off the cold search path."""
     loaded = loaded_modules(["search", "Harfuch", "--json", "--index", str(seeds_index)])
     assert not loaded & {"asyncio", "urllib.request", "whoosh.lang.morph_en"}
 
 
 def test_whoosh_stand_ins_leave_the_real_modules_importable():
     code = (
-        "import casework.index.search, sys; assert 'whoosh.reading' in sys.modules;"
+        "import casework.index.fulltext, sys; assert 'whoosh.reading' in sys.modules;"
         "assert 'cached_property' not in sys.modules;"
         "import cached_property, urllib.request;"
         "from whoosh.lang.morph_en import variations;"

@@ -15,11 +15,10 @@ import pytest
 from whoosh import index
 from whoosh.writing import SegmentWriter
 
-from casework.index import postings_file, rank
-from casework.index.fulltext import Fulltext, make_schema, whoosh_fields
-from casework.index.search import Searcher
+from casework.index.fulltext import create_fulltext, make_schema, open_fulltext, whoosh_fields
+from casework.index.fulltext._whoosh import postings_file, rank
 import test_rank
-from test_rank import COUNT_ONLY, QUERIES, _entries, _sentences
+from test_rank import COUNT_ONLY, QUERIES, _entries, _parsed, _sentences
 
 LOW = 20
 REAL = postings_file.MIN_POSTINGS
@@ -37,9 +36,8 @@ def two_segments(tmp_path_factory, low_threshold):
     """test_rank's index (two commits, the second replacing some documents), its common
     words in the file."""
     ft = test_rank.two_commits(tmp_path_factory.mktemp("common") / "fulltext")
-    s = Searcher(ft, catalog=None)
-    yield ft, s, s._current()
-    s.close()
+    yield ft, ft, ft._current()
+    ft.close()
 
 
 def _common_files(folder) -> list:
@@ -119,12 +117,12 @@ def test_phrases_match_as_whoosh_matches_them_either_way(two_segments, monkeypat
 def test_the_file_goes_with_its_segment_when_segments_merge(tmp_path, low_threshold):
     rng = random.Random(4)
     sentences = _sentences()
-    ft = Fulltext.create(tmp_path / "ft")
-    ft.write(_entries(rng, sentences, range(150)), [])
-    ft.write(_entries(rng, sentences, range(150, 300)), [])
+    ft = create_fulltext(tmp_path / "ft", engine="fast")
+    ft.index(_entries(rng, sentences, range(150)), [])
+    ft.index(_entries(rng, sentences, range(150, 300)), [])
     before = _common_files(ft.path)
     assert len(before) == 2
-    ft.write(_entries(rng, sentences, range(300, 310)), [], big=True)  # merged into one
+    ft.index(_entries(rng, sentences, range(300, 310)), [], big=True)  # merged into one
     after = _common_files(ft.path)
     assert len(after) == 1 and not set(after) & set(before)
     assert not [p for p in ft.path.iterdir() if p.name.endswith(".tmp")]
@@ -145,19 +143,19 @@ def test_an_index_written_without_files_gets_them_and_answers_the_same(tmp_path,
     for entry in _entries(rng, _sentences(), range(250)):
         writer.update_document(**whoosh_fields(entry))
     writer.commit()
-    ft = Fulltext(folder)
+    ft = open_fulltext(folder, engine="fast")
     assert _common_files(folder) == []
 
     def answers():
-        s = Searcher(ft, catalog=None)
-        ws = s._current()
-        found = [rank.rank(ws, s.parse(text)[1], 30) for text in ("the cartel", "cart*", "the")]
-        s.close()
+        ft.reopen()
+        ws = ft._current()
+        found = [rank.rank(ws, _parsed(ft, text), 30) for text in ("the cartel", "cart*", "the")]
+        ft.close()
         return found
 
     before = answers()
-    assert ft.write_common_postings() == 1
-    assert ft.write_common_postings() == 0  # each segment once
+    assert ft.upkeep() == 1
+    assert ft.upkeep() == 0  # each segment once
     (name,) = _common_files(folder)
     segment_id = name[: -len(postings_file.EXT)]
     directory = postings_file.directory(ix.storage, segment_id)
@@ -175,24 +173,24 @@ def test_an_index_written_without_files_gets_them_and_answers_the_same(tmp_path,
 
 def test_a_file_of_the_first_layout_is_passed_over_and_written_again(tmp_path, low_threshold):
     """Its positions are not keys: read as keys, a phrase would match the wrong documents."""
-    ft = Fulltext.create(tmp_path / "ft")
-    ft.write(_entries(random.Random(3), _sentences(), range(120)), [])
+    ft = create_fulltext(tmp_path / "ft", engine="fast")
+    ft.index(_entries(random.Random(3), _sentences(), range(120)), [])
     (name,) = _common_files(ft.path)
     segment_id = name[: -len(postings_file.EXT)]
     path = ft.path / name
     path.write_bytes(path.read_bytes()[:-4] + b"CWP1")
     postings_file._DIRECTORIES.clear()
     assert postings_file.directory(ft.ix.storage, segment_id) is None
-    assert ft.write_common_postings() == 1
+    assert ft.upkeep() == 1
     assert postings_file.directory(ft.ix.storage, segment_id).keys()
-    assert ft.write_common_postings() == 0
+    assert ft.upkeep() == 0
 
 
 def test_rare_words_are_left_to_whooshs_blocks(tmp_path, monkeypatch):
     """At the real threshold a small index holds no term in the file: it is a marker only."""
     monkeypatch.setattr(postings_file, "MIN_POSTINGS", REAL)
-    ft = Fulltext.create(tmp_path / "ft")
-    ft.write(_entries(random.Random(2), _sentences(), range(60)), [])
+    ft = create_fulltext(tmp_path / "ft", engine="fast")
+    ft.index(_entries(random.Random(2), _sentences(), range(60)), [])
     (name,) = _common_files(ft.path)
     assert postings_file.directory(ft.ix.storage, name[: -len(postings_file.EXT)]).keys() == []
 

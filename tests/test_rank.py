@@ -1,4 +1,4 @@
-"""Fast ranking (rank.py) and snippets, checked against Whoosh's own answers.
+"""Fast ranking (fulltext/_whoosh/rank.py) and snippets, checked against Whoosh's own answers.
 
 The corpus: 400 documents made of the seeds' sentences, shuffled with a fixed seed, written in
 two commits with some documents replaced, so the index has two segments and deleted
@@ -13,10 +13,10 @@ import re
 import pytest
 from whoosh.collectors import TopCollector
 
-from casework.index import rank
-from casework.index.fulltext import Fulltext, FulltextEntry, best_snippet
+from casework.index.fulltext import FulltextEntry, FulltextIndex, best_snippet, create_fulltext
+from casework.index.fulltext import _whoosh
+from casework.index.fulltext._whoosh import rank
 from casework.index.location import seed_paths
-from casework.index.search import Searcher
 
 QUERIES = [
     "cartel",
@@ -63,21 +63,26 @@ def _entries(rng: random.Random, sentences: list[str], ids: range) -> list[Fullt
     return out
 
 
-def two_commits(path) -> Fulltext:
+def two_commits(path) -> FulltextIndex:
     """The test index: 300 documents, then a second segment of 100 new documents and 40
     replaced ones (their old versions are deleted)."""
     rng = random.Random(6)
     sentences = _sentences()
-    ft = Fulltext.create(path)
-    ft.write(_entries(rng, sentences, range(300)), [])
-    ft.write(_entries(rng, sentences, [*range(300, 400), *range(0, 400, 10)]), [])
+    ft = create_fulltext(path, engine="fast")
+    ft.index(_entries(rng, sentences, range(300)), [])
+    ft.index(_entries(rng, sentences, [*range(300, 400), *range(0, 400, 10)]), [])
     return ft
+
+
+def _parsed(s: FulltextIndex, text: str):
+    """``text`` as the fast engine runs it: parsed, its wildcard and fuzzy terms capped."""
+    return _whoosh.expand(s._current(), s.parse(text)[1])
 
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
     ft = two_commits(tmp_path_factory.mktemp("rank") / "fulltext")
-    s = Searcher(ft, catalog=None)
+    s = ft
     whoosh_searcher = s._current()
     assert not whoosh_searcher.is_atomic(), "the test needs more than one segment"
     assert whoosh_searcher.reader().has_deletions()
@@ -108,7 +113,7 @@ def _whoosh_top_as_is(ws, q, limit):
 @pytest.mark.parametrize("text", QUERIES)
 def test_rank_gives_whooshs_count_order_and_scores(searcher, text):
     s, ws = searcher
-    _, q = s.parse(text)
+    q = _parsed(s, text)
     assert rank.supported(q), q
     total, top = rank.rank(ws, q, 25)
     w_total, w_top = _whoosh_top(ws, q, 25)
@@ -120,7 +125,7 @@ def test_rank_gives_whooshs_count_order_and_scores(searcher, text):
 @pytest.mark.parametrize("text", COUNT_ONLY)
 def test_rank_counts_what_whoosh_counts(searcher, text):
     s, ws = searcher
-    _, q = s.parse(text)
+    q = _parsed(s, text)
     total, top = rank.rank(ws, q, 25)
     assert total == len(set(ws.docs_for_query(q))) > 0
     assert [x for _, x in top] == sorted((x for _, x in top), reverse=True)
@@ -135,7 +140,7 @@ def test_a_query_asked_again_gives_the_same_answer(searcher):
     for text in ('"the cartel"', '"the cartels the"', '"jalisco new generation"',
                  "cartel OR violence", "cartell~", "cartel violence", '"the cartel" OR army',
                  "violence cartel", "cartel", "violence cartel", "(cartel OR army) NOT violence"):
-        _, q = s.parse(text)
+        q = _parsed(s, text)
         first = rank.rank(ws, q, 25)
         assert first[0] > 0, text
         assert rank.rank(ws, q, 25) == first
@@ -174,7 +179,7 @@ def test_some_queries_do_match(searcher):
     """Guard: the comparisons above would hold vacuously on an empty result."""
     s, ws = searcher
     for text in ("cartel", '"the cartel"', "cart*", "cartell~", "person:sheinbaum"):
-        assert rank.rank(ws, s.parse(text)[1], 5)[0] > 0, text
+        assert rank.rank(ws, _parsed(s, text), 5)[0] > 0, text
 
 
 def test_unknown_query_shapes_go_to_whoosh(searcher):
@@ -183,7 +188,7 @@ def test_unknown_query_shapes_go_to_whoosh(searcher):
 
     nested = wq.Or([wq.Term("body", "cartel"), wq.Term("body", "army")], minmatch=2)
     assert not rank.supported(nested)
-    assert rank.supported(s.parse("cartel")[1])
+    assert rank.supported(_parsed(s, "cartel"))
 
 
 def test_snippet_prefers_the_window_with_most_query_words():
@@ -206,7 +211,8 @@ def test_snippet_marks_folded_forms_and_keeps_ranges_true():
 def test_snippet_matches_are_the_analyzers():
     """best_snippet finds ASCII words with a regular expression over the raw text; every match
     must be a word the analyzer makes, at the same place, and none may be missed."""
-    from casework.index.fulltext import _word_matches, text_analyzer
+    from casework.index.fulltext.schema import text_analyzer
+    from casework.index.fulltext.snippets import _word_matches
 
     analyzer = text_analyzer()
     tricky = ("RUBÉN rubén Rubens ruben. U.S. u.s.a us-ruben ruben's Ruben*x ruben.x x.ruben "
@@ -238,16 +244,16 @@ def test_cached_postings_never_outlive_an_update(tmp_path):
     that segment must still be honoured (deletions are applied at query time)."""
     rng = random.Random(3)
     sentences = _sentences()
-    ft = Fulltext.create(tmp_path / "ft")
-    ft.write(_entries(rng, sentences, range(120)), [])
-    s = Searcher(ft, catalog=None)
+    ft = create_fulltext(tmp_path / "ft", engine="fast")
+    ft.index(_entries(rng, sentences, range(120)), [])
+    s = ft
     ws = s._current()
     queries = ("cartel", '"the cartel"')  # a phrase's scores are cached per segment too
-    before = [rank.rank(ws, s.parse(text)[1], 10) for text in queries]
-    ft.write(_entries(rng, sentences, range(0, 120, 3)), [f"d{i:04d}" for i in range(1, 120, 3)])
+    before = [rank.rank(ws, _parsed(s, text), 10) for text in queries]
+    ft.index(_entries(rng, sentences, range(0, 120, 3)), [f"d{i:04d}" for i in range(1, 120, 3)])
     ws = s._current()  # refreshed: same first segment, now with deletions
     for text, earlier in zip(queries, before):
-        _, q = s.parse(text)
+        q = _parsed(s, text)
         after = rank.rank(ws, q, 10)
         w_total, w_top = _whoosh_top(ws, q, 10)
         assert after[0] == w_total == len(set(ws.docs_for_query(q))) != earlier[0], text
@@ -262,15 +268,15 @@ def test_a_big_first_build_in_two_processes_answers_as_one(tmp_path):
     entries = _entries(rng, _sentences(), range(300))
     answers = []
     for procs in (1, 2):
-        ft = Fulltext.create(tmp_path / f"ft{procs}")
-        assert ft.write(entries, [], big=True, procs=procs) == 300
-        s = Searcher(ft, catalog=None)
+        ft = create_fulltext(tmp_path / f"ft{procs}", engine="fast")
+        assert ft.index(entries, [], big=True, procs=procs) == 300
+        s = ft
         ws = s._current()
         if procs == 2:
             assert not ws.is_atomic(), "two processes, two segments"
         found = []
         for text in ("cartel", '"the cartel"', "cart*", "person:sheinbaum"):
-            _, q = s.parse(text)
+            q = _parsed(s, text)
             total, top = rank.rank(ws, q, 300)
             found.append((total, sorted(ws.stored_fields(d)["doc_id"] for d, _ in top)))
         answers.append(found)
@@ -280,10 +286,10 @@ def test_a_big_first_build_in_two_processes_answers_as_one(tmp_path):
 
 
 def test_snippet_words_include_every_segments_expansions(searcher):
-    from casework.index.search import _words
+    from casework.index.fulltext.query import words as _words
 
     s, ws = searcher
-    words = _words(ws, s.parse("cartell~ NOT zzz person:sheinbaum")[1])
+    words = _words(ws, _parsed(s, "cartell~ NOT zzz person:sheinbaum"))
     assert {"cartel", "cartels", "sheinbaum"} <= words
     assert "zzz" not in words
 
@@ -295,7 +301,7 @@ def test_memoised_term_seeks_find_what_whooshs_own_find(searcher, monkeypatch, r
     that exist, keys between them, and keys past either end (read_ahead 3: keys longer than
     the first read); reading through a memory map of the term file, or through Whoosh's file
     (a file in a compound segment cannot be mapped)."""
-    from casework.index import term_seek
+    from casework.index.fulltext._whoosh import term_seek
 
     monkeypatch.setattr(term_seek, "_READ_AHEAD", read_ahead)
     _, ws = searcher
@@ -321,7 +327,7 @@ def test_bulk_text_format_writes_what_the_analyzer_makes():
     Whoosh's Positions format gets from text_analyzer(), on real text and odd Unicode."""
     from whoosh import formats
 
-    from casework.index.fulltext import TextPositions, text_analyzer
+    from casework.index.fulltext.schema import TextPositions, text_analyzer
 
     analyzer = text_analyzer()
     whooshs, ours = formats.Positions(field_boost=2.0), TextPositions(field_boost=2.0)
@@ -340,7 +346,7 @@ def test_bulk_names_format_writes_what_the_analyzer_makes():
     gets from names_analyzer(), the gap between names included."""
     from whoosh import formats
 
-    from casework.index.fulltext import NamePositions, names_analyzer
+    from casework.index.fulltext.schema import NamePositions, names_analyzer
 
     analyzer = names_analyzer()
     whooshs, ours = formats.Positions(field_boost=1.0), NamePositions(field_boost=1.0)

@@ -12,7 +12,7 @@ from whoosh import index
 from whoosh.writing import SegmentWriter
 
 from casework.index.fulltext import make_schema, whoosh_fields
-from casework.index.segment_writer import FastSegmentWriter, TermPool
+from casework.index.fulltext._whoosh.segment_writer import FastSegmentWriter, TermPool
 from test_rank import _entries, _sentences
 
 
@@ -68,8 +68,8 @@ def test_pooling_by_term_writes_the_bytes_whoosh_writes(tmp_path, limitmb):
     if limitmb == 128:
         assert [files for files, _ in ours] == [files for files, _ in theirs]
     # Spilled, the bytes may differ and the postings may not: a word found once in a document
-    # has one bytes object for its position (fulltext._ONE_POSITION), which a block's pickle
-    # writes once and then refers back to; Whoosh's pool pickles each posting on its own, so
+    # has one bytes object for its position (fulltext/schema.py's _ONE_POSITION), which a
+    # block's pickle writes once and then refers back to; Whoosh's pool pickles each posting on its own, so
     # its spilled values come back as separate objects, written out in full each time.
 
 

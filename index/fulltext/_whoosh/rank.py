@@ -5,10 +5,13 @@ Whoosh ranks through a tree of matcher objects, several Python calls per posting
 times that at 100,000, and Whoosh's fast top-N path cannot count what it skips. Here each
 term's posting list is read a block at a time (ids and weights are arrays), scored with the
 same BM25F as Whoosh's default weighting, and the query tree becomes dict unions and
-intersections. :func:`supported` says which trees it takes; the caller asks Whoosh for the
-rest. Decoded posting lists and field lengths are kept between queries (bounded caches).
+intersections. :func:`supported` says which trees it takes; :func:`top` gives the rest to
+the plain engine. Decoded posting lists and field lengths are kept between queries (bounded
+caches).
 Common words are read from plain arrays beside the segment when it has them (postings_file.py):
 their pickled blocks were most of a new query's time at 100,000 documents.
+Wildcard, prefix, fuzzy and range terms are expanded here too (:func:`expand`), within
+query.py's caps, each segment's words kept for the next query.
 
 Scores follow Whoosh: BM25F per term (idf and average length from the whole index, the
 field's stored weight, which already holds the schema's field boost), times the query boost;
@@ -35,14 +38,14 @@ from itertools import accumulate, chain, compress, repeat
 from operator import add, le, mod, mul, not_, truediv
 from typing import NamedTuple
 
-from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import SpanQuery
 from whoosh.util.numeric import byte_to_length
 
-from casework.index import postings_file
+from casework.index.fulltext import plain, query
+from casework.index.fulltext._whoosh import postings_file, term_seek
 
 # Whoosh's BM25F defaults (scoring.BM25F)
 B, K1 = 0.75, 1.2
@@ -119,6 +122,79 @@ _WITHIN_SHARE = 2
 _KEYS_PER_DOCUMENT = 16
 
 
+def top(searcher, q, limit: int, deadline: float) -> tuple[int, list[tuple[int, float]]]:
+    """plain.top, faster: :func:`rank` for the query shapes it takes; the rest as the plain
+    engine runs them (its expansion too: Whoosh's own scores a wildcard of more than two words
+    as a constant on indexes under 5,000 documents, where rank.py sums the words' scores)."""
+    if supported(q):
+        return rank(searcher, q, limit, deadline)
+    return plain.top(searcher, plain.expand(searcher, q), limit, deadline)
+
+
+def expand(searcher, q):
+    """``q`` with each wildcard, prefix, fuzzy and range term's expansion capped (query.py's
+    caps) and kept per segment; the terms stay in the tree for rank.py to sum.
+
+    Whoosh also expands each term again for every size estimate, so the first expansion is
+    kept and reused.
+    """
+    deadline = query.expansion_deadline()
+    budget = [query.MAX_TOTAL_EXPANSION]
+    for leaf in query.expanding_leaves(q):
+        leaf._btexts = _capped(leaf, deadline, budget)
+    return q
+
+
+# Expansions of a term over one segment's vocabulary, kept while the searcher stays open: a
+# segment never changes, and Whoosh's fuzzy walk is pure Python (~60 ms a query over three
+# fields at 2,000 news articles, the bulk of a warm fuzzy search). Keyed by segment id.
+_EXPANSIONS: OrderedDict[tuple, list[bytes]] = OrderedDict()
+_EXPANSIONS_MAX = 512
+
+
+def _capped(leaf, deadline: float, budget: list[int]):
+    btexts = leaf._btexts
+    expanded: dict[int, list[bytes]] = {}
+    # TermRange has start/end instead of text
+    what = (type(leaf).__name__, leaf.fieldname, getattr(leaf, "text", None),
+            getattr(leaf, "start", None), getattr(leaf, "end", None),
+            getattr(leaf, "startexcl", None), getattr(leaf, "endexcl", None),
+            getattr(leaf, "maxdist", None), getattr(leaf, "prefixlength", None))
+
+    def first_terms(ixreader):
+        key = id(ixreader)
+        if key not in expanded:
+            segment = getattr(ixreader, "segment", None)
+            segment = segment() if callable(segment) else None  # a MultiReader's is None
+            cache_key = (segment.segment_id(), *what) if segment is not None else None
+            terms = _EXPANSIONS.get(cache_key) if cache_key else None
+            if terms is None:
+                terms = []
+                complete = True
+                if time.monotonic() < deadline:
+                    term_seek.speed_up(ixreader)
+                    for btext in btexts(ixreader):
+                        if len(terms) >= min(query.MAX_EXPANSION, budget[0]) \
+                                or time.monotonic() > deadline:
+                            complete = len(terms) >= query.MAX_EXPANSION
+                            break
+                        terms.append(btext)
+                else:
+                    complete = False
+                if cache_key and complete:  # a cut made by this query's budget is not reused
+                    _EXPANSIONS[cache_key] = terms
+                    if len(_EXPANSIONS) > _EXPANSIONS_MAX:
+                        _EXPANSIONS.popitem(last=False)
+            else:
+                _EXPANSIONS.move_to_end(cache_key)
+                terms = terms[: max(0, budget[0])]
+            budget[0] -= len(terms)
+            expanded[key] = terms
+        return iter(expanded[key])
+
+    return first_terms
+
+
 def supported(q) -> bool:
     """Whether :func:`rank` can answer ``q`` without Whoosh's matchers."""
     if isinstance(q, (wq.Term, wq.MultiTerm, wq.Every)) or q is wq.NullQuery:
@@ -128,7 +204,11 @@ def supported(q) -> bool:
     if isinstance(q, (wq.And, wq.Or, wq.DisjunctionMax)) and not isinstance(q, wq.Sequence):
         if getattr(q, "minmatch", 0) or getattr(q, "scale", None):
             return False
-        return all(supported(s.query if isinstance(s, wq.Not) else s) for s in q.subqueries)
+        # a NOT is taken inside an AND only ("a OR NOT b", as Whoosh's parser reads
+        # "(a OR b) NOT c OR d", matches every document without c: Whoosh's matchers answer it)
+        nots = isinstance(q, wq.And)
+        return all(supported(s.query) if nots and isinstance(s, wq.Not) else supported(s)
+                   for s in q.subqueries)
     if isinstance(q, (wq.AndNot, wq.AndMaybe, wq.Require)):
         return supported(q.a) and supported(q.b)
     return False

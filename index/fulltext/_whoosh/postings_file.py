@@ -42,7 +42,7 @@ from array import array
 from collections import OrderedDict
 from itertools import accumulate, chain, repeat
 from operator import add, itemgetter, sub
-from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
+
 from whoosh.formats import Positions
 from whoosh.util import random_name
 

@@ -50,6 +50,3 @@ def load() -> None:
         for name in placed:
             if sys.modules.get(name) is stand_ins[name]:
                 del sys.modules[name]
-
-
-load()

@@ -18,14 +18,13 @@ import pickle
 from array import array
 from operator import itemgetter
 
-from casework.index import whoosh_imports  # noqa: F401  (before whoosh: see its docstring)
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from casework.index import postings_file
+from casework.index.fulltext._whoosh import postings_file
 
 # a field length as Whoosh stores it (one byte, lossy) and reads it back
 _LENGTH_OF_BYTE = [0] + [byte_to_length(b) for b in range(1, 256)]

@@ -1,0 +1,352 @@
+"""Full text: one small interface over Whoosh, on its fast path or plain.
+
+    ft = open_fulltext(path)                # create_fulltext(path) makes a new, empty one
+    ft.index(upserts, deletes)              # one commit; the number of documents written
+    found = ft.search("harfuch AND cartel") # FulltextHits: total, (doc id, score)s, words
+    ft.suggest("sheinbam")                  # "sheinbaum"
+    ft.doc_count(), ft.doc_ids(), ft.reopen(), ft.close()
+
+Results name documents by id and carry no text: the caller (api.py) makes snippets from the
+catalog's copy with snippets.py. Two engines stand behind the interface, reading and writing
+the same files: ``fast`` (the default) is ``_whoosh/``, which reaches into Whoosh's private
+internals and runs only on the Whoosh it was written for; ``plain`` (``CASEWORK_FULLTEXT=plain``,
+or any other Whoosh) is plain.py, Whoosh's public API only. Both give the same hits in the
+same order (tests/test_fulltext_equivalence.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+ENGINE_VARIABLE = "CASEWORK_FULLTEXT"
+
+if os.environ.get(ENGINE_VARIABLE, "").strip().lower() != "plain":
+    try:  # first: its stubs keep three module trees out of Whoosh's import (_whoosh/stubs.py)
+        from casework.index.fulltext import _whoosh  # noqa: F401
+    except ImportError:
+        pass  # another Whoosh: engine_named() says so when the fast engine is asked for
+
+from whoosh import index as whoosh_index  # noqa: E402
+
+from casework.index.errors import IndexIncompatible, QueryError  # noqa: E402
+from casework.index.fulltext import plain, query  # noqa: E402
+from casework.index.fulltext.query import SEARCH_FIELDS  # noqa: E402, F401
+from casework.index.fulltext.schema import (  # noqa: E402, F401  (the names old indexes pickled)
+    NameListTokenizer,
+    NamePositions,
+    TextPositions,
+    make_schema,
+    names_analyzer,
+    text_analyzer,
+    whoosh_fields,
+)
+from casework.index.fulltext.snippets import best_snippet, lead_snippet  # noqa: E402, F401
+
+ENGINES = ("fast", "plain")
+_log = logging.getLogger(__name__)
+_said: set[str] = set()
+
+
+@dataclass(frozen=True)
+class FulltextEntry:
+    """What the full-text index holds of one document."""
+
+    doc_id: str
+    path: str
+    title: str
+    body: str
+    entities: dict[str, list[str]]
+
+    def fingerprint(self, sha256: str) -> str:
+        """Changes whenever what Whoosh should hold for this document changes."""
+        h = hashlib.sha1(sha256.encode())
+        h.update(self.path.encode("utf-8", "backslashreplace"))
+        h.update(self.title.encode("utf-8", "backslashreplace"))
+        for field in sorted(self.entities):
+            h.update(field.encode())
+            h.update("\n".join(self.entities[field]).encode("utf-8", "backslashreplace"))
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class FulltextHit:
+    doc_id: str
+    title: str
+    path: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FulltextHits:
+    """One page of a search: ``hits`` best first, ``total`` matches in all, ``words`` the
+    index's words the query matched (for snippets), ``suggestion`` when nothing matched."""
+
+    total: int
+    hits: list[FulltextHit]
+    words: frozenset[str]
+    suggestion: str | None = None
+
+
+class Engine(Protocol):
+    """What each engine module provides: plain.py (Whoosh's public API) and _whoosh/ (fast)."""
+
+    NAME: str
+
+    def writer(self, ix, procs: int = 1):
+        """A Whoosh writer for one commit (a segment per process when ``procs`` > 1)."""
+
+    def upkeep(self, ix) -> int:
+        """Write what the engine keeps beside Whoosh's files and lacks; how many written."""
+
+    def expand(self, searcher, q):
+        """``q`` with its wildcard, fuzzy and range terms expanded within query.py's caps."""
+
+    def top(self, searcher, q, limit: int, deadline: float) -> tuple[int, list[tuple[int, float]]]:
+        """(number of matches, the best ``limit`` as (docnum, score), best first)."""
+
+
+def open_fulltext(path: Path, engine: str | None = None) -> "FulltextIndex":
+    """The full-text index at ``path`` (opened on first use)."""
+    return FulltextIndex(path, engine)
+
+
+def create_fulltext(path: Path, engine: str | None = None) -> "FulltextIndex":
+    """A new, empty full-text index at ``path``."""
+    path.mkdir(parents=True, exist_ok=True)
+    whoosh_index.create_in(str(path), make_schema())
+    return FulltextIndex(path, engine)
+
+
+def engine_named(name: str | None = None) -> Engine:
+    """The engine module for ``name`` (default: $CASEWORK_FULLTEXT, else fast): ``_whoosh``
+    or ``plain``. The fast engine on a Whoosh it was not written for is plain, said once."""
+    name = (name or os.environ.get(ENGINE_VARIABLE) or "fast").strip().lower()
+    if name == "plain":
+        return plain
+    if name != "fast":
+        _say_once(f"{ENGINE_VARIABLE}={name!r} is not one of {', '.join(ENGINES)}; using fast")
+    try:
+        from casework.index.fulltext import _whoosh
+    except ImportError as exc:  # _whoosh.UnsupportedWhoosh: another version of Whoosh
+        _say_once(f"{exc}; using the plain full-text engine")
+        return plain
+    return _whoosh
+
+
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        _log.warning("casework: %s", message)
+
+
+class FulltextIndex:
+    """A full-text index directory. Keeps a Whoosh searcher open between queries (warm) and
+    refreshes it when the index changes. Thread-safe: the TUI searches from a worker thread."""
+
+    def __init__(self, path: Path, engine: str | None = None):
+        self.path = Path(path)
+        self._engine: Engine = engine_named(engine)
+        self.engine = self._engine.NAME
+        self._ix = None
+        self._searcher = None
+        self._parser = None
+        self._lock = threading.RLock()
+
+    # -- opening ---------------------------------------------------------------------------
+    @property
+    def ix(self):
+        """Whoosh's index object (opened on first use)."""
+        if self._ix is None:
+            self._ix = whoosh_index.open_dir(str(self.path))
+        return self._ix
+
+    def reopen(self) -> None:
+        """Forget the open index, so the next use reads the directory as it is now."""
+        with self._lock:
+            self._close_searcher()
+            self._ix = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_searcher()
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:  # its files may be gone already
+                pass
+            self._searcher = None
+
+    def _current(self):
+        """The open Whoosh searcher, opened again after any commit.
+
+        Not Whoosh's Searcher.refresh(): it keeps the reader of each segment it had open
+        (segments compare by id), with that segment's deletions as they were, so a document
+        deleted since from an older segment was still found (whoosh-reloaded 2.7.5,
+        index.py ``_reader``; tests/test_fulltext_interface.py). A new searcher costs a few
+        file opens per segment, once per commit; rank.py's caches are kept by segment.
+        """
+        if self._searcher is not None:
+            try:
+                if self._searcher.reader().generation() == self.ix.latest_generation():
+                    return self._searcher
+            except Exception:  # its files may be gone: open what is there now
+                self._ix = None
+            self._close_searcher()
+        self._searcher = self.ix.searcher()
+        self._parser = query.make_parser(self.ix.schema)
+        return self._searcher
+
+    # -- writing ---------------------------------------------------------------------------
+    def index(
+        self,
+        upserts: Iterable[FulltextEntry],
+        deletes: Iterable[str] = (),
+        *,
+        big: bool = False,
+        on_written: Callable[[FulltextEntry], None] | None = None,
+        procs: int = 1,
+    ) -> int:
+        """Delete ``deletes`` (doc ids) and write ``upserts`` (replacing any by the same id) in
+        one commit; returns the number of documents written.
+
+        After a big build the segments are merged into one, since every extra segment costs a
+        cold query another set of file opens and term lookups (bench/corpus.py at 2,000
+        documents, one merged segment: a cold query 144 ms and 31 MB). A big first build with
+        ``procs`` > 1 (the indexer's --jobs) analyses in that many processes and keeps one
+        segment each: merging them took 3,000 news articles from 19 s back to 37 s.
+        """
+        fresh = big and procs > 1 and self.ix.doc_count_all() == 0
+        writer = self._engine.writer(self.ix, procs=procs if fresh else 1)
+        n = 0
+        try:
+            for doc_id in deletes:
+                writer.delete_by_term("doc_id", doc_id)
+            for entry in upserts:
+                writer.update_document(**whoosh_fields(entry))
+                if on_written:
+                    on_written(entry)
+                n += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=big and not fresh, merge=True)
+        self._ix = None
+        self._engine.upkeep(self.ix)
+        return n
+
+    def delete(self, doc_ids: Iterable[str]) -> None:
+        """Remove documents by id, in one commit."""
+        self.index((), doc_ids)
+
+    def upkeep(self) -> int:
+        """Write what the engine keeps beside Whoosh's files and lacks (the fast engine's
+        common postings, for segments written before it had them); returns how many."""
+        return self._engine.upkeep(self.ix)
+
+    # -- reading ---------------------------------------------------------------------------
+    def doc_count(self) -> int:
+        """Documents in the index, from the searcher that serves queries (warm)."""
+        with self._lock:
+            return self._current().doc_count()
+
+    def doc_ids(self) -> set[str]:
+        """The ids of the documents held. Whoosh's lexicon of ids (read whole: fast) keeps a
+        deleted document's id until the segment is merged away, so the ids of deleted
+        documents (few: those replaced or removed since) are checked for a live one."""
+        with self.ix.searcher() as s:
+            ids = {t.decode("utf-8") for t in s.reader().lexicon("doc_id")}
+            gone = set()
+            for sub, _ in s.leaf_searchers():
+                reader = sub.reader()
+                if reader.has_deletions():
+                    gone.update(reader.stored_fields(d).get("doc_id") for d in
+                                reader.deleted_docs_set)
+            ids.difference_update(d for d in gone if d and s.document_number(doc_id=d) is None)
+            return ids
+
+    def parse(self, text: str):
+        """``(cleaned text, Whoosh query)`` as a search reads ``text`` (QueryError if it
+        cannot be a query), before the engine expands its wildcard and fuzzy terms."""
+        with self._lock:
+            self._current()
+            return query.parse(self._parser, text)
+
+    def search(self, text: str, limit: int = 20, offset: int = 0, suggest: bool = True
+               ) -> FulltextHits:
+        """Hits for ``text``; with ``suggest`` and no hits, a spelling suggestion too (a walk
+        of the vocabulary: the explorer shows the hits first and asks :meth:`suggest` after)."""
+        with self._lock:
+            try:
+                return self._search(text, limit, offset, suggest, last_try=False)
+            except (QueryError, IndexIncompatible):
+                raise
+            except Exception:
+                # Whoosh opens a segment's column files (stored fields, lengths) by name when
+                # first read, so a --rebuild that swaps the index directory between opening
+                # and reading leaves the open reader finding nothing ("'NoneType' object is not
+                # subscriptable" from stored_fields). Read again from what is there now, once.
+                self.reopen()
+                return self._search(text, limit, offset, suggest, last_try=True)
+
+    def suggest(self, text: str) -> str | None:
+        """The query with its unknown words replaced by near ones from the index, or None."""
+        with self._lock:
+            try:
+                searcher = self._current()
+                cleaned, q = query.parse(self._parser, text)
+            except Exception:  # a query that cannot run has nothing to suggest
+                return None
+            return query.suggest(searcher, q, cleaned)
+
+    def similar(self, doc_id: str, text: str, top: int = 30) -> dict[str, float]:
+        """Documents whose words resemble ``text`` (of ``doc_id``), by Whoosh's more-like-this
+        on its key terms: {doc id: score}."""
+        with self.ix.searcher() as searcher:
+            docnum = searcher.document_number(doc_id=doc_id)
+            if docnum is None:
+                return {}
+            hits = searcher.more_like(docnum, "body", text=text, top=top, numterms=20)
+            return {hit["doc_id"]: hit.score for hit in hits}
+
+    def _search(self, text: str, limit: int, offset: int, suggest: bool, last_try: bool
+                ) -> FulltextHits:
+        try:
+            searcher = self._current()
+        except Exception as exc:  # the full-text index vanished or broke under an open session
+            self._searcher = None
+            raise IndexIncompatible(
+                f"cannot read the full-text index at {self.path} "
+                f"({type(exc).__name__}: {exc}); rebuild it with: casework index --rebuild "
+                f"--index {self.path.parent} FOLDER"
+            ) from None
+        cleaned, parsed = query.parse(self._parser, text)
+        try:
+            q = self._engine.expand(searcher, parsed)
+            total, top = self._engine.top(searcher, q, offset + limit,
+                                          time.monotonic() + query.TIME_LIMIT_S)
+            page = top[offset : offset + limit]
+            stored = [searcher.stored_fields(docnum) for docnum, _ in page]
+        except QueryError:
+            raise
+        except Exception as exc:
+            if not last_try:
+                raise
+            raise QueryError(f"cannot run query {cleaned!r}: {exc}") from None
+        hits = [FulltextHit(fields["doc_id"], fields.get("title", ""), fields.get("path", ""),
+                            float(score or 0.0))
+                for fields, (_, score) in zip(stored, page)]
+        suggestion = None
+        if total == 0 and suggest:
+            suggestion = query.suggest(searcher, parsed, cleaned)
+        return FulltextHits(total, hits, query.words(searcher, q) if page else frozenset(),
+                            suggestion)

@@ -1,0 +1,187 @@
+"""Queries: Whoosh's query language as casework reads it, with caps on what a query may cost.
+
+Shared by both engines, and on Whoosh's public API only: parsing (AND by default, fuzzy
+``term~``, every field addressable, an operator dangling at the end left out), the caps on
+wildcard and fuzzy expansion, the words a query matched (for snippets), and spelling
+suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.spelling import Corrector
+
+from casework.index.entities import ENTITY_FIELDS
+from casework.index.errors import QueryError
+
+SEARCH_FIELDS = ["title", "body", "entity"]
+
+# Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
+# index answers in bounded time instead of building a query of every term.
+MAX_EXPANSION = 1024
+MAX_EXPANDING_TERMS = 8
+# All expansions of one query together: each expanded term costs a posting matcher per segment.
+MAX_TOTAL_EXPANSION = 4096
+MAX_FUZZY_DISTANCE = 2
+FUZZY_PREFIX = 1
+EXPANSION_BUDGET_S = 2.0
+TIME_LIMIT_S = 10.0
+MAX_QUERY_CHARS = 2000
+# Query words found in these fields are marked in a hit's snippet (of its body text): a match
+# on `person:trump` marks "Trump" where the text names him.
+HIGHLIGHT_FIELDS = frozenset({"title", "body", "entity", *ENTITY_FIELDS})
+# Spelling suggestions cost a fuzzy walk of the vocabulary per word: offer them for short
+# queries only (a 300-word query with no hits would otherwise spend seconds per word).
+MAX_SUGGEST_WORDS = 6
+# Operators at the end of a query, with nothing after them to join: a query being typed
+# ("trump AND", "trump OR"). Whoosh's parser would search each as a word ("and", in nearly
+# every document: ~120 ms a key at 100,000 articles); they are left out, so the query asks for
+# what comes before them. An operator alone stays a word, as Whoosh reads it.
+_DANGLING_OPERATORS = re.compile(r"(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+$")
+
+
+def make_parser(schema) -> qparser.QueryParser:
+    """Whoosh's parser with AND by default, fuzzy ``term~``, and every field addressable."""
+    parser = qparser.MultifieldParser(
+        SEARCH_FIELDS, schema, fieldboosts={"title": 2.0, "body": 1.0, "entity": 0.5}
+    )
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    return parser
+
+
+def parse(parser: qparser.QueryParser, text: str):
+    """``(cleaned text, query)``, the query's expanding terms capped; QueryError when ``text``
+    cannot be a query (empty, too long, no searchable terms, too many expanding terms)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text).strip()
+    if not cleaned:
+        raise QueryError("empty query")
+    try:
+        q = parser.parse(_DANGLING_OPERATORS.sub("", cleaned))
+    except Exception as exc:  # whoosh raises assorted errors on odd syntax
+        raise QueryError(f"cannot parse query {cleaned!r}: {exc}") from None
+    if isinstance(q, type(wq.NullQuery)):
+        raise QueryError(f"query {cleaned!r} has no searchable terms")
+    return cleaned, _cap(q)
+
+
+def expanding_leaves(q) -> list:
+    """The wildcard, prefix, fuzzy and range terms of ``q``."""
+    try:
+        return [leaf for leaf in q.leaves() if isinstance(leaf, wq.MultiTerm)]
+    except RecursionError:
+        raise QueryError("query is nested too deeply") from None
+
+
+def _cap(q):
+    """Bound what each wildcard, prefix, fuzzy, range or regex term may cost.
+
+    At most MAX_EXPANDING_TERMS of them per query. Fuzzy distance is capped at 2: Whoosh's
+    Levenshtein walk of the term index at ``~3`` took 2 s on the two seed documents and ``~9``
+    longer. Each engine then expands them within MAX_EXPANSION words each, MAX_TOTAL_EXPANSION
+    together and EXPANSION_BUDGET_S.
+    """
+    leaves = expanding_leaves(q)
+    terms = len({(type(leaf), getattr(leaf, "text", None)) for leaf in leaves})
+    if terms > MAX_EXPANDING_TERMS:
+        raise QueryError(
+            f"too many wildcard, fuzzy or range terms ({terms}; at most {MAX_EXPANDING_TERMS})"
+        )
+    for leaf in leaves:
+        if isinstance(leaf, wq.FuzzyTerm):
+            leaf.maxdist = min(leaf.maxdist, MAX_FUZZY_DISTANCE)
+            # The first letter is taken as typed: Whoosh compares every term of the field by
+            # edit distance, ~100 ms of a cold `presdent~` at 2,000 documents and growing with
+            # the vocabulary; terms sharing the first letter are about a twentieth of it.
+            leaf.prefixlength = max(leaf.prefixlength, FUZZY_PREFIX)
+    # `field:*` is Every(field), which walks every posting of every term in the field; every
+    # document has a title and a body, so match all documents cheaply instead.
+    return q.accept(lambda node: wq.Every() if isinstance(node, wq.Every) else node)
+
+
+def expansion_deadline() -> float:
+    return time.monotonic() + EXPANSION_BUDGET_S
+
+
+def words(searcher, q) -> frozenset[str]:
+    """The query's words, as the index holds them, expanded (wildcards, fuzzy) and capped.
+
+    Not Whoosh's Query.existing_terms: it reuses its ``fieldname`` argument as a loop variable,
+    so it drops every leaf after the first whose field differs from the first term's.
+    """
+    # each segment's own reader: their expansions are cached, and Whoosh's fuzzy walk over a
+    # multi-segment reader compares every term by edit distance (1 s at 2,000 documents)
+    readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, wq.Not):  # words the hits do not contain
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if not node.is_leaf():
+            for child in node.children():
+                walk(child)
+            return
+        for reader in readers:
+            for field, text in node.expanded_terms(reader, phrases=True):
+                if field in HIGHLIGHT_FIELDS:
+                    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+                    found.add(text)
+
+    try:
+        walk(q)
+    except Exception:  # highlighting is a nicety; a query that ran must not fail on it
+        return frozenset()
+    return frozenset(found)
+
+
+def suggest(searcher, q, text: str) -> str | None:
+    """``text`` with its words unknown to the index replaced by the nearest known ones."""
+    if len(text.split()) > MAX_SUGGEST_WORDS:
+        return None
+    try:
+        # prefix=1: the first letter is taken as typed, which cuts the fuzzy walk of the
+        # term index per word by an order of magnitude. A word searched in title, body and
+        # entity names is looked up once, in the body's words (which hold nearly all of
+        # the others'): Whoosh walked each field's vocabulary for it.
+        body = _Closest(searcher.reader().corrector("body"))
+        corrected = searcher.correct_query(
+            q, text, prefix=1, correctors={"body": body},
+            aliases={field: "body" for field in SEARCH_FIELDS})
+    except Exception:
+        return None
+    if corrected.query != q and corrected.string and corrected.string != text:
+        return corrected.string
+    return None
+
+
+class _Closest(Corrector):
+    """A corrector that offers the commonest word at the smallest distance, each word looked
+    up once.
+
+    Whoosh's takes the commonest word within distance 2: "senat" became "set", not "senate".
+    Walking the vocabulary at distance 1 first is also the cheaper walk, and most typos are
+    one edit away.
+    """
+
+    def __init__(self, inner: Corrector):
+        self.inner = inner
+        self.seen: dict[tuple, list[str]] = {}
+
+    def suggest(self, text, limit=5, maxdist=2, prefix=0):
+        key = (text, maxdist, prefix)
+        if key not in self.seen:
+            found: list[str] = []
+            for distance in range(1, maxdist + 1):
+                found = self.inner.suggest(text, limit=1, maxdist=distance, prefix=prefix)
+                if found:
+                    break
+            self.seen[key] = found
+        return self.seen[key]

@@ -1,0 +1,107 @@
+"""The full-text package's promises beyond its answers: indexes written before it was a
+package still open, the engine is chosen by CASEWORK_FULLTEXT, and the fast engine stands
+aside (once said, never a crash) on a Whoosh it was not written for."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casework.index.fulltext import FulltextEntry, create_fulltext, open_fulltext
+
+# Written by casework at 4c978b4, when full text was the module casework/index/fulltext.py:
+# three documents in two commits (d2 deleted by the second), two segments with their .cwp files.
+OLD_INDEX = Path(__file__).parent / "data" / "fulltext-before-the-move"
+
+
+def _pickled_module_names(folder: Path) -> set[bytes]:
+    (toc,) = folder.glob("_MAIN_*.toc")
+    return set(re.findall(rb"casework[\w.]*", toc.read_bytes()))
+
+
+@pytest.mark.parametrize("engine", ["fast", "plain"])
+def test_an_index_written_before_the_move_opens_searches_and_takes_writes(tmp_path, engine):
+    folder = tmp_path / "fulltext"
+    shutil.copytree(OLD_INDEX, folder)
+    # its schema names the classes by their old path, the module casework.index.fulltext
+    assert _pickled_module_names(folder) == {b"casework.index.fulltext"}
+    ft = open_fulltext(folder, engine=engine)
+    assert ft.engine == engine
+    assert (ft.doc_count(), ft.doc_ids()) == (2, {"d1", "d3"})
+    assert [h.doc_id for h in ft.search("cartel").hits] == ["d1", "d3"]
+    assert [h.doc_id for h in ft.search('person:"el mencho"').hits] == ["d1"]
+    assert ft.search('"jalisco new generation"').total == 1
+    assert ft.search("ruben").total == 1  # accents folded as the old analyzer folded them
+    assert ft.search("carte~").words == {"cartel"}
+    assert ft.suggest("cartl") == "cartel"
+    entry = FulltextEntry("d4", "/c/d4.txt", "Fourth", "The cartel again.",
+                          {"person": ["El Mencho"]})
+    assert ft.index([entry], ["d1"]) == 1
+    assert ft.doc_ids() == {"d3", "d4"} and ft.search("cartel").total == 2
+    ft.close()
+
+
+def test_a_new_index_pickles_the_same_names_as_before_the_move(tmp_path):
+    """So an index opens whichever side of the move wrote it."""
+    create_fulltext(tmp_path / "ft").index(
+        [FulltextEntry("d1", "/c/d1.txt", "A title", "Some text.", {"person": ["A Name"]})])
+    toc = next((tmp_path / "ft").glob("_MAIN_*.toc")).read_bytes()
+    assert _pickled_module_names(tmp_path / "ft") == {b"casework.index.fulltext"}
+    assert all(name in toc for name in (b"TextPositions", b"NamePositions", b"NameListTokenizer"))
+    assert toc.count(b"casework.index.fulltext.schema") == 0
+
+
+def _run(code: str, engine: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "CASEWORK_FULLTEXT"}
+    if engine:
+        env["CASEWORK_FULLTEXT"] = engine
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_plain_mode_never_loads_the_fast_engine(tmp_path):
+    shutil.copytree(OLD_INDEX, tmp_path / "ft")
+    code = (
+        "import sys\n"
+        "from casework.index.fulltext import open_fulltext\n"
+        f"ft = open_fulltext({str(tmp_path / 'ft')!r})\n"
+        "print(ft.engine, ft.search('cart*').total, ft.suggest('cartl'))\n"
+        "print(sorted(m for m in sys.modules if '_whoosh' in m))\n"
+    )
+    out = _run(code, "plain")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["plain 2 cartel", "[]"]
+    out = _run(code)
+    assert out.stdout.splitlines()[0] == "fast 2 cartel"
+
+
+def test_on_another_whoosh_the_fast_engine_stands_aside_and_says_so_once(tmp_path):
+    shutil.copytree(OLD_INDEX, tmp_path / "ft")
+    code = (
+        "import whoosh\n"
+        "whoosh.__version__ = (2, 7, 6)\n"
+        "from casework.index.fulltext import open_fulltext\n"
+        f"folder = {str(tmp_path / 'ft')!r}\n"
+        "one, two = open_fulltext(folder), open_fulltext(folder)\n"
+        "print(one.engine, two.engine, one.search('cart*').total, two.search('cartel').total)\n"
+    )
+    out = _run(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["plain", "plain", "2", "2"]
+    assert out.stderr.count("fast full-text path was written for 2.7.5") == 1, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_an_unknown_engine_name_is_said_and_the_default_used(tmp_path):
+    shutil.copytree(OLD_INDEX, tmp_path / "ft")
+    code = ("from casework.index.fulltext import open_fulltext\n"
+            f"print(open_fulltext({str(tmp_path / 'ft')!r}).engine)\n")
+    out = _run(code, "turbo")
+    assert out.returncode == 0 and out.stdout.split() == ["fast"]
+    assert "CASEWORK_FULLTEXT='turbo'" in out.stderr
