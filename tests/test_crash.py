@@ -194,7 +194,7 @@ def test_full_text_index_removed_under_an_open_session_is_a_clear_error(seeds_in
 
 
 def test_session_opened_on_an_empty_index_sees_documents_indexed_later(tmp_path, seeds_index):
-    from casework.index.fulltext import open_fulltext
+    from casework.index.fulltext import create_fulltext, open_fulltext
     from casework.index.location import seed_paths
     from casework.index.store import IndexDir
 
