@@ -52,13 +52,19 @@ def build_index(
     rebuild: bool = False,
     jobs: int = 1,
     model: str | None = None,
+    cluster: str | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> IndexReport:
-    """Index files and folders (spaCy is imported only if something needs annotating)."""
+    """Index files and folders (spaCy is imported only if something needs annotating).
+
+    ``cluster="tcp://HOST:8786"`` runs NER on that Dask scheduler's workers, ``"local:N"`` on
+    a local cluster of N processes (needs ``pip install 'casework[cluster]'``).
+    """
     from casework.index.indexer import build
 
     index_dir = IndexDir(resolve_index_dir(index))
-    return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, progress=progress)
+    return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, cluster=cluster,
+                 progress=progress)
 
 
 def build_seeds(

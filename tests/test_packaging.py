@@ -1,5 +1,5 @@
-"""Install and start-up promises: spaCy stays off read paths, the engine never needs Textual,
-a wheel carries the seeds, and CI runs exactly the README's test command."""
+"""Install and start-up promises: spaCy and Dask stay off read paths, the engine never needs
+Textual, a wheel carries the seeds, and CI runs exactly the README's test command."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ try:
     main({args!r})
 except SystemExit:
     pass
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc', 'textual')
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc', 'textual', 'dask',
+                                                              'distributed')
                or m in ('asyncio', 'urllib.request', 'whoosh.lang.morph_en'))
 sys.stderr.write('\\nLOADED=' + ','.join(heavy) + '\\n')
 """
@@ -42,12 +43,13 @@ def loaded_modules(args: list[str]) -> set[str]:
     [["search", "Harfuch"], ["search", "Harfuch", "--json"], ["show", "{doc}"], ["entity", "Mexico"],
      ["entities"], ["related", "{doc}"]],
 )
-def test_read_commands_never_import_spacy(seeds_index, command):
+def test_read_commands_never_import_spacy_or_dask(seeds_index, command):
     hits, _ = cli_json("search", "Harfuch", index=seeds_index)
     doc = hits["hits"][0]["doc_id"]
     args = [a.replace("{doc}", doc) for a in command] + ["--index", str(seeds_index)]
     loaded = loaded_modules(args)
     assert "spacy" not in loaded and "thinc" not in loaded
+    assert "dask" not in loaded and "distributed" not in loaded
     assert "textual" not in loaded, "the CLI's read paths do not need the TUI either"
 
 
@@ -114,13 +116,15 @@ def test_unchanged_reindex_never_imports_spacy(seeds_index, tmp_path):
 
     # the session index was built from the seed files themselves: nothing is new
     loaded = loaded_modules(["index", *map(str, seed_paths()), "--index", str(seeds_index), "--quiet"])
-    assert "spacy" not in loaded
+    assert "spacy" not in loaded and "distributed" not in loaded
 
 
-def test_engine_imports_neither_textual_nor_spacy():
+def test_engine_imports_neither_textual_nor_spacy_nor_dask():
     code = (
         "import sys, casework.index, casework.index.search, casework.index.api, casework.index.cli;"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'spacy', 'thinc'}))"
+        "import casework.index.indexer, casework.index.cluster;"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        "             & {'textual', 'spacy', 'thinc', 'dask', 'distributed'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
