@@ -63,6 +63,15 @@ def parse_cluster(cluster: str) -> tuple[str, int]:
     return cluster, 0
 
 
+def start_local_cluster(workers: int):
+    """A LocalCluster of ``workers`` processes with one thread each (spaCy holds the GIL), no
+    dashboard, Dask's own logging quiet."""
+    import distributed
+
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                    dashboard_address=None, silence_logs=logging.ERROR)
+
+
 class DaskAnnotator:
     """Runs :class:`~casework.index.nlp.SpacyAnnotator` on Dask workers, a batch per task.
 
@@ -182,10 +191,7 @@ class DaskAnnotator:
         try:
             if self.local_workers:
                 quiet.setLevel(logging.ERROR)  # a restarted worker is ours to report, not Dask's
-                cluster = distributed.LocalCluster(
-                    n_workers=self.local_workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR,
-                )
+                cluster = start_local_cluster(self.local_workers)
                 address = cluster.scheduler_address
             else:
                 address = self.address
