@@ -121,6 +121,28 @@ def test_local_cluster_gives_the_same_documents_mentions_and_entities_as_a_local
     assert cached_annotations(tmp_path / "index") == DOCS
 
 
+def busy_worker_killer(client, killed: dict):
+    """A progress callback that, at the first answer, SIGKILLs a worker running a batch."""
+
+    pids = client.run(os.getpid)  # asked now: between seeing a batch and the kill, no wait
+
+    def kill_a_busy_worker(progress) -> None:
+        if progress.stage != "annotate" or killed:
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            busy = {w: keys for w, keys in client.processing().items() if keys and w in pids}
+            if busy:
+                worker, keys = next(iter(busy.items()))
+                pid = pids[worker]
+                os.kill(pid, signal.SIGKILL)
+                killed.update(worker=worker, keys=list(keys), pid=pid)
+                return
+            time.sleep(0.01)
+
+    return kill_a_busy_worker
+
+
 @needs_dask
 def test_a_worker_killed_mid_batch_has_its_batch_run_on_another(
     corpus, local_run, tmp_path, dask_cluster
@@ -130,36 +152,43 @@ def test_a_worker_killed_mid_batch_has_its_batch_run_on_another(
     address = dask_cluster.scheduler_address
     killed: dict = {}
     with distributed.Client(address, set_as_default=False) as client:
-
-        def kill_a_busy_worker(progress) -> None:
-            if progress.stage != "annotate" or killed:
-                return
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                busy = {w: keys for w, keys in client.processing().items() if keys}
-                if busy:
-                    worker, keys = next(iter(busy.items()))
-                    pid = client.run(os.getpid, workers=[worker])[worker]
-                    os.kill(pid, signal.SIGKILL)
-                    killed.update(worker=worker, keys=list(keys), pid=pid)
-                    return
-                time.sleep(0.01)
-
         annotator = DaskAnnotator(address, batch_docs=3)
         report = build(IndexDir(tmp_path / "index"), [corpus], annotator=annotator,
-                       progress=kill_a_busy_worker)
+                       progress=busy_worker_killer(client, killed))
         assert killed, "a worker was busy when the first answer came back"
         assert report.documents == DOCS
         assert contents(tmp_path / "index") == local_run
-        # the scheduler took back what the dead worker held and ran it to the end elsewhere
+        # the scheduler took back what the dead worker held and ran it to the end elsewhere (a
+        # batch may have finished between the look and the kill: at least one was taken back)
         story = dask_cluster.scheduler.story(*killed["keys"])
-        for key in killed["keys"]:
-            steps = {(t.start, t.finish, t.stimulus_id.rsplit("-", 1)[0])
-                     for t in story if t.key == key}
-            assert ("processing", "released", "handle-worker-cleanup") in steps
-            assert ("processing", "memory", "task-finished") in steps
+        steps = {key: {(t.start, t.finish, t.stimulus_id.rsplit("-", 1)[0])
+                       for t in story if t.key == key} for key in killed["keys"]}
+        assert any(("processing", "released", "handle-worker-cleanup") in s for s in steps.values())
+        assert all(("processing", "memory", "task-finished") in s for s in steps.values())
         client.wait_for_workers(2, timeout=60)  # the nanny brings the dead one back
         assert killed["pid"] not in client.run(os.getpid).values()
+
+
+@needs_dask
+def test_a_batch_that_kills_every_worker_ends_the_run_in_one_line(
+    corpus, tmp_path, dask_cluster, monkeypatch
+):
+    """Dask retries a batch on a fresh worker `allowed-failures` times (3); here 0, so the
+    first death is the last, as the fourth would be for a document that kills spaCy."""
+    import distributed
+
+    monkeypatch.setattr(dask_cluster.scheduler, "allowed_failures", 0)
+    killed: dict = {}
+    with distributed.Client(dask_cluster.scheduler_address, set_as_default=False) as client:
+        with pytest.raises(CaseworkError) as err:
+            build(IndexDir(tmp_path / "index"), [corpus],
+                  annotator=DaskAnnotator(dask_cluster.scheduler_address, batch_docs=3),
+                  progress=busy_worker_killer(client, killed))
+        client.wait_for_workers(2, timeout=60)
+    message = str(err.value)
+    assert killed and "\n" not in message
+    assert "killed every Dask worker that ran it" in message
+    assert "run the same command again to resume" in message
 
 
 CLUSTER_SCRIPT = """
