@@ -53,6 +53,7 @@ def build_index(
     rebuild: bool = False,
     jobs: int = 1,
     model: str | None = None,
+    cluster: str | None = None,
     progress: Callable[[Progress], None] | None = None,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
@@ -63,6 +64,8 @@ def build_index(
 
     ``include`` / ``exclude``: glob patterns choosing files; ``extract_timeout`` (seconds) and
     ``extract_memory_mb``: the limits on extracting one file (ingest.Limits's defaults if None).
+    ``cluster="tcp://HOST:8786"`` runs NER on that Dask scheduler's workers, ``"local:N"`` on
+    a local cluster of N processes (needs ``pip install 'casework[cluster]'``).
     """
     from casework.index.indexer import build
     from casework.index.ingest import Limits
@@ -71,7 +74,8 @@ def build_index(
     limits = Limits(timeout_s=extract_timeout or defaults.timeout_s,
                     memory_mb=extract_memory_mb or defaults.memory_mb)
     index_dir = IndexDir(check_index_location(index, write=True))
-    return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, progress=progress,
+    return build(index_dir, paths, rebuild=rebuild, jobs=jobs, model=model, cluster=cluster,
+                 progress=progress,
                  include=include, exclude=exclude, limits=limits)
 
 

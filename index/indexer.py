@@ -19,6 +19,7 @@ from typing import Iterator
 
 from casework.index import entities, ingest, resolve, store, sync
 from casework.index.catalog import AnnotationCache, Catalog
+from casework.index.cluster import DaskAnnotator  # imports Dask only when it annotates
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import create_fulltext
 from casework.index.models import IndexReport, Progress, SourceFile, Span
@@ -39,6 +40,7 @@ def build(
     jobs: int = 1,
     model: str | None = None,
     annotator: Annotator | None = None,
+    cluster: str | None = None,
     progress: ProgressFn | None = None,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
@@ -48,6 +50,7 @@ def build(
 
     ``include`` / ``exclude``: glob patterns (ingest.Globs); ``limits``: the time limit and
     memory cap of extracting one file (ingest.Limits).
+    ``cluster`` (``tcp://HOST:PORT`` or ``local:N``) runs NER on Dask workers instead of here.
     """
     # Stored paths are absolute (symlinks kept as given), so an index built from `casework
     # index docs/` still finds, re-scans and opens its files from any working directory.
@@ -59,6 +62,8 @@ def build(
         index_dir.check()  # a foreign directory is never written to; an old schema needs --rebuild
     elif rebuild and index_dir.exists():
         index_dir.check_replaceable()  # ours (any schema), and nothing of anyone else's inside
+    if annotator is None and cluster:
+        annotator = DaskAnnotator(cluster, model=model)
     annotator = annotator or SpacyAnnotator(model=model, jobs=jobs)
     started = time.monotonic()
     reading = _Reading(ingest.Globs.of(include, exclude), ingest.Reader(limits or ingest.Limits()))

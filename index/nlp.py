@@ -1,8 +1,9 @@
 """Named-entity annotation with spaCy. The only module that imports spaCy, and only when called.
 
 The :class:`Annotator` protocol is the seam: an annotator takes ``(key, text)`` pairs and yields
-``(key, spans)`` with character offsets into the text it was given. A distributed NER service
-can stand in for :class:`SpacyAnnotator` without the rest of the engine noticing.
+``(key, spans)`` with character offsets into the text it was given, in any order. A distributed
+NER service (:class:`casework.index.cluster.DaskAnnotator`) stands in for
+:class:`SpacyAnnotator` without the rest of the engine noticing.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class Annotator(Protocol):
         ...
 
     def annotate(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[Span]]]:
-        """Yield ``(key, spans)`` for each ``(key, text)``, in the order given."""
+        """Yield ``(key, spans)`` once for each ``(key, text)``, in any order: the indexer
+        matches answers by key, and a cluster answers in the order its batches finish."""
         ...
 
 

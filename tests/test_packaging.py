@@ -1,5 +1,5 @@
-"""Install and start-up promises: spaCy stays off read paths, the engine never needs Textual,
-a wheel carries the seeds, and CI runs exactly the README's test command."""
+"""Install and start-up promises: spaCy and Dask stay off read paths, the engine never needs
+Textual, a wheel carries the seeds, and CI runs exactly the README's test command."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ try:
     main({args!r})
 except SystemExit:
     pass
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc', 'textual')
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc', 'textual', 'dask',
+                                                              'distributed')
                or m in ('asyncio', 'urllib.request', 'whoosh.lang.morph_en'))
 sys.stderr.write('\\nLOADED=' + ','.join(heavy) + '\\n')
 """
@@ -42,12 +43,13 @@ def loaded_modules(args: list[str]) -> set[str]:
     [["search", "Harfuch"], ["search", "Harfuch", "--json"], ["show", "{doc}"], ["entity", "Mexico"],
      ["entities"], ["related", "{doc}"]],
 )
-def test_read_commands_never_import_spacy(seeds_index, command):
+def test_read_commands_never_import_spacy_or_dask(seeds_index, command):
     hits, _ = cli_json("search", "Harfuch", index=seeds_index)
     doc = hits["hits"][0]["doc_id"]
     args = [a.replace("{doc}", doc) for a in command] + ["--index", str(seeds_index)]
     loaded = loaded_modules(args)
     assert "spacy" not in loaded and "thinc" not in loaded
+    assert "dask" not in loaded and "distributed" not in loaded
     assert "textual" not in loaded, "the CLI's read paths do not need the TUI either"
 
 
@@ -114,23 +116,25 @@ def test_unchanged_reindex_never_imports_spacy(seeds_index, tmp_path):
 
     # the session index was built from the seed files themselves: nothing is new
     loaded = loaded_modules(["index", *map(str, seed_paths()), "--index", str(seeds_index), "--quiet"])
-    assert "spacy" not in loaded
+    assert "spacy" not in loaded and "distributed" not in loaded
 
 
 def test_no_engine_module_imports_a_front_end_library_nor_spacy():
     """casework.index, and each of its modules, loads none of click, rich, textual,
-    casework.tui or spaCy: the engine has no idea a UI exists, and spaCy loads only to
-    annotate. Modules are imported one by one in one process; the first to load a forbidden
+    casework.tui, spaCy or Dask: the engine has no idea a UI exists, and spaCy and Dask load
+    only to annotate. Modules are imported one by one in one process; the first to load a forbidden
     module is named."""
     code = (
         "import importlib, pkgutil, sys\n"
-        "FORBIDDEN = ('click', 'rich', 'textual', 'spacy', 'thinc')\n"
+        "FORBIDDEN = ('click', 'rich', 'textual', 'spacy', 'thinc', 'dask', 'distributed')\n"
+        # what runs on a Dask worker imports Dask, and only there
+        "ELSEWHERE = {'casework.index.cluster_worker'}\n"
         "def loaded():\n"
         "    return sorted(m for m in sys.modules if m.split('.')[0] in FORBIDDEN\n"
         "                  or m == 'casework.tui' or m.startswith('casework.tui.'))\n"
         "import casework.index\n"
         "names = ['casework.index'] + sorted(m.name for m in pkgutil.walk_packages(\n"
-        "    casework.index.__path__, 'casework.index.'))\n"
+        "    casework.index.__path__, 'casework.index.') if m.name not in ELSEWHERE)\n"
         "print(len(names))\n"
         "for name in names:\n"
         "    importlib.import_module(name)\n"

@@ -1,0 +1,238 @@
+"""NER on a Dask cluster, behind the same Annotator protocol as local spaCy.
+
+    build_index([folder], cluster="tcp://10.0.0.5:8786")   # a running scheduler
+    build_index([folder], cluster="local:2")               # a LocalCluster of 2 processes
+
+The indexer stays the single writer: it reads files, sends their texts here, and stores each
+answer as it comes back. Texts go out in batches, a few per worker thread at a time, so memory
+stays bounded however large the folder; answers come back in the order batches finish. Every
+worker loads the model once (:class:`~casework.index.cluster_worker.ModelPlugin`, re-run by a
+worker that restarts). A worker that dies mid-batch has its batch run again elsewhere by the
+scheduler; a scheduler that goes away ends the run with one line, and the annotation cache
+(by content hash and model identity, shared with local runs) makes the next run skip what is
+done.
+
+Dask is an optional extra (``pip install 'casework[cluster]'``) and is imported only when a
+run has something to annotate, never on a read path.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import uuid
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
+from casework.index.errors import CaseworkError
+from casework.index.models import Span
+from casework.index.nlp import CHUNK_CHARS, default_model, model_identity
+
+INSTALL = "pip install 'casework[cluster]'"
+# A batch is one task: big enough that a task's ~1 ms of scheduling is noise against ~1 s of
+# NER, small enough that a dead worker costs little and a batch of long texts stays near the
+# ~300 MB a process that spaCy needs for batches of 16-32 (FIELD-NOTES).
+BATCH_DOCS = 32
+BATCH_CHARS = 200_000
+# Batches sent ahead per worker thread: one running, one waiting, so a worker never idles
+# while its answer travels back to the writer.
+AHEAD_PER_THREAD = 2
+CONNECT_TIMEOUT_S = 10
+WORKERS_TIMEOUT_S = 60
+
+
+def require_dask() -> None:
+    """Raise the one-line install hint when the cluster extra is missing (imports nothing)."""
+    if any(importlib.util.find_spec(name) is None for name in ("dask", "distributed")):
+        raise CaseworkError(f"running NER on a Dask cluster needs Dask: {INSTALL}")
+
+
+def parse_cluster(cluster: str) -> tuple[str, int]:
+    """``("local", N)`` for ``local:N`` (``local`` alone: one worker per core), else
+    ``(address, 0)`` for a scheduler's address."""
+    cluster = cluster.strip()
+    if cluster == "local" or cluster.startswith("local:"):
+        count = cluster.partition(":")[2] or str(os.cpu_count() or 1)
+        if not count.isdigit() or int(count) < 1:
+            raise CaseworkError(f"bad cluster {cluster!r}: use local:N (N workers) or tcp://HOST:PORT")
+        return "local", int(count)
+    if not cluster:
+        raise CaseworkError("empty cluster address: use local:N or tcp://HOST:PORT")
+    return cluster, 0
+
+
+def start_local_cluster(workers: int):
+    """A LocalCluster of ``workers`` processes with one thread each (spaCy holds the GIL), no
+    dashboard, Dask's own logging quiet."""
+    import distributed
+
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                    dashboard_address=None, silence_logs=logging.ERROR)
+
+
+class DaskAnnotator:
+    """Runs :class:`~casework.index.nlp.SpacyAnnotator` on Dask workers, a batch per task.
+
+    ``identity`` is the local annotator's: the same model and pipeline give the same spans,
+    so the cache serves local and cluster runs alike. A worker whose installed model differs
+    is refused.
+    """
+
+    def __init__(
+        self,
+        cluster: str,
+        model: str | None = None,
+        batch_docs: int | None = None,
+        batch_chars: int | None = None,
+        chunk_chars: int = CHUNK_CHARS,
+    ):
+        require_dask()
+        self.address, self.local_workers = parse_cluster(cluster)
+        self.model = model or default_model()
+        self.identity = model_identity(self.model)
+        self.batch_docs = max(1, batch_docs or BATCH_DOCS)
+        self.batch_chars = batch_chars or BATCH_CHARS
+        self.chunk_chars = chunk_chars
+
+    def annotate(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[Span]]]:
+        """Yield ``(key, spans)`` for each ``(key, text)`` in the order the batches finish."""
+        import distributed
+
+        from casework.index import cluster_worker
+
+        answered = 0
+        with self._client(distributed) as client:
+            plugin = f"casework-ner:{self.identity}:{self.chunk_chars}"
+            try:
+                client.register_plugin(
+                    cluster_worker.ModelPlugin(self.model, self.chunk_chars), name=plugin
+                )
+            except Exception as exc:  # the model is missing or broken on a worker
+                raise CaseworkError(f"Dask workers cannot load model {self.model!r}: "
+                                    f"{_one_line(exc)}") from None
+            ahead = AHEAD_PER_THREAD * max(1, sum(client.nthreads().values()))
+            batches = self._batches(items)
+            sent: dict[str, list[tuple[str, str]]] = {}
+            running = distributed.as_completed(loop=client.loop)
+
+            def send_next() -> None:
+                batch = next(batches, None)
+                if batch is not None:
+                    future = client.submit(cluster_worker.annotate_batch, plugin, batch,
+                                           key=f"casework-ner-{uuid.uuid4().hex}", pure=False)
+                    sent[future.key] = batch
+                    running.add(future)
+
+            try:
+                for _ in range(ahead):
+                    send_next()
+                for future in running:
+                    batch = sent.pop(future.key)
+                    identity, answers = self._result(future, batch, distributed, answered)
+                    future.release()
+                    send_next()  # before the writer takes its turn, so workers keep busy
+                    if identity != self.identity:
+                        raise CaseworkError(
+                            f"a Dask worker runs model {identity}, this index expects "
+                            f"{self.identity}: install the same casework and model on every "
+                            "worker"
+                        )
+                    for key, spans in answers:
+                        answered += 1
+                        yield key, spans
+            except (CancelledError, OSError, TimeoutError) as exc:
+                raise self._lost(exc, answered) from None
+
+    def _batches(self, items: Iterable[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+        batch: list[tuple[str, str]] = []
+        chars = 0
+        for key, text in items:
+            batch.append((key, text))
+            chars += len(text)
+            if len(batch) >= self.batch_docs or chars >= self.batch_chars:
+                yield batch
+                batch, chars = [], 0
+        if batch:
+            yield batch
+
+    def _result(self, future, batch, distributed, answered: int):
+        try:
+            return future.result()
+        except distributed.KilledWorker:
+            # the scheduler ran it on a fresh worker each time (allowed-failures, default 3)
+            raise CaseworkError(
+                f"a batch of {len(batch)} documents (first: {batch[0][0]}) killed every Dask "
+                f"worker that ran it (out of memory?); the {answered} annotated so far are "
+                "cached: run the same command again to resume"
+            ) from None
+        except (CancelledError, OSError, TimeoutError):
+            raise
+        except Exception as exc:  # an error inside spaCy on the worker
+            raise CaseworkError(f"NER failed on a Dask worker: {_one_line(exc)}") from None
+
+    def _lost(self, exc: BaseException, answered: int) -> CaseworkError:
+        # the client keeps trying to reconnect in the background and says it failed a few
+        # seconds later, after this line has said so
+        logging.getLogger("distributed.client").addFilter(_AFTER_THE_LOSS)
+        where = "the local Dask cluster" if self.local_workers else f"the Dask scheduler at {self.address}"
+        why = "connection lost" if isinstance(exc, CancelledError) else _one_line(exc)
+        return CaseworkError(
+            f"lost {where} ({why}); the {answered} documents annotated so far are cached: "
+            "run the same command again to resume"
+        )
+
+    @contextmanager
+    def _client(self, distributed):
+        cluster = None
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        try:
+            if self.local_workers:
+                quiet.setLevel(logging.ERROR)  # a restarted worker is ours to report, not Dask's
+                cluster = start_local_cluster(self.local_workers)
+                address = cluster.scheduler_address
+            else:
+                address = self.address
+            try:
+                client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S,
+                                            set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise CaseworkError(f"cannot reach the Dask scheduler at {address}: "
+                                    f"{_one_line(exc)}") from None
+            try:
+                client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+            except (OSError, TimeoutError):
+                client.close(timeout=CONNECT_TIMEOUT_S)
+                raise CaseworkError(f"no Dask worker joined the scheduler at {address} within "
+                                    f"{WORKERS_TIMEOUT_S} s") from None
+            try:
+                yield client
+            finally:
+                _close_quietly(client)
+        finally:
+            if cluster is not None:
+                _close_quietly(cluster)
+            quiet.setLevel(level)
+
+
+class _AfterTheLoss(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to reconnect to scheduler")
+
+
+_AFTER_THE_LOSS = _AfterTheLoss()
+
+
+def _close_quietly(thing) -> None:
+    """Close a client or cluster whose scheduler may already be gone; never mask the error."""
+    try:
+        thing.close(timeout=CONNECT_TIMEOUT_S)
+    except Exception:
+        pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
