@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from casework.index import entities, ingest, resolve, store, sync
-from casework.index.catalog import AnnotationCache, Catalog
+from casework.index.catalog import UPDATING, STATE_KEY, AnnotationCache, Catalog
 from casework.index.cluster import DaskAnnotator  # imports Dask only when it annotates
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import create_fulltext
@@ -146,6 +146,9 @@ def _update(
     catalog = Catalog(index_dir.catalog)
     cache = AnnotationCache(index_dir.annotations)
     try:
+        # a run killed after storing its documents but before resolving them left "updating":
+        # this run resolves even if it finds nothing new (it used to skip, and stayed stale)
+        interrupted = catalog.get_meta(STATE_KEY) == UPDATING
         sync.mark_updating(catalog)
         to_read, seen_by_root = _scan(catalog, paths, report, notify, reading.globs)
         _annotate_and_store(catalog, cache, annotator, to_read, report, notify, reading)
@@ -153,7 +156,7 @@ def _update(
         written = report.added + report.updated
         sync.resolve_and_sync(
             index_dir, catalog, notify=notify, procs=jobs, rescan=True,
-            resolve_entities=bool(written + report.removed),
+            resolve_entities=bool(written + report.removed) or interrupted,
             # a first build has nothing in the full-text index to flag per entity
             first_build=written >= catalog.document_count(),
         )

