@@ -4,15 +4,16 @@ Export: a case's documents, entities and mentions as FtM entities, one JSON obje
 (``{"id", "schema", "properties": {name: [values]}}``, what ``ftm`` and Aleph's importer
 read): a ``PlainText`` document per document (``title``, ``fileName``, ``bodyText``,
 ``fileSize``, ``namesMentioned``/``peopleMentioned``/``companiesMentioned``/
-``locationMentioned``, the reader's tags as ``keywords``); a ``Person``, ``Organization``,
+``locationMentioned``, ``mentionedEntities``, the reader's tags as ``keywords``); a ``Person``, ``Organization``,
 ``Address`` or ``Event`` per entity (``name``, ``alias``); a ``Mention`` per entity and
 document it appears in (``document``, ``resolved``, ``name``, ``detectedSchema``). Entities
 of other labels (NORP, LAW, PRODUCT ...) have no FtM schema: they go as ``namesMentioned`` and
 as ``Mention`` entities with only their names.
 
-The followthemoney library (4.11) brings sqlalchemy, rdflib, networkx and pydantic with it
-(~60 MB); the schema names used here are few and stable, and tests check them against the
-library when it is installed.
+The followthemoney library (4.11) brings sqlalchemy, rdflib, networkx and pydantic with it,
+so it is not a dependency: the schema and property names used here are few and stable; every
+one was checked against followthemoney 4.11's model (``model.get_proxy`` of a whole export, no
+unknown property), and tests/test_cases.py repeats that check where the library is installed.
 
 Import: an entity list (a watch list: Person, Organization, Company, LegalEntity ... with
 ``name`` and ``alias``) is kept in ``watchlist.jsonl`` beside curation.jsonl, and every
@@ -76,12 +77,14 @@ def entities(catalog: Catalog, tags: dict[str, list[str]] | None = None) -> Iter
             forms.append(m["text"])
     for d in catalog.documents_for_export():
         doc_ftm = _id("document", d["doc_id"])
-        mentioned: dict[str, list[str]] = {"namesMentioned": []}
+        mentioned: dict[str, list[str]] = {"namesMentioned": [], "mentionedEntities": []}
         for eid in by_doc.get(d["doc_id"], []):
             if eid not in ents:
                 continue
-            _, schema, name = ents[eid]
+            ftm_id, schema, name = ents[eid]
             mentioned["namesMentioned"].append(name)
+            if schema:
+                mentioned["mentionedEntities"].append(ftm_id)
             if schema in MENTIONED:
                 mentioned.setdefault(MENTIONED[schema], []).append(name)
         yield _entity(doc_ftm, "PlainText", title=[d["title"]],
