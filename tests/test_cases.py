@@ -338,3 +338,29 @@ async def test_palette_lists_saved_searches_with_counts(case):
         await provider.startup()
         titles = [t for t, _, _ in provider._static()]
         assert "Saved search: harfuch (2)" in titles
+
+
+def test_explorer_opens_the_demo_case_until_the_default_case_exists(tmp_path, monkeypatch):
+    from casework.index import location
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("CASEWORK_INDEX", raising=False)
+    cases = tmp_path / "casework" / "cases"
+    assert location.explorer_index_dir() == cases / "demo"
+    (cases / "default").mkdir(parents=True)
+    (cases / "default" / "casework-index.json").write_text("{}")
+    assert location.explorer_index_dir() == cases / "default"
+    assert location.explorer_index_dir(case="x") == cases / "x"
+    assert location.resolve_index_dir("/elsewhere", case="x") == Path("/elsewhere")
+
+
+def test_explorer_on_a_case_that_does_not_exist_is_one_line(tmp_path):
+    proc = run_cli("--case", "nothing", env={"XDG_DATA_HOME": str(tmp_path)})
+    assert proc.returncode == 2 and "casework --case nothing index FOLDER" in proc.stderr
+
+
+def test_a_tag_starting_with_h_is_removed_not_help(case):
+    doc = first_doc(case)
+    run_cli("tag", doc, "+hot", index=case)
+    removed, _ = cli_json("tag", doc, "-hot", index=case)
+    assert removed["tags"] == []

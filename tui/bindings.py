@@ -15,8 +15,8 @@ APP = [
             id="app.leave_search"),
     # Down leaves the box too, unless Up has recalled an earlier query: then it steps back
     # towards the newest (the search box's history).
-    Binding("down", "leave_search('down')", "To results", show=False, priority=True,
-            id="app.leave_search_down"),
+    Binding("down", "leave_search('down')", "Later query (after Up), else to results",
+            show=False, priority=True, id="app.leave_search_down"),
     Binding("tab", "next_pane", "Next pane", show=False, priority=True, id="app.next_pane"),
     Binding("shift+tab", "previous_pane", "Prev pane", show=False, priority=True, id="app.previous_pane"),
     Binding("1", "pane('results')", "Results", show=False, id="app.pane_results"),
@@ -87,15 +87,13 @@ PROMPT = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 # here only so the help screen can say what they do.
 _MOVE = Binding("up,down,pageup,pagedown,home,end", "move", "Move", id="help.move")
 HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
-    ("Everywhere", [b for b in APP if b.action != "leave_search"]),
+    ("Everywhere", [b for b in APP if not b.action.startswith("leave_search")]),
     ("Entities and cross-references: curation (if the index supports it)", CURATION),
     ("Documents: the reader's marks (not in the search box)", MARKS),
     ("Search box", [Binding("enter,down", "leave_search", "Search now and move to the results",
                             id="help.search_now"),
                     *SEARCH_BOX,
-                    Binding("down", "history_newer",
-                            "After Up: a later query (Down past the newest: to the results)",
-                            id="help.history_newer"),
+                    APP[2],  # Down: a later query while Up has recalled one
                     Binding("escape", "back", "Move to the results (then single keys work)",
                             id="help.search_escape")]),
     ("Lists (results, entities, cross-references)",

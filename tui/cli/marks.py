@@ -45,7 +45,9 @@ def _done(m, as_json: bool) -> None:
         _print_marks(m)
 
 
-@click.command("tag", context_settings={"ignore_unknown_options": True})
+# only --help: "-h..." is a tag to remove (-hot), not a request for help
+@click.command("tag", context_settings={"ignore_unknown_options": True,
+                                        "help_option_names": ["--help"]})
 @click.argument("doc")
 @click.argument("changes", nargs=-1, required=True)
 @index_option
