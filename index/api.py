@@ -437,14 +437,29 @@ class Casework:
                 if value.lower() in ("no", "false", "0"):
                     ids = self.catalog.doc_ids() - ids
             else:
-                watched = ftm.load_watchlist(self.catalog)
-                if value:
-                    watched = [w for w in watched
-                               if any(value.lower() in n.lower() for n in w["names"])]
-                ids = set(ftm.matches(self.catalog, watched)[0])
+                ids = self._watched_documents(value.lower())
             allowed = ids if allowed is None else allowed & ids
         rest = " ".join(pattern.sub(" ", query).split())
         return rest, allowed
+
+    def _watched_documents(self, name: str) -> set[str]:
+        """Documents naming a watch-list entity (one whose names contain ``name``, or any).
+        The text scan is kept until the index or the watch list changes: the explorer asks
+        again at each key."""
+        from casework.index import ftm
+
+        try:
+            listed = ftm.watchlist_path(self.catalog).stat().st_mtime_ns
+        except OSError:
+            return set()
+        key = (self.generation(), listed)
+        if getattr(self, "_watch_cache", (None,))[0] != key:
+            watched = ftm.load_watchlist(self.catalog)
+            self._watch_cache = (key, watched, ftm.matches(self.catalog, watched)[0])
+        _, watched, per_doc = self._watch_cache
+        wanted = {w["id"] for w in watched
+                  if not name or any(name in n.lower() for n in w["names"])}
+        return {doc for doc, ids in per_doc.items() if ids & wanted}
 
     # Hits are read a page at a time until the filter has enough; a query matching more than
     # this many documents counts (and pages) only within them. What the query layer must add
