@@ -11,7 +11,7 @@ import csv
 import json
 import math
 import re
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 from casework.index.catalog import Catalog
 from casework.index.safe import printable
@@ -20,6 +20,11 @@ from casework.index.safe import printable
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 KINDS = ("entities", "mentions", "cooccurrences")
+# the reader's marks (marks.py), written by api.py through write_rows
+MARK_COLUMNS = {
+    "tags": ["doc_id", "path", "sha256", "title", "starred", "tags"],
+    "notes": ["doc_id", "path", "sha256", "title", "number", "note", "at"],
+}
 FORMATS = ("csv", "jsonl")
 
 COLUMNS = {
@@ -65,7 +70,9 @@ def _cooccurrences(catalog: Catalog) -> Iterator[dict]:
 
 
 def _cell(value) -> str:
-    if isinstance(value, list):  # aliases in one cell: text (count, reason); ...
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):  # tags
+        value = "; ".join(value)
+    elif isinstance(value, list):  # aliases in one cell: text (count, reason); ...
         value = "; ".join(f"{a['text']} ({a['count']}, {a['reason']})" for a in value)
     text = printable(str(value))
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
@@ -73,15 +80,20 @@ def _cell(value) -> str:
 
 def write(catalog: Catalog, kind: str, fmt: str, out: IO[str]) -> int:
     """Write every row of ``kind`` to ``out``; returns how many."""
+    return write_rows(rows(catalog, kind), COLUMNS[kind], fmt, out)
+
+
+def write_rows(items: Iterable[dict], columns: list[str], fmt: str, out: IO[str]) -> int:
+    """Write rows (dicts with ``columns``) to ``out`` as csv or jsonl; returns how many."""
     n = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS[kind])
-        for row in rows(catalog, kind):
-            writer.writerow([_cell(row[c]) for c in COLUMNS[kind]])
+        writer.writerow(columns)
+        for row in items:
+            writer.writerow([_cell(row[c]) for c in columns])
             n += 1
     else:
-        for row in rows(catalog, kind):
+        for row in items:
             line = json.dumps(row, ensure_ascii=False)
             out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line) + "\n")
             n += 1

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from casework.index import entities, ingest, resolve, store, sync
-from casework.index.catalog import UPDATING, STATE_KEY, AnnotationCache, Catalog
+from casework.index.catalog import MODEL_KEY, STATE_KEY, UPDATING, AnnotationCache, Catalog
 from casework.index.cluster import DaskAnnotator  # imports Dask only when it annotates
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import create_fulltext
@@ -126,6 +126,11 @@ def _rebuild_beside(
     if judgements.exists():  # the reader's curation is data, not derived: it survives
         shutil.copy2(judgements, fresh.path / "curation.jsonl")
     report = _update(fresh, paths, annotator, progress, jobs, reading)
+    # the reader's marks, saved searches, history and watch list are data too; copied last,
+    # so a tag or note written while the rebuild ran is not left behind
+    for name in store.READER_FILES:
+        if (live.path / name).exists():
+            shutil.copy2(live.path / name, fresh.path / name)
     store.swap_dirs(fresh.path, live.path)
     shutil.rmtree(fresh.path, ignore_errors=True)  # the old index, now at the fresh path
     return report
@@ -162,6 +167,11 @@ def _update(
         )
         report.documents = catalog.document_count()
         report.entities, report.mentions = catalog.entity_and_mention_counts()
+        catalog.set_meta(MODEL_KEY, annotator.identity)
+        sync.record_run(catalog, "index", folders=[str(p) for p in paths], added=report.added,
+                        updated=report.updated, removed=report.removed,
+                        unchanged=report.unchanged, failed=len(report.failed))
+        catalog.commit()
         notify(Progress("done", report.documents, report.documents, report.words))
     finally:
         catalog.close()

@@ -233,6 +233,65 @@ class Progress:
     path: str = ""
 
 
+@record
+class DocumentMarks:
+    """A reader's tags, star and notes on one document (marks.jsonl)."""
+
+    doc_id: str
+    title: str
+    path: str
+    tags: list[str]
+    starred: bool
+    notes: list[dict[str, str]]  # {"text", "at"} in the order written
+
+
+@record
+class SavedSearch:
+    name: str
+    query: str
+    count: int  # documents it finds now (-1: the query no longer runs)
+
+
+@record
+class IndexStatus:
+    """``casework status``: where the index is, what is in it, and its last run."""
+
+    path: str
+    case: str  # the case's name when the index is a case in the data dir, else ""
+    folders: list[str]
+    documents: int
+    entities: int
+    mentions: int
+    model: str
+    last_run: dict[str, Any]  # {"at", "did", ...}; {} before the first recorded run
+    state: str
+    tagged: int
+    starred: int
+    noted: int
+    saved_searches: int
+
+
+@record
+class ForgetReport:
+    """What ``casework forget PATH`` removed."""
+
+    path: str
+    removed: int
+    documents: int
+    entities: int
+    mentions: int
+
+
+@record
+class WatchListReport:
+    """What ``casework import ftm`` read and where the names are mentioned."""
+
+    entities: int  # watch-list entities in the file
+    names: int  # names and aliases among them
+    documents: int  # documents mentioning at least one of them
+    matches: list[dict[str, Any]]  # {"name", "schema", "documents", "mentions"}
+
+
 # the names are bound to the classes as written; ``__getattr__`` binds the dataclasses
 for _name in _LATER:
     del globals()[_name]

@@ -129,9 +129,15 @@ class IndexDir:
         )
 
 
+# The reader's own data beside curation.jsonl (not derived from the documents): tags, stars
+# and notes; saved searches; the explorer's query history; an imported watch list. Each is
+# copied across --rebuild.
+READER_FILES = ("marks.jsonl", "saved.json", "history.json", "watchlist.jsonl")
+
 # What casework itself puts in an index directory; a leftover holding anything else is not ours.
 _OUR_NAMES = frozenset({
     MARKER, MARKER + ".tmp", "fulltext", "write.lock", "curation.jsonl", "curation.jsonl.tmp",
+    *READER_FILES, *(name + ".tmp" for name in READER_FILES),
     *(f"{db}{suffix}" for db in ("catalog.sqlite", "annotations.sqlite")
       for suffix in ("", "-wal", "-shm", "-journal")),
 })

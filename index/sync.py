@@ -13,7 +13,18 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from casework.index import curation, recall, resolve
-from casework.index.catalog import CLEAN, DOCUMENTS_KEY, STATE_KEY, UPDATING, Catalog
+import json
+import time
+
+from casework.index.catalog import (
+    CLEAN,
+    DOCUMENTS_KEY,
+    GENERATION_KEY,
+    LAST_RUN_KEY,
+    STATE_KEY,
+    UPDATING,
+    Catalog,
+)
 from casework.index.entities import EntityFieldValues
 from casework.index.fulltext import FulltextEntry, FulltextIndex, open_fulltext
 from casework.index.models import Progress
@@ -39,7 +50,15 @@ def mark_clean(catalog: Catalog) -> None:
     """Call once the full-text index holds exactly what the catalog holds (commits)."""
     catalog.set_meta(STATE_KEY, CLEAN)
     catalog.set_meta(DOCUMENTS_KEY, str(catalog.document_count()))
+    generation = catalog.get_meta(GENERATION_KEY) or "0"
+    catalog.set_meta(GENERATION_KEY, str(int(generation) + 1 if generation.isdigit() else 1))
     catalog.commit()
+
+
+def record_run(catalog: Catalog, did: str, **details) -> None:
+    """Keep what a run did (``casework status`` shows it); committed with the next commit."""
+    run = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "did": did, **details}
+    catalog.set_meta(LAST_RUN_KEY, json.dumps(run, ensure_ascii=False, sort_keys=True))
 
 
 def _touched(before: dict[str, str], after: dict[str, str]) -> set[str]:
@@ -149,3 +168,19 @@ def curate(index_dir: IndexDir, catalog: Catalog, op: str, entity: str | None = 
         mark_updating(catalog)
         resolve_and_sync(index_dir, catalog)
     return done
+
+
+def forget(index_dir: IndexDir, catalog: Catalog, path: str, sep: str, ipath_sep: str) -> int:
+    """Remove the documents of a folder or file (and what was found inside it), then
+    re-resolve and re-sync; returns how many were removed (0: nothing was there, nothing
+    written). Holds the write lock throughout."""
+    with WriteLock(index_dir):
+        gone = catalog.doc_ids_under(path, sep, ipath_sep)
+        if not gone:
+            return 0
+        mark_updating(catalog)
+        catalog.delete_documents(gone)
+        record_run(catalog, f"forgot {path}", removed=len(gone))
+        catalog.commit()
+        resolve_and_sync(index_dir, catalog)
+    return len(gone)

@@ -194,7 +194,7 @@ def test_index_location_flag_beats_environment_beats_default(seeds_index, tmp_pa
     assert flag_wins.returncode == 2 and "elsewhere" in flag_wins.stderr
     default = run_cli("search", "Harfuch", env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
     assert default.returncode == 2
-    assert str(tmp_path / "xdg" / "casework" / "index") in default.stderr
+    assert str(tmp_path / "xdg" / "casework" / "cases" / "default") in default.stderr
 
 
 @pytest.mark.parametrize("args, code, message", [

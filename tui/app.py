@@ -35,6 +35,7 @@ from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
 from casework.tui.indexing import IndexingMixin
 from casework.tui.layout import PaneLayout
+from casework.tui.marks import MarksMixin
 from casework.tui.messages import LoadMoreEntities, LoadMoreResults, OpenDocument, PreviewDocument, SelectEntity
 from casework.tui.navigation import History, Place
 from casework.tui.results import ResultsList
@@ -57,12 +58,12 @@ def index_entities(cw) -> tuple[list, None, dict[str, int]]:
     return summaries, None, totals
 
 
-class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
+class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
     TITLE = "casework"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     COMMANDS = App.COMMANDS | {CaseworkCommands}
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [*bindings.APP, *bindings.CURATION]
+    BINDINGS = [*bindings.APP, *bindings.CURATION, *bindings.MARKS]
 
     def __init__(self, index_path: str | Path | None = None):
         super().__init__()
@@ -144,14 +145,24 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
             return self.query_one(DocumentView).doc is not None
         if action == "curate":
             return self.curation_allowed(parameters[0])
+        if action in ("star", "tag", "note"):
+            return self.marks_allowed()
         return True
 
-    def action_leave_search(self) -> None:
+    def action_leave_search(self, key: str = "enter") -> None:
         box = self.query_one(SearchBox)
+        if key == "down" and box.recalling:
+            box.history_newer()
+            return
         box.flush()
+        query = box.value.strip()
+        if query:
+            box.remember(query)
+            self.session.run("history", lambda cw: cw.remember_query(query), lambda _: None,
+                             exclusive=False)
         self.action_pane("results")
 
-    def run_search(self, query: str, seq: int, offset: int = 0) -> None:
+    def run_search(self, query: str, seq: int, offset: int = 0, then=None) -> None:
         def search(cw) -> SearchResult:
             if query.strip():
                 # hits first; a spelling suggestion (a walk of the vocabulary, ~50-100 ms at
@@ -159,8 +170,10 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
                 return cw.search(query, limit=PAGE, offset=offset, suggest=False)
             return cw.browse(limit=PAGE, offset=offset)
 
-        self.session.run("search", search, partial(self._show_result, seq=seq, query=query, append=offset > 0),
-                         seq=seq, failed=partial(self._show_error, seq=seq))
+        show = partial(self._show_result, seq=seq, query=query, append=offset > 0)
+        if then is not None:  # e.g. "index updated" over the count line, once the hits show
+            show = lambda result, show=show: (show(result), then())  # noqa: E731
+        self.session.run("search", search, show, seq=seq, failed=partial(self._show_error, seq=seq))
 
     def _show_error(self, message: str, seq: int) -> None:
         if self.session.is_current("search", seq):
@@ -250,6 +263,7 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
         view.border_title = f"Document: {printable(doc.title)}"
         view.border_subtitle = f"{len(view.marks)} {'mentions' if entity_id else 'matches'} · n/N"
         self.query_one(EntitiesPane).show_entities(summaries, doc)
+        self.load_marks(doc.doc_id)
         if preview:
             self._draw_tabs()
         else:

@@ -11,8 +11,12 @@ APP = [
     # Priority, and only while the search box has focus: the move to the results happens
     # before the next queued key is routed, so "query, Enter, Enter" (typed ahead, or sent
     # by tmux in one write) opens the first hit instead of submitting twice.
-    Binding("enter,down", "leave_search", "To results", show=False, priority=True,
+    Binding("enter", "leave_search", "To results", show=False, priority=True,
             id="app.leave_search"),
+    # Down leaves the box too, unless Up has recalled an earlier query: then it steps back
+    # towards the newest (the search box's history).
+    Binding("down", "leave_search('down')", "Later query (after Up), else to results",
+            show=False, priority=True, id="app.leave_search_down"),
     Binding("tab", "next_pane", "Next pane", show=False, priority=True, id="app.next_pane"),
     Binding("shift+tab", "previous_pane", "Prev pane", show=False, priority=True, id="app.previous_pane"),
     Binding("1", "pane('results')", "Results", show=False, id="app.pane_results"),
@@ -36,6 +40,19 @@ CURATION = [
     Binding("s", "curate('split')", "Split alias", show=False, id="curate.split"),
     Binding("h", "curate('hide')", "Hide", show=False, id="curate.hide"),
     Binding("u", "curate('undo')", "Undo curation", show=False, id="curate.undo"),
+]
+
+# The reader's marks on the document open (or the hit under the cursor in the results);
+# not while typing in the search box, where these characters are text.
+MARKS = [
+    Binding("asterisk", "star", "Star / unstar document", show=False, id="marks.star"),
+    Binding("plus", "tag", "Tag document (+tag, -tag)", show=False, id="marks.tag"),
+    Binding("semicolon", "note", "Note on document", show=False, id="marks.note"),
+]
+
+# The search box: earlier queries of this case, newest first.
+SEARCH_BOX = [
+    Binding("up", "history_older", "Earlier query", show=False, id="search.history_older"),
 ]
 
 # The results, entities and cross-reference lists (OptionList adds the arrows, Enter).
@@ -70,10 +87,13 @@ PROMPT = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 # here only so the help screen can say what they do.
 _MOVE = Binding("up,down,pageup,pagedown,home,end", "move", "Move", id="help.move")
 HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
-    ("Everywhere", [b for b in APP if b.action != "leave_search"]),
+    ("Everywhere", [b for b in APP if not b.action.startswith("leave_search")]),
     ("Entities and cross-references: curation (if the index supports it)", CURATION),
+    ("Documents: the reader's marks (not in the search box)", MARKS),
     ("Search box", [Binding("enter,down", "leave_search", "Search now and move to the results",
                             id="help.search_now"),
+                    *SEARCH_BOX,
+                    APP[2],  # Down: a later query while Up has recalled one
                     Binding("escape", "back", "Move to the results (then single keys work)",
                             id="help.search_escape")]),
     ("Lists (results, entities, cross-references)",
@@ -81,5 +101,6 @@ HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Document", DOCUMENT + [_MOVE]),
     ("Command palette", [Binding("ctrl+p", "command_palette",
                                  "Open document by title, go to entity, filter by label, "
-                                 "toggle panes, rebuild index", id="help.palette")]),
+                                 "toggle panes, rebuild index, run a saved search",
+                                 id="help.palette")]),
 ]

@@ -1,5 +1,5 @@
 """Command palette (ctrl+p): open a document by title, go to an entity, filter entities by
-label, toggle panes, rebuild the index."""
+label, toggle panes, rebuild the index, run a saved search (with its current count)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from casework.tui.render import label_tag
 from casework.index import printable
 from casework.tui.layout import PANES
+from casework.tui.search_pane import SearchBox
 
 PALETTE_ROWS = 2000  # titles / entities fetched once per palette opening
 
@@ -23,6 +24,10 @@ class CaseworkCommands(Provider):
             app.session.call_now,
             lambda cw: (cw.documents(limit=PALETTE_ROWS), cw.entities(limit=PALETTE_ROWS), cw.labels()),
             ([], [], []))
+        self._saved = []
+        if app.session.offers("saved_searches"):  # counted now: a saved search is a search each
+            self._saved = await asyncio.to_thread(
+                app.session.call_now, lambda cw: cw.saved_searches(), [])
 
     def _static(self):
         app = self.app
@@ -35,6 +40,10 @@ class CaseworkCommands(Provider):
             yield (f"Toggle pane: {name}", partial(app.action_toggle_pane, key),
                    "Hide or show this pane (wide layout)")
         yield ("Rebuild index", app.action_rebuild, "Re-scan the indexed folders and update the index")
+        for saved in getattr(self, "_saved", []):
+            count = "error" if saved.count < 0 else str(saved.count)
+            yield (f"Saved search: {printable(saved.name)} ({count})",
+                   partial(run_query, app, saved.query), printable(saved.query))
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._static():
@@ -56,6 +65,14 @@ class CaseworkCommands(Provider):
             if score > 0:
                 # matcher.highlight returns Content built from the plain title: no markup parsing.
                 yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)
+
+
+def run_query(app, query: str) -> None:
+    """Put ``query`` in the search box, run it and move to the results."""
+    box = app.query_one(SearchBox)
+    box.value = query
+    box.flush()
+    app.action_pane("results")
 
 
 def _subsequence(needle: str, haystack: str) -> bool:

@@ -78,3 +78,5 @@ class CurationMixin:
     def _curated(self, kind: str, args: tuple, outcome) -> None:
         self._say(f"{kind}: done" + (f" ({outcome})" if isinstance(outcome, str) else "") + "; u undoes")
         self.refresh_after_curation(args[0] if args else None)
+        # our own commit: take its generation now, so the index watch does not announce it
+        self.session.run("generation", lambda cw: cw.generation(), self._generation_seen)

@@ -21,6 +21,9 @@ from casework.index.catalog.schema import (
     ANNOTATION_SCHEMA,
     CLEAN,
     DOCUMENTS_KEY,
+    GENERATION_KEY,
+    LAST_RUN_KEY,
+    MODEL_KEY,
     SCHEMA,
     STATE_KEY,
     UPDATING,
@@ -29,7 +32,8 @@ from casework.index.catalog.schema import (
 from casework.index.catalog.xref import Xref
 
 __all__ = [
-    "ANNOTATION_SCHEMA", "AnnotationCache", "CLEAN", "Catalog", "DOCUMENTS_KEY", "SCHEMA",
+    "ANNOTATION_SCHEMA", "AnnotationCache", "CLEAN", "Catalog", "DOCUMENTS_KEY", "GENERATION_KEY",
+    "LAST_RUN_KEY", "MODEL_KEY", "SCHEMA",
     "STATE_KEY", "UPDATING", "connect",
 ]
 

@@ -135,6 +135,42 @@ class Documents(Tables):
         of an unchanged re-index at 20,000 documents."""
         return {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT path, size, mtime FROM documents")}
 
+    # -- cases: forgetting a folder, the reader's marks, exports ---------------------------
+    def doc_ids_under(self, path: str, sep: str, ipath_sep: str) -> list[str]:
+        """Documents whose path is ``path``, lies under the folder ``path`` (``sep``), or was
+        found inside the file ``path`` (``ipath_sep``: attachments, archive members)."""
+        rows = self.conn.execute(
+            """SELECT doc_id FROM documents WHERE path = ? OR path LIKE ? ESCAPE '\\'
+               OR path LIKE ? ESCAPE '\\' ORDER BY path""",
+            (path, like_escape(path.rstrip(sep) + sep) + "%", like_escape(path + ipath_sep) + "%"),
+        )
+        return [r[0] for r in rows]
+
+    def doc_ids_by_sha256(self, sha256: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT doc_id FROM documents WHERE sha256 = ? ORDER BY path", (sha256,))]
+
+    def documents_brief(self) -> list[sqlite3.Row]:
+        """(doc_id, title, path, sha256) of every document, by path."""
+        return self.conn.execute(
+            "SELECT doc_id, title, path, sha256 FROM documents ORDER BY path").fetchall()
+
+    def documents_for_export(self):
+        """Every document's doc_id, title, path, relpath, text, size, sha256, by path
+        (streamed)."""
+        return self.conn.execute(
+            "SELECT doc_id, title, path, relpath, text, size, sha256 FROM documents ORDER BY path")
+
+    def entity_ids_by_document(self) -> dict[str, list[str]]:
+        """The entities each document mentions (hidden ones left out)."""
+        out: dict[str, list[str]] = {}
+        for r in self.conn.execute(
+            "SELECT DISTINCT doc_id, entity_id FROM mentions WHERE entity_id != '' "
+            "ORDER BY doc_id, entity_id"
+        ):
+            out.setdefault(r[0], []).append(r[1])
+        return out
+
     # -- what the full-text index must (re)write ------------------------------------------
     def fulltext_pending(self) -> set[str]:
         """Documents flagged for the full-text index: new, changed, or their entities renamed."""

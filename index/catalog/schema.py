@@ -10,6 +10,11 @@ from pathlib import Path
 STATE_KEY = "state"
 UPDATING, CLEAN = "updating", "clean"
 DOCUMENTS_KEY = "documents"
+# raised each time the index is marked clean, so an open explorer sees a new commit cheaply
+GENERATION_KEY = "generation"
+# what the last run did (JSON: at, did, ...) and the annotator identity it used
+LAST_RUN_KEY = "last_run"
+MODEL_KEY = "model"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);

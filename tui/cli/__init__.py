@@ -14,6 +14,7 @@ import click
 
 from casework.index.errors import CaseworkError
 from casework.tui.cli import curate, entities, explorer, export, index_cmd, search, show
+from casework.tui.cli import cases, ftm, marks, saved, watch
 from casework.tui.cli.output import (
     EXIT_ERROR,
     EXIT_OK,
@@ -58,8 +59,8 @@ class _Casework(click.Group):
 def cli(ctx: click.Context, index_path: str | None) -> None:
     """Search, read and cross-reference a folder of documents.
 
-    With no command, opens the explorer; if there is no index yet, it is built from the
-    bundled demo documents first.
+    With no command, opens the explorer on your default case; until you build one
+    (casework index FOLDER), on the demo case, built from the bundled articles first.
     """
     global _invoked
     _invoked = ctx.invoked_subcommand
@@ -72,6 +73,10 @@ def cli(ctx: click.Context, index_path: str | None) -> None:
 for _command in (explorer.tui, index_cmd.index_cmd, search.search, show.show,
                  entities.entities_cmd, entities.entity_group, entities.cooccur_cmd,
                  export.export_cmd, entities.related):
+    cli.add_command(_command)
+for _command in (cases.cases_cmd, cases.status_cmd, cases.forget_cmd, marks.tag_cmd,
+                 marks.star_cmd, marks.unstar_cmd, marks.note_cmd, marks.tags_cmd,
+                 marks.notes_cmd, saved.saved_group, watch.watch_cmd, ftm.import_group):
     cli.add_command(_command)
 for _command in curate.curation_commands():
     entities.entity_group.add_command(_command)
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
 # every module and object, the open index's caches among them), which took 20-35 ms of a cold
 # ~200 ms `casework search` at 100,000 documents. Nothing else is pending by then: the command
 # has closed the index, and its output is flushed first.
-_READ_ONLY = frozenset({"search", "show", "entities", "cooccur", "related"})
+_READ_ONLY = frozenset({"search", "show", "entities", "cooccur", "related", "status", "tags",
+                        "notes", "cases"})
 _invoked: str | None = None  # the command the group dispatched to (set in cli)
 
 

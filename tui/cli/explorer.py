@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from casework.tui.cli.output import handles_errors, index_option, index_path_of
@@ -12,10 +14,20 @@ from casework.tui.cli.output import handles_errors, index_option, index_path_of
 @click.pass_context
 @handles_errors
 def tui(ctx: click.Context, index_path: str | None) -> None:
-    """Open the explorer on an index (built from the demo documents if there is none)."""
+    """Open the explorer on an index (the demo case until you build your own)."""
     from casework.index import check_index_location
+    from casework.index.errors import IndexMissing
+    from casework.index.location import DEMO_CASE, explorer_index_dir
 
-    path = index_path_of(ctx, index_path)
+    MARKER = "casework-index.json"
+
+    explicit = index_path or (ctx.obj or {}).get("index")
+    path = str(explorer_index_dir(index_path_of(ctx, index_path)))
+    case = ctx.meta.get("casework.case")
+    if case and not explicit and case != DEMO_CASE and not (Path(path) / MARKER).is_file():
+        # a named case opens only once it has documents: the demo goes to the demo case
+        raise IndexMissing(f"no case called {case!r} yet; start it with: "
+                           f"casework --case {case} index FOLDER")
     # Before the terminal is taken over: a bad --index is one line here, not a message in an
     # explorer with nothing to show. The explorer may build, curate and re-index: it writes.
     check_index_location(path, write=True)

@@ -52,6 +52,11 @@ def index_cmd(ctx, paths, rebuild, jobs, model, include, exclude, extract_timeou
     from casework.index import build_index
     from casework.index.models import to_json
 
+    from casework.tui.cli.cases import starting_case_note
+
+    note = starting_case_note(ctx, index_path)
+    if note and not quiet and not as_json:
+        stderr().print(note, markup=False)
     show_bar = not quiet and not as_json and sys.stderr.isatty()
     with progress_bar(show_bar) as on_progress:
         report = build_index(

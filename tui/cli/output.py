@@ -78,13 +78,22 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufe
 
 
 def index_option(f: Callable) -> Callable:
+    f = click.option(
+        "--case", metavar="NAME", default=None, expose_value=False, callback=_remember_case,
+        help="Use the case called NAME (casework cases lists them; --index wins).",
+    )(f)
     return click.option(
         "--index",
         "index_path",
         metavar="DIR",
         default=None,
-        help="Index directory (default: $CASEWORK_INDEX, else the user data directory).",
+        help="Index directory (default: --case, else $CASEWORK_INDEX, else the default case).",
     )(f)
+
+
+def _remember_case(ctx: click.Context, _param, value: str | None) -> None:
+    if value is not None:  # meta is shared by the group's context and the command's
+        ctx.meta["casework.case"] = value
 
 
 def json_option(f: Callable) -> Callable:
@@ -92,8 +101,15 @@ def json_option(f: Callable) -> Callable:
 
 
 def index_path_of(ctx: click.Context, index_path: str | None) -> str | None:
-    """The command's own --index, else the one given before the command, else None."""
-    return index_path or (ctx.obj or {}).get("index")
+    """The command's own --index, else the one given before the command, else the --case
+    given (as its directory), else None (the engine's default: $CASEWORK_INDEX, else the
+    default case)."""
+    chosen = index_path or (ctx.obj or {}).get("index")
+    if chosen or not ctx.meta.get("casework.case"):
+        return chosen
+    from casework.index.location import case_dir
+
+    return str(case_dir(ctx.meta["casework.case"]))
 
 
 def open_casework(ctx: click.Context, index_path: str | None):
