@@ -24,6 +24,7 @@ from itertools import accumulate, compress, count
 from typing import Iterable
 
 from casework.index.catalog import Catalog
+from casework.index.resolve import IN_DOCUMENT
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS recall_forms (form TEXT PRIMARY KEY);
@@ -47,7 +48,8 @@ def wanted_forms(catalog: Catalog) -> set[str]:
         "SELECT text, COUNT(*) FROM mentions WHERE source != ? GROUP BY text", (SOURCE,)))
     linked = dict(conn.execute("SELECT entity_id, COUNT(*) FROM aliases GROUP BY entity_id"))
     forms = set()
-    for text, entity_id in conn.execute("SELECT text, entity_id FROM aliases"):
+    for text, entity_id in conn.execute(
+            "SELECT text, entity_id FROM aliases WHERE reason != ?", (IN_DOCUMENT,)):
         if len(text) < 2 or not text[:1].isupper():
             continue
         bare = text.replace(".", "")
@@ -138,10 +140,11 @@ class _Matcher:
 def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool) -> int:
     conn = catalog.conn
     matcher = _Matcher(forms)
-    key_entity = {
+    key_entity = {  # a form's entity in the collection (not one it has in one document)
         r[0]: (r[1], r[2])
         for r in conn.execute(
-            "SELECT a.text, a.entity_id, e.label FROM aliases a JOIN entities e ON e.entity_id = a.entity_id"
+            """SELECT a.text, a.entity_id, e.label FROM aliases a JOIN entities e
+               ON e.entity_id = a.entity_id WHERE a.reason != ?""", (IN_DOCUMENT,)
         )
     }
     added = 0
@@ -150,9 +153,12 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
         if prefilter and not any(f in text for f in forms):
             continue
         taken = conn.execute(
-            "SELECT start, end, sent_start, sent_end FROM mentions WHERE doc_id = ? ORDER BY start",
+            """SELECT start, end, sent_start, sent_end, text, entity_id, label FROM mentions
+               WHERE doc_id = ? ORDER BY start""",
             (doc_id,),
         ).fetchall()
+        # a form found again takes the entity its other mentions have in this document
+        here = {r["text"]: (r["entity_id"], r["label"]) for r in taken if r["entity_id"]}
         # a find overlapping a mention is dropped: the mentions that start before the find
         # ends reach furthest at reach[i - 1]; the finds kept never overlap and come in start
         # order, so the last one kept reaches furthest (a scan of every mention per find was
@@ -167,10 +173,11 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
             if (i and reach[i - 1] > a) or last_end > a:
                 continue
             form = text[a:b]
-            if form not in key_entity:
+            found = here.get(form) or key_entity.get(form)
+            if found is None:
                 continue
             last_end = b
-            entity_id, label = key_entity[form]
+            entity_id, label = found
             sa, sb = _sentence(text, a, b, sentences)
             rows.append((doc_id, a, b, form, label, label, entity_id, sa, sb, SOURCE))
         conn.executemany(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from casework.index import models
 from casework.index.catalog import Catalog
-from casework.index.entities import match_key
+from casework.index.entities import label_of, match_key
 from casework.index.errors import NotFound
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
@@ -41,7 +41,7 @@ def entities(
     where, args = [], []
     if label:
         where.append("e.label = ?")
-        args.append(label.upper())
+        args.append(label_of(label))
     if doc_id:
         sql = """SELECT e.entity_id, e.name, e.label, e.documents, COUNT(*) AS mentions
                  FROM mentions m JOIN entities e ON e.entity_id = m.entity_id
