@@ -90,10 +90,23 @@ def clean_span(text: str, span: Span) -> Span | None:
     return models.Span(start, end, span.label, span.sent_start, span.sent_end, span.source)
 
 
+# A quoted nickname inside a name: ``Joaquin “El Chapo” Guzman`` is compared as Joaquin Guzman.
+_INNER_QUOTED = re.compile(r"(?<=\w)\s+[“\"«][^”\"»\n]{1,40}[”\"»]\s+(?=\w)")
+
+
+def without_nickname(name: str) -> str:
+    """The name with a quoted nickname inside it left out: the name people read."""
+    return _INNER_QUOTED.sub(" ", name) if ('"' in name or "“" in name or "«" in name) else name
+
+
 def match_key(name: str) -> str:
-    """How names are compared: accents and case folded, quotes and spacing normalised."""
+    """How names are compared: accents and case folded, quotes and spacing normalised, a
+    quoted nickname inside a name left out."""
     if name.isascii():  # most names: nothing to decompose (5x faster over a corpus's forms)
+        if '"' in name:
+            name = without_nickname(name)
         return _SPACES.sub(" ", name).strip().casefold()
+    name = without_nickname(name)
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.replace("’", "'").replace("‘", "'")
@@ -290,8 +303,8 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
 
     The label is the model's; the corpus-wide resolver (casework.index.resolve) decides the
     final label and entity. Photo credits and bylines are dropped; a person's name cut short is
-    extended; a nickname inside a name leaves the name whole (its surface is the name without
-    the quoted part, "Joaquin Guzman"; resolve.store_hints records the nickname); a bare
+    extended; a nickname inside a name leaves the name whole (one mention, compared and shown
+    as "Joaquin Guzman"; resolve.store_hints records the nickname); a bare
     surname after the full name is added where the model missed it.
     """
     pieces: list[tuple[Span, str]] = []
@@ -353,19 +366,18 @@ def _name_around_nickname(text: str, pieces: list[tuple[Span, str]], i: int):
     if i + 2 < len(pieces) and pieces[i + 2][1] == "name" \
             and re.fullmatch(r"[”»\"]?\s?", text[nick.end : pieces[i + 2][0].start]):
         tail = pieces[i + 2][0]
-        end, rest, parts = tail.end, text[tail.start : tail.end], {i + 1, i + 2}
+        end, parts = tail.end, {i + 1, i + 2}
     else:
         m = re.match(r"[”»\"]\s([A-Z][^\W\d_][\w’'-]*(?: [A-Z][^\W\d_][\w’'-]*)?)",
                      text[nick.end : nick.end + 60])
         if m is None or m.group(1).split()[0].casefold() in _stop_words():
             return None
-        end, rest, parts = nick.end + m.end(), m.group(1), {i + 1}
+        end, parts = nick.end + m.end(), {i + 1}
         if any(p.start < end and nick.end < p.end for p, _ in pieces[i + 2 :]):
             return None
-    surface = f"{text[piece.start : piece.end]} {rest}"
     whole = models.Span(piece.start, end, "PERSON", piece.sent_start, max(piece.sent_end, end),
                         "name with nickname")
-    return whole, surface, parts
+    return whole, text[piece.start : end], parts
 
 
 def resolve(catalog: Catalog) -> None:

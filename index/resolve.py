@@ -28,7 +28,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from casework.index.catalog import Catalog
-from casework.index.entities import KEPT_LABELS, entity_id_for, match_key, title_case_line
+from casework.index.entities import (
+    KEPT_LABELS,
+    entity_id_for,
+    match_key,
+    title_case_line,
+    without_nickname,
+)
 from casework.index.nlp import stop_words
 
 HINTS_SCHEMA = """
@@ -142,7 +148,7 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list, spans=
         if words and fits and not quoted and _label != "NORP" and _one_person(list(fits)):
             best = min(fits, key=lambda k: len(_tokens(k)))  # "Donald Trump", not "Donald J."
             rows.append((doc_id, "surname", surface, fits[best]))
-        if span.label == "PERSON" and _person_like(surface) \
+        if span.label == "PERSON" and _person_like(without_nickname(surface)) \
                 and not title_case_line(text, span.start):
             full_seen.setdefault(match_key(surface), surface)
     conn.executemany("INSERT INTO entity_hints VALUES (?, ?, ?, ?)", rows)
@@ -388,7 +394,8 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     places = {k for k in surfaces if len(_tokens(k)) == 1 and count[k] >= 3
               and majority[k] in _PLACES | {"ORG"} and votes[k]["PERSON"] < 0.2 * count[k]}
     full_names = {k for k in surfaces if majority[k] == "PERSON"
-                  and _person_like(shown[k], lambda first, last: first in sentence_words
+                  and _person_like(without_nickname(shown[k]),
+                                   lambda first, last: first in sentence_words
                                    or last in places)}
     full_names -= {match_key(h["a"]) for h in hints if h["rule"] == "nickname"}  # "El Mencho"
     nationalities = {k for k in surfaces if majority[k] == "NORP"}
@@ -623,7 +630,7 @@ def _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgem
         entity_id = entity_id_for(label, head)
         extra = overrides.get(root, {})
         label = extra.get("relabel", label)
-        name = extra.get("rename", shown[head])
+        name = extra.get("rename", without_nickname(shown[head]))
         # a word that is no name ("It", "However") alone in its group is no entity
         hidden = extra.get("hide", False) or (
             root not in judged and all(k in non_names for k in keys))
