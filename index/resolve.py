@@ -156,7 +156,7 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list, spans=
 
 
 _PERSON_WORD = re.compile(
-    r"(?:[A-Z][a-z]*\.|[A-Z][\w’'-]*[a-z]|de|la|del|van|von|der|bin|al|da|le|di|y)$")
+    r"(?:[A-Z][a-z]*\.|(?:[a-z]{1,3}-)?[A-Z][\w’'-]*[a-z]|de|la|del|van|von|der|bin|al|da|le|di|y)$")
 
 
 def _person_like(surface: str, non_name=None) -> bool:  # non_name(first word, last word)
@@ -335,11 +335,13 @@ _COMPANY_SUFFIX = re.compile(
 
 def _sentence_word(word: str, cases: dict, stop: frozenset[str]) -> bool:
     """A pronoun or stop word ("It", "His", "However"), or a word the collection capitalises
-    only at the start of a sentence ("Learn", "Regarding")."""
+    only at the start of a sentence and writes in lower case elsewhere ("Learn", "Regarding")."""
     if word in stop:
         return True
     lower, mid, start, _other = cases.get(word, (0, 0, 0, 0))
-    return mid == 0 and start >= 2
+    # and is written in lower case somewhere: a country that starts every line of a results
+    # table ("Zimbabwe 245 all out" on CoNLL-2003) never is
+    return mid == 0 and start >= 2 and lower >= 1
 
 
 def _non_name(word: str, cases: dict, stop: frozenset[str]) -> bool:
@@ -429,6 +431,18 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
             if key != head:
                 forms.link(key, head, "company name")
 
+    # Spellings: "Kim Jong-un" and "Kim Jong Un", "Donald Trump Jr." and "Donald Trump Jr".
+    by_letters: dict[str, list[str]] = defaultdict(list)
+    for key in surfaces:
+        if len(_tokens(key)) >= 2:
+            by_letters[_LETTERS.sub("", key)].append(key)
+    for keys in by_letters.values():
+        if len(keys) > 1 and len({_family(majority[k]) for k in keys}) == 1:
+            head = max(keys, key=lambda k: (count[k], k))
+            for key in keys:
+                if key != head:
+                    forms.link(key, head, "spelling")
+
     # Hints from the text: acronyms in parentheses, nicknames next to a name.
     for h in hints:
         if h["rule"] in ("acronym", "nickname"):
@@ -469,7 +483,8 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     doc_votes: dict[str, Counter[str]] = defaultdict(Counter)
     for h in surname_hints:
         short, full = match_key(h["a"]), match_key(h["b"])
-        if short in surfaces and full in full_names:
+        if short in surfaces and full in full_names and (
+                len(_tokens(short)) == 1 or _compatible(short, full)):  # not "Donald Trump Jr"
             doc_votes[short][full] += 1
     full_by_token: dict[str, set[str]] = defaultdict(set)
     for key in full_names:
@@ -537,6 +552,14 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     _apply_judgements(forms, judgements, surfaces)
     _write(catalog, forms, surfaces, votes, count, shown, surname_joined, judgements, found_again,
            non_names, in_document)
+
+
+_LETTERS = re.compile(r"[\W_]+")
+
+
+def _family(label: str) -> str:
+    """Labels a spelling variant may differ in: places among themselves, the rest alone."""
+    return "place" if label in ("GPE", "LOC", "FAC") else label
 
 
 def _all_caps(text: str) -> bool:
