@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from casework.index import models
 from casework.index.catalog import Catalog
 from casework.index.errors import QueryError
+from casework.index.nlp import stop_words
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
     from casework.index.models import Span
@@ -234,9 +235,7 @@ def _extend_name(text: str, span: Span, taken: list[tuple[int, int]], own: dict,
 
 
 def _stop_words() -> frozenset[str]:
-    from casework.index.nlp import stop_words  # the stop-word file, not spaCy
-
-    return stop_words()
+    return stop_words()  # spaCy's stop-word file, read without importing spaCy
 
 
 def _word_cases(text: str) -> dict[str, tuple[int, int]]:

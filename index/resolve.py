@@ -3,21 +3,29 @@
 Mentions are grouped by surface form (``match_key``: accents and case folded). Forms are then
 linked by rules, each link keeping its rule name as the alias ``reason``:
 
-- ``partial name``: a surname or part of a name -> the one full PERSON name in the corpus whose
-  tokens contain it in order (never when two full names would fit, never into a non-person);
-- ``nickname``: a quoted nickname introduced next to a name, or "X, known as “Y”";
+- ``partial name``: a surname or part of a name -> the full person name it followed in the
+  documents where it did (when 75% of them agree: Trump -> Donald Trump, not Ivanka Trump);
+  without such documents, the one full person name in the corpus that contains it;
+- ``in document``: a short form that follows another full name in one document is that person
+  there only ("Trump" after "Ivanka Trump"; "May" after "Theresa May");
+- ``nickname``: a quoted nickname right beside a person's name, or "X, known as “Y”";
 - ``acronym``: "Jalisco New Generation Cartel (CJNG)" anywhere in the corpus;
-- ``initials``: DEA <-> Drug Enforcement Administration when only one name has those initials;
-- ``known abbreviation``: U.S. / US / USA / United States (and a few more);
-- ``plural``: National Guards -> National Guard (ORG and NORP only).
+- ``initials``: DEA <-> Drug Enforcement Administration; H. Nygaard -> Harald Nygaard;
+- ``known abbreviation``: U.S. / US / USA / United States / America, UK / Britain;
+- ``company name``: Meridian Advisory Ltd. / Ltd / Meridian Advisory; ``spelling``: Kim Jong-un /
+  Kim Jong Un; ``plural``: National Guards -> National Guard (ORG and NORP only).
 
-Names that merely share words are never linked (Mexico / Mexico City, Jalisco / Jalisco New
-Generation Cartel): only the rules above link. The label is PERSON for a cluster that a surname
-joined to a full name; otherwise a vote over its mentions, where context cues (a title before
-the name, "party" after it, an organisational head word) count double.
+No link joins two different full person names, or a nationality word and a person (_Forms), so
+weak links cannot chain. Words that are no names (stop words; words the collection writes
+mostly in lower case, only at sentence starts, or in dates) are no entity. Names that merely
+share words are never linked (Mexico / Mexico City). The label is PERSON for a cluster that a
+surname joined to a full name; otherwise a vote over its mentions, where context cues (a title
+before the name, "party" after it, an organisational head word) count double and an acronym's
+PERSON votes count ORG.
 
-Hints that need the document text (quotes, parentheses, cues) are extracted when a document is
-stored (:func:`store_hints`) so resolution itself is SQL plus dict work over distinct forms.
+Hints that need the document text (quotes, parentheses, cues, the full name a short one
+follows, how each word is capitalised) are extracted when a document is stored
+(:func:`store_hints`) so resolution itself is SQL plus dict work over distinct forms.
 The reader's judgements (casework.index.curation) are applied last.
 """
 
@@ -577,11 +585,6 @@ def _head(keys: list[str], forms: _Forms, count: dict[str, int]) -> str:
             and (k not in forms.short or forms.reason.get(k) == "partial name")]
     heads = full or [k for k in keys if k not in forms.short] or keys
     return max(heads, key=lambda k: (count[k], len(_tokens(k)), k))
-
-
-def _in_order(short: list[str], long: list[str]) -> bool:
-    it = iter(long)
-    return all(tok in it for tok in short)
 
 
 _LABEL_ORDER = {label: i for i, label in enumerate(KEPT_LABELS)}
