@@ -47,6 +47,9 @@ def wanted_forms(catalog: Catalog) -> set[str]:
     found = dict(conn.execute(
         "SELECT text, COUNT(*) FROM mentions WHERE source != ? GROUP BY text", (SOURCE,)))
     linked = dict(conn.execute("SELECT entity_id, COUNT(*) FROM aliases GROUP BY entity_id"))
+    by_model = dict(conn.execute(
+        "SELECT text, COUNT(*) FROM mentions WHERE source = 'model' GROUP BY text"))
+    cases = catalog.word_case_totals()
     forms = set()
     for text, entity_id in conn.execute(
             "SELECT text, entity_id FROM aliases WHERE reason != ?", (IN_DOCUMENT,)):
@@ -54,9 +57,21 @@ def wanted_forms(catalog: Catalog) -> set[str]:
             continue
         bare = text.replace(".", "")
         acronym = bare.isupper() and bare.isalpha() and len(bare) >= 2
+        if not acronym and " " not in text and (
+                not by_model.get(text) or _seldom_a_name(text, found.get(text, 0), cases)):
+            continue  # a single word only the rules found ("Minister" after "Propaganda
+            # Minister") or the model seldom takes for a name is not looked for everywhere
         if acronym or found.get(text, 0) >= 2 or linked.get(entity_id, 0) >= 2:
             forms.add(text)
     return forms
+
+
+def _seldom_a_name(word: str, found: int, cases: dict) -> bool:
+    """A single word the model took for a name in under a tenth of the places the documents
+    that mention it write it alone and capitalised: "Minister", tagged PERSON 8 times, would
+    have been found again 968 times on 3,824 news articles."""
+    lower, mid, start, _other = cases.get(word.casefold(), (0, 0, 0, 0))
+    return mid + start >= 20 and found < 0.1 * (mid + start)
 
 
 def rescan(catalog: Catalog) -> int:
