@@ -24,6 +24,8 @@ _API = ("Casework", "build_index", "build_seeds", "index_exists", "open_index", 
 # Likewise the text-safety pair (a regular expression compiled on import): a cold --json
 # search never needs it.
 _SAFE = ("printable", "printable_same_length")
+# entity labels as people read them: the short tag of each, and the label a typed tag names
+_LABELS = ("LABEL_TAGS", "label_of")
 
 
 def __getattr__(name: str):
@@ -35,6 +37,10 @@ def __getattr__(name: str):
         from casework.index import safe
 
         return getattr(safe, name)
+    if name in _LABELS:
+        from casework.index import entities
+
+        return getattr(entities, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -52,6 +58,8 @@ __all__ = [
     "QueryError",
     "default_index_dir",
     "open_index",
+    "LABEL_TAGS",
+    "label_of",
     "printable",
     "printable_same_length",
     "resolve_index_dir",

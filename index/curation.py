@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from casework.index.catalog import Catalog
-from casework.index.entities import KEPT_LABELS, match_key
+from casework.index.entities import label_of, match_key
 from casework.index.errors import CaseworkError
 from casework.index.store import write_atomic
 from casework.index.xref import find_entity
@@ -92,9 +92,7 @@ def judgement(catalog: Catalog, op: str, entity: str, value: str | None = None) 
             raise CaseworkError("a new name cannot be empty")
         return {"op": "rename", "entity": key, "value": value.strip(), "names": [name]}
     if op == "relabel":
-        label = (value or "").strip().upper()
-        if label not in KEPT_LABELS:
-            raise CaseworkError(f"unknown label {value!r}; one of: {' '.join(KEPT_LABELS)}")
+        label = label_of(value or "")
         return {"op": "relabel", "entity": key, "value": label, "names": [name]}
     if op == "hide":
         return {"op": "hide", "entity": key, "names": [name]}

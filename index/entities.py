@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from casework.index import models
 from casework.index.catalog import Catalog
+from casework.index.errors import QueryError
+from casework.index.nlp import stop_words
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
     from casework.index.models import Span
@@ -23,6 +25,29 @@ KEPT_LABELS = (
     "PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART",
     "LANGUAGE",
 )
+
+
+# The short tags people read in listings and legends ("Sheinbaum[PER]").
+LABEL_TAGS = {
+    "PERSON": "PER", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "NORP": "NRP", "FAC": "FAC",
+    "EVENT": "EVT", "PRODUCT": "PRD", "LAW": "LAW", "WORK_OF_ART": "ART", "LANGUAGE": "LNG",
+}
+_LABEL_NAMES = {
+    **{label.casefold(): label for label in KEPT_LABELS},
+    **{tag.casefold(): label for label, tag in LABEL_TAGS.items()},
+    "work of art": "WORK_OF_ART", "work-of-art": "WORK_OF_ART",
+}
+
+
+def label_of(name: str) -> str:
+    """The stored label for any way a person writes one: PER, per, Person, PERSON -> PERSON;
+    NRP -> NORP, ART -> WORK_OF_ART. QueryError listing the valid ones for anything else."""
+    label = _LABEL_NAMES.get(name.strip().casefold())
+    if label is None:
+        valid = ", ".join(f"{tag} ({label})" if tag != label else label
+                          for label, tag in LABEL_TAGS.items())
+        raise QueryError(f"unknown label {name!r}; one of: {valid}")
+    return label
 
 
 def label_field(label: str) -> str:
@@ -66,10 +91,23 @@ def clean_span(text: str, span: Span) -> Span | None:
     return models.Span(start, end, span.label, span.sent_start, span.sent_end, span.source)
 
 
+# A quoted nickname inside a name: ``Joaquin “El Chapo” Guzman`` is compared as Joaquin Guzman.
+_INNER_QUOTED = re.compile(r"(?<=\w)\s+[“\"«][^”\"»\n]{1,40}[”\"»]\s+(?=\w)")
+
+
+def without_nickname(name: str) -> str:
+    """The name with a quoted nickname inside it left out: the name people read."""
+    return _INNER_QUOTED.sub(" ", name) if ('"' in name or "“" in name or "«" in name) else name
+
+
 def match_key(name: str) -> str:
-    """How names are compared: accents and case folded, quotes and spacing normalised."""
+    """How names are compared: accents and case folded, quotes and spacing normalised, a
+    quoted nickname inside a name left out."""
     if name.isascii():  # most names: nothing to decompose (5x faster over a corpus's forms)
+        if '"' in name:
+            name = without_nickname(name)
         return _SPACES.sub(" ", name).strip().casefold()
+    name = without_nickname(name)
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.replace("’", "'").replace("‘", "'")
@@ -133,23 +171,212 @@ def split_nickname(text: str, span: Span) -> list[tuple[Span, str]]:
     return sorted(out, key=lambda pr: pr[0].start) or [(span, "")]
 
 
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+# A photo credit ("Rogel Blanquet/Getty Images") or a byline ("By Jane Roe"): the name of whoever
+# took the picture or wrote the piece, not someone the document is about.
+_CREDIT_AFTER = re.compile(r"\s?/\s?[A-Z]")
+_CREDIT_BEFORE = re.compile(
+    r"^[ \t(\[]*(?:By|BY|Photo(?:graph)?s?(?: by)?|Image(?: by)?|Credit|Pictured|Reporting by|"
+    r"Writing by|Editing by)[:\s]\s*(?:[A-Z][\w’'.-]*\s+){0,3}$"
+)
+_SENTENCE_END = re.compile(r"[.!?]\s|\n")
+_NOT_SURNAME = frozenset({"GPE", "LOC", "ORG", "FAC", "NORP"})
+
+
+def _is_credit(text: str, span: Span) -> bool:
+    if _CREDIT_AFTER.match(text, span.end) or "/" in text[span.start : span.end]:
+        return True
+    line_start = text.rfind("\n", 0, span.start) + 1
+    return bool(_CREDIT_BEFORE.search(text[line_start : span.start]))
+
+
+def _name_words(surface: str) -> list[str]:
+    return _WORD.findall(surface)
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper()
+
+
+def title_case_line(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is a headline in title case ("Trump Says He Will Lead"): the
+    model's spans there run over several words that are no name."""
+    a = text.rfind("\n", 0, pos) + 1
+    b = text.find("\n", pos)
+    words = _WORD.findall(text[a : b if b != -1 else len(text)])
+    return len(words) >= 4 and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
+
+
+def _extend_name(text: str, span: Span, taken: list[tuple[int, int]], own: dict,
+                 others: dict[str, int]) -> Span:
+    """A person's name cut short ("Omar García" before "Harfuch") takes the next words that
+    continue it: capitalised, right after one space, in no other mention, written in this
+    document only capitalised, more than once, and never inside a span of another kind
+    ("Trump Congress", "Tapper Sunday" are left alone), and not in a headline."""
+    if title_case_line(text, span.start):
+        return span
+    end = span.end
+    for _ in range(2):
+        m = re.match(r" ([A-Z][^\W\d_][\w’'-]*)\b", text[end : end + 40])
+        if m is None:
+            break
+        a, b = end + 1, end + m.end()
+        word = m.group(1)
+        if any(s < b and a < e for s, e in taken) or not _capitalised(word):
+            break
+        seen = own.get(word.casefold(), (0, 0))  # (capitalised, lower case) in this document
+        if seen[1] or seen[0] < 2 or word.casefold() in _stop_words() or others.get(word):
+            break
+        end = b
+    if end == span.end:
+        return span
+    return models.Span(span.start, end, span.label, span.sent_start, max(span.sent_end, end),
+                       "extended")
+
+
+def _stop_words() -> frozenset[str]:
+    return stop_words()  # spaCy's stop-word file, read without importing spaCy
+
+
+def _word_cases(text: str) -> dict[str, tuple[int, int]]:
+    """Per word (case folded): how often this text writes it capitalised and in lower case."""
+    cap: dict[str, int] = defaultdict(int)
+    low: dict[str, int] = defaultdict(int)
+    for word in _WORD.findall(text):
+        if word[:1].isupper():
+            cap[word.casefold()] += 1
+        elif word[:1].islower():
+            low[word.casefold()] += 1
+    return {w: (cap.get(w, 0), low.get(w, 0)) for w in set(cap) | set(low)}
+
+
+def _sentence_of(text: str, a: int, b: int) -> tuple[int, int]:
+    start = 0
+    for m in _SENTENCE_END.finditer(text, max(0, a - 400), a):
+        start = m.end()
+    m = _SENTENCE_END.search(text, b)
+    return start, (m.start() + 1 if m else len(text))
+
+
+def _surnames_after_full_names(text: str, spans: list[Span]) -> list[Span]:
+    """A bare surname later in a document that named the person in full ("Lila Abed" ...
+    "Abed added") is that person, though the model missed it. Left out when two full names in
+    the document share the surname, or the surname is a stop word or written in lower case here."""
+    stop = _stop_words()
+    by_surname: dict[str, set[str]] = defaultdict(set)
+    first_at: dict[str, int] = {}
+    for span in spans:
+        if span.label != "PERSON":
+            continue
+        words = _name_words(text[span.start : span.end])
+        if len(words) < 2 or not all(_capitalised(w) for w in words):
+            continue
+        tails = [words[-1]] + ([" ".join(words[-2:])] if len(words) > 2 else [])
+        for tail in tails:
+            by_surname[tail].add(" ".join(words))
+            first_at[tail] = min(first_at.get(tail, span.end), span.end)
+    if not by_surname:
+        return []
+    cases = None
+    taken = sorted((s.start, s.end) for s in spans)
+    found = []
+    for tail in sorted(by_surname, key=len, reverse=True):
+        if len({n for n in by_surname[tail]}) != 1 or len(tail) < 3 or tail.casefold() in stop:
+            continue
+        if cases is None:
+            cases = _word_cases(text)
+        if any(cases.get(w.casefold(), (0, 0))[1] for w in tail.split()):
+            continue
+        for m in re.finditer(r"(?<![\w’'-])" + re.escape(tail) + r"(?![\w-])", text):
+            a, b = m.start(), m.end()
+            if a < first_at[tail] or any(s < b and a < e for s, e in taken):
+                continue
+            sa, sb = _sentence_of(text, a, b)
+            found.append(models.Span(a, b, "PERSON", sa, sb, "surname"))
+            taken.append((a, b))
+    return found
+
+
 def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str]]:
-    """Clean spans and give each an entity: (span, surface text, label, entity_id).
+    """Clean and repair spans and give each an entity: (span, surface text, label, entity_id).
 
     The label is the model's; the corpus-wide resolver (casework.index.resolve) decides the
-    final label and entity.
+    final label and entity. Photo credits and bylines are dropped; a person's name cut short is
+    extended; a nickname inside a name leaves the name whole (one mention, compared and shown
+    as "Joaquin Guzman"; resolve.store_hints records the nickname); a bare
+    surname after the full name is added where the model missed it.
     """
-    out = []
+    pieces: list[tuple[Span, str]] = []
+    # words the model put in a place, an organisation, a date or a number: no surname
+    # (a surname it misreads comes out EVENT or PRODUCT: "Harfuch" on the seeds)
+    other_words: dict[str, int] = defaultdict(int)
+    for raw in spans:
+        if raw.label in _NOT_SURNAME or raw.label not in KEPT_LABELS:
+            for word in _WORD.findall(text[raw.start : raw.end]):
+                other_words[word] += 1
+    everything = [(raw.start, raw.end) for raw in spans]
     for raw in spans:
         if raw.label not in KEPT_LABELS:
             continue
         span = clean_span(text, raw)
-        if span is None:
+        if span is None or (span.label == "PERSON" and _is_credit(text, span)):
             continue
-        for piece, _role in split_nickname(text, span):
-            surface = text[piece.start : piece.end]
-            out.append((piece, surface, piece.label, entity_id_for(piece.label, match_key(surface))))
-    return out
+        pieces.extend(split_nickname(text, span))
+    taken = [(p.start, p.end) for p, _ in pieces] + everything
+    wholes: dict[int, tuple[Span, str]] = {}
+    absorbed: set[int] = set()
+    for i, (piece, role) in enumerate(pieces):
+        if role == "name" and piece.label == "PERSON" and i not in absorbed:
+            found = _name_around_nickname(text, pieces, i)
+            if found is not None:
+                wholes[i], parts = found[:2], found[2]
+                absorbed.update(parts)
+    own = None
+    out = []
+    for i, (piece, role) in enumerate(pieces):
+        if i in wholes:
+            out.append(wholes[i])
+            continue
+        if i in absorbed:
+            continue
+        if piece.label == "PERSON" and role != "nickname":
+            if own is None:
+                own = _word_cases(text)
+            others = [t for t in taken if t != (piece.start, piece.end)]
+            piece = _extend_name(text, piece, others, own, other_words)
+        out.append((piece, text[piece.start : piece.end]))
+    kept = [p for p, _ in out]
+    out.extend((s, text[s.start : s.end]) for s in _surnames_after_full_names(text, kept))
+    out.sort(key=lambda ps: ps[0].start)
+    return [(p, surface, p.label, entity_id_for(p.label, match_key(surface))) for p, surface in out]
+
+
+def _name_around_nickname(text: str, pieces: list[tuple[Span, str]], i: int):
+    """For a name piece just before a quoted nickname ("Joaquin" of ``Joaquin “El Chapo”
+    Guzman``): ``(whole span, surface, pieces taken in)``, the surface leaving the quoted part
+    out ("Joaquin Guzman"); None when no name continues right after the nickname."""
+    piece = pieces[i][0]
+    if i + 1 >= len(pieces) or pieces[i + 1][1] != "nickname":
+        return None
+    nick = pieces[i + 1][0]
+    gap = text[piece.end : nick.start]
+    if len(gap) > 3 or not any(ch in _OPEN_QUOTES for ch in gap):
+        return None
+    if i + 2 < len(pieces) and pieces[i + 2][1] == "name" \
+            and re.fullmatch(r"[”»\"]?\s?", text[nick.end : pieces[i + 2][0].start]):
+        tail = pieces[i + 2][0]
+        end, parts = tail.end, {i + 1, i + 2}
+    else:
+        m = re.match(r"[”»\"]\s([A-Z][^\W\d_][\w’'-]*(?: [A-Z][^\W\d_][\w’'-]*)?)",
+                     text[nick.end : nick.end + 60])
+        if m is None or m.group(1).split()[0].casefold() in _stop_words():
+            return None
+        end, parts = nick.end + m.end(), {i + 1}
+        if any(p.start < end and nick.end < p.end for p, _ in pieces[i + 2 :]):
+            return None
+    whole = models.Span(piece.start, end, "PERSON", piece.sent_start, max(piece.sent_end, end),
+                        "name with nickname")
+    return whole, text[piece.start : end], parts
 
 
 class EntityFieldValues:

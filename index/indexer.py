@@ -239,7 +239,7 @@ def _annotate_and_store(
         is_new = not catalog.doc_id_taken(src.doc_id)
         mentions = entities.mentions_for(src.text, spans)
         catalog.put_document(src, mentions)
-        resolve.store_hints(catalog, src.doc_id, src.text, mentions)
+        resolve.store_hints(catalog, src.doc_id, src.text, mentions, spans)
         if is_new:
             report.added += 1
         else:

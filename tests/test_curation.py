@@ -16,15 +16,15 @@ def test_curation_round_trip_and_rebuild(make_index, seeds_copy):
     make_index(seeds_copy)
     index = make_index.path
     with open_index(index) as cw:
-        assert "merged" in cw.merge_entities("Joaquin", "Juarez")
+        assert "merged" in cw.merge_entities("Joaquin Guzman", "Juarez")
         card = cw.entity("Juarez")
-        assert card.name == "Joaquin" and "Juarez" in {a.text for a in card.aliases}
+        assert card.name == "Joaquin Guzman" and "Juarez" in {a.text for a in card.aliases}
         assert {a.reason for a in card.aliases if a.text == "Juarez"} == {"merged by you"}
-        cw.rename_entity("Joaquin", "Joaquín Guzmán")
+        cw.rename_entity("Joaquin Guzman", "Joaquín Guzmán")
         cw.relabel_entity("Morena", "NORP")
         cw.hide_entity("Citizens")
         cw.split_alias("Claudia Sheinbaum", "Sheinbaum")
-        assert cw.entity("Joaquin").name == "Joaquín Guzmán"
+        assert cw.entity("Joaquin Guzman").name == "Joaquín Guzmán"
         assert cw.entity("Morena").label == "NORP"
         with pytest.raises(CaseworkError):
             cw.entity("Citizens")
@@ -74,7 +74,7 @@ def test_bad_curation_is_one_line_and_exit_2(seeds_index, tmp_path):
 def test_merge_keeps_the_kept_entitys_id_and_label(make_index, seeds_copy):
     make_index(seeds_copy)
     with open_index(make_index.path) as cw:
-        keep = cw.entity("Joaquin")
+        keep = cw.entity("Joaquin Guzman")
         cw.merge_entities(keep.entity_id, "Mexico")  # Mexico has far more GPE mentions
         merged = cw.entity("Mexico")
         assert (merged.entity_id, merged.label, merged.name) == (keep.entity_id, keep.label, keep.name)

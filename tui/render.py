@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from casework.index import printable, printable_same_length
+from casework.index import LABEL_TAGS, printable, printable_same_length
 from casework.index.models import Document, Hit
 
 # Colour is never the only signal: every entity is also underlined, each label has its own
@@ -27,10 +27,6 @@ LABEL_STYLES: dict[str, Style] = {
     "LAW": Style(color="blue", underline=True),
     "WORK_OF_ART": Style(color="red", underline=True),
     "LANGUAGE": Style(color="cyan", underline=True),
-}
-LABEL_TAGS = {
-    "PERSON": "PER", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "NORP": "NRP", "FAC": "FAC",
-    "EVENT": "EVT", "PRODUCT": "PRD", "LAW": "LAW", "WORK_OF_ART": "ART", "LANGUAGE": "LNG",
 }
 DEFAULT_ENTITY_STYLE = Style(underline=True)
 MATCH_STYLE = Style(bold=True, reverse=True)

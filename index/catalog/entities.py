@@ -172,3 +172,36 @@ class Entities(Tables):
         return [r[0] for r in self.conn.execute(
             "SELECT DISTINCT entity_id FROM mentions WHERE doc_id = ?", (doc_id,)
         )]
+
+    # -- what entity resolution reads and writes besides mentions ----------------------------
+    def put_word_cases(self, doc_id: str, rows: list[tuple[str, int, int, int, int]]) -> None:
+        """A document's (word, lower, mid, start, other) counts, replacing what it had."""
+        self.conn.execute("DELETE FROM word_cases WHERE doc_id = ?", (doc_id,))
+        self.conn.executemany(
+            "INSERT INTO word_cases VALUES (?, ?, ?, ?, ?, ?)", [(doc_id, *r) for r in rows]
+        )
+
+    def word_case_totals(self) -> dict[str, tuple[int, int, int, int]]:
+        """Per word, summed over documents: (lower case, capitalised mid-sentence, at a start,
+        inside a date or number)."""
+        rows = self.conn.execute(
+            "SELECT word, SUM(lower), SUM(mid), SUM(start), SUM(other) FROM word_cases GROUP BY word"
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def map_mentions_in_documents(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Give the mentions of a text in one document an entity: (doc_id, text, entity_id,
+        label). Applied after the corpus-wide mapping, for names read from their document."""
+        self.conn.execute(
+            """CREATE TEMP TABLE IF NOT EXISTS doc_form_map
+               (doc_id TEXT, text TEXT, entity_id TEXT, label TEXT, PRIMARY KEY (doc_id, text))"""
+        )
+        self.conn.execute("DELETE FROM doc_form_map")
+        self.conn.executemany("INSERT OR REPLACE INTO doc_form_map VALUES (?, ?, ?, ?)", rows)
+        self.conn.execute(
+            """UPDATE mentions SET (entity_id, label) =
+                   (SELECT f.entity_id, f.label FROM doc_form_map f
+                    WHERE f.doc_id = mentions.doc_id AND f.text = mentions.text)
+               WHERE EXISTS (SELECT 1 FROM doc_form_map f WHERE f.doc_id = mentions.doc_id
+                             AND f.text = mentions.text)"""
+        )

@@ -68,6 +68,17 @@ CREATE TABLE IF NOT EXISTS aliases (
 );
 CREATE INDEX IF NOT EXISTS aliases_key ON aliases(key);
 CREATE INDEX IF NOT EXISTS aliases_entity ON aliases(entity_id);
+-- how each document writes the words of its mentions: in lower case, capitalised mid-sentence,
+-- capitalised at a sentence start (entity resolution tells names from other words by them)
+CREATE TABLE IF NOT EXISTS word_cases (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    word TEXT NOT NULL,
+    lower INTEGER NOT NULL,
+    mid INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    other INTEGER NOT NULL  -- inside a date, time or number the model found
+);
+CREATE INDEX IF NOT EXISTS word_cases_doc ON word_cases(doc_id);
 """
 
 ANNOTATION_SCHEMA = """
