@@ -18,7 +18,7 @@ import shlex
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable
 
-from casework.index import models, xref
+from casework.index import models, timeline, xref
 from casework.index.catalog import Catalog
 from casework.index.errors import CaseworkError, IndexIncompatible, NotFound
 from casework.index.location import check_index_location, resolve_index_dir, seed_paths
@@ -34,9 +34,11 @@ if TYPE_CHECKING:  # records are made on first use (models.py): these only annot
         Hit,
         IndexReport,
         Mention,
+        MoneyAmount,
         Progress,
         Related,
         SearchResult,
+        TimelineEvent,
     )
 
 
@@ -150,8 +152,34 @@ class Casework:
                ) -> SearchResult:
         """Ranked hits with snippets. With no hits and ``suggest``, ``suggestion`` holds the
         query respelt from the index's words (a vocabulary walk; pass False and call
-        :meth:`suggest` later to show the hits first)."""
+        :meth:`suggest` later to show the hits first). ``date:2025-02..2025-03`` keeps the
+        documents naming a date in that range."""
+        rest, days = timeline.split_date_filter(query)
+        if days is None:
+            return self._searcher.search(query, limit=limit, offset=offset, suggest=suggest)
+        return timeline.filter_by_days(self, query, rest, days, limit, offset, suggest)
+
+    def _search_unfiltered(self, query: str, limit: int, offset: int, suggest: bool) -> SearchResult:
         return self._searcher.search(query, limit=limit, offset=offset, suggest=suggest)
+
+    def doc_ids_matching(self, query: str) -> list[str]:
+        """Every document a query finds, best first (all of them for an empty query)."""
+        if not query.strip():
+            return sorted(self.catalog.doc_ids())
+        return [h.doc_id for h in self.search(query, limit=max(1, self.document_count()),
+                                              suggest=False).hits]
+
+    # -- dates and money ----------------------------------------------------------------
+    def timeline(self, query: str = "", entity: str | None = None, limit: int = 10_000
+                 ) -> list[TimelineEvent]:
+        """Dated sentences in day order: of the documents ``query`` finds, or of the sentences
+        that mention ``entity`` (a name or id)."""
+        return timeline.events(self, query, entity, limit)
+
+    def money(self, query: str = "", entity: str | None = None, limit: int = 10_000
+              ) -> list[MoneyAmount]:
+        """Money amounts (amount, currency) in their sentences, like :meth:`timeline`."""
+        return timeline.money(self, query, entity, limit)
 
     def suggest(self, query: str) -> str | None:
         """``query`` with its words unknown to the index replaced by the nearest known ones
