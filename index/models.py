@@ -181,6 +181,8 @@ class SharedSentence:
     title: str
     start: int
     text: str
+    # (start, end, entity_id) of each mention of A or B, as offsets into ``text``
+    marks: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @record
