@@ -114,6 +114,7 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
         self.query_one("#progress").display = False
         # Without colour, labels differ only by underline/bold/italic: show their tags inline.
         self.query_one(DocumentView).show_tags = self.no_color
+        self.query_one(DocumentView).colour = not self.no_color
         self._apply_layout(self.size.width)
         self._say("Opening the index…")
         self.open_or_build()
@@ -124,7 +125,8 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
 
     # -- messages -----------------------------------------------------------------------
     def _say(self, message: str, error: bool = False) -> None:
-        text = Text("⚠ " + message, style="bold red") if error else Text(message, style="dim")
+        alarm = "bold reverse" if self.no_color else "bold red"  # grey red is unreadable
+        text = Text("⚠ " + message, style=alarm) if error else Text(message, style="dim")
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.query_one("#message", Static).update(text)

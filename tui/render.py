@@ -41,8 +41,14 @@ def match_count(total: int) -> str:
     return f"{total} document matches" if total == 1 else f"{total} documents match"
 
 
-def label_style(label: str) -> Style:
-    return LABEL_STYLES.get(label, DEFAULT_ENTITY_STYLE)
+def label_style(label: str, colour: bool = True) -> Style:
+    """How a label's mentions look. Without ``colour`` (NO_COLOR in the explorer, whose filter
+    turns colours into greys: bright magenta became grey 237 on 234) only the underline,
+    weight and slant stay, drawn in the pane's own foreground."""
+    style = LABEL_STYLES.get(label, DEFAULT_ENTITY_STYLE)
+    if colour:
+        return style
+    return Style(bold=style.bold, italic=style.italic, underline=style.underline)
 
 
 def label_tag(label: str) -> str:
