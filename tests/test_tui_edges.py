@@ -57,3 +57,25 @@ async def test_no_color_labels_are_readable_and_marked_without_colour(seeds_inde
         worst = min(contrast(seg.style, app) for seg in drawn)
         assert worst >= 4.5, worst
         assert "[PER]" in view._raw  # and a tag after each mention
+
+
+async def _search(app, pilot, query: str) -> None:
+    await type_query(app, pilot, query)
+    await settle(app, pilot, 0.3)
+
+
+@pilot_test
+async def test_a_new_search_previews_its_first_hit_at_every_width(seeds_index):
+    """At 120 columns the document pane kept the previous, non-matching document until the
+    cursor moved."""
+    for size in ((120, 40), (80, 24)):
+        async with opened(seeds_index, size) as (app, pilot):
+            await _search(app, pilot, "Harfuch")
+            view = app.query_one(DocumentView)
+            assert view.doc.doc_id == app.last_result.hits[0].doc_id
+            await _search(app, pilot, "fentanyl")
+            assert view.doc.doc_id == app.last_result.hits[0].doc_id
+            assert "fentanyl" in view.doc.text.lower()
+            assert isinstance(app.focused, SearchBox) and app.history == []
+            await _search(app, pilot, "zzqqxx")  # no hits: nothing stale is left showing
+            assert app.last_result.total == 0 and view.doc is None

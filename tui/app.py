@@ -178,6 +178,8 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
         results.show_result(result, append=append)
         if self._open_first_for == query and result.hits:
             self.open_document(result.hits[0].doc_id)
+        elif not append and query.strip():
+            self._follow_results(result)
         if self._open_first_for == query:
             self._open_first_for = None
         if not query.strip():
@@ -215,17 +217,33 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
     def _open_document_message(self, event: OpenDocument) -> None:
         self.open_document(event.doc_id, event.offset, event.entity_id)
 
+    # One preview rule at every width: the document pane shows the hit under the results
+    # cursor (like lazygit's detail pane), a new search's first hit included; with no hits it
+    # is empty. No history entry; focus stays where it is. Narrow, the pane is one key away.
     @on(PreviewDocument)
     def _preview_document(self, event: PreviewDocument) -> None:
-        # Wide layout only (in the narrow one the document is not on screen), like lazygit's
-        # detail pane following the cursor; no history entry, focus stays in the results.
-        if self.screen.has_class("-narrow"):
-            return
+        self.preview(event.doc_id)
+
+    def preview(self, doc_id: str) -> None:
         if self._preview_timer is not None:
             self._preview_timer.stop()
         seq = self.session.newer("document")
         self._preview_timer = self.set_timer(
-            PREVIEW_AFTER, lambda: self.load_document(event.doc_id, None, None, seq, preview=True))
+            PREVIEW_AFTER, lambda: self.load_document(doc_id, None, None, seq, preview=True))
+
+    def _follow_results(self, result: SearchResult) -> None:
+        view = self.query_one(DocumentView)
+        if result.hits:
+            if view.doc is None or view.doc.doc_id != result.hits[0].doc_id:
+                self.preview(result.hits[0].doc_id)
+            return
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self.session.newer("document")  # a preview still loading is now stale
+        if view.doc is not None:
+            view.clear()
+            view.border_title, view.border_subtitle = "Document", ""
+            self._draw_tabs()
 
     def open_document(self, doc_id: str, offset: int | None = None, entity_id: str | None = None,
                       record: bool = True) -> None:
