@@ -79,3 +79,101 @@ async def test_a_new_search_previews_its_first_hit_at_every_width(seeds_index):
             assert isinstance(app.focused, SearchBox) and app.history == []
             await _search(app, pilot, "zzqqxx")  # no hits: nothing stale is left showing
             assert app.last_result.total == 0 and view.doc is None
+
+
+def _footer(app) -> dict[str, str]:
+    """The keys the footer shows now: key -> description."""
+    return {key: b.binding.description for key, b in app.screen.active_bindings.items()
+            if b.binding.show and b.enabled}
+
+
+@pilot_test
+async def test_each_pane_has_its_own_footer(seeds_index):
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
+        await type_query(app, pilot, "Harfuch")
+        search = _footer(app)
+        assert search["enter"] == "Results" and search["ctrl+q"] == "Quit"
+        assert "slash" not in search  # a character in the box, not a key
+        await pilot.press("enter")
+        results = _footer(app)
+        assert results["enter"] == "Open" and results["ctrl+q"] == "Quit" and "v" in results
+        await pilot.press("enter")
+        await settle(app, pilot)
+        document = _footer(app)
+        assert document["n"] == "Next mention" and "enter" not in document
+        app.action_pane("entities")
+        await settle(app, pilot)
+        entities = _footer(app)
+        assert entities["enter"] == "Card"
+        assert {"m", "r", "l", "h", "u"} <= set(entities)  # curation keys, where they work
+        assert len({tuple(sorted(f.items())) for f in (search, results, document, entities)}) == 4
+        assert "m" not in results and "m" not in document
+
+
+@pilot_test
+async def test_ctrl_q_is_on_the_help_screen_and_quits_from_the_search_box(seeds_index):
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "ctrl+q" in app.screen.table.plain.lower() or "^q" in app.screen.table.plain
+        await pilot.press("escape")
+        app.query_one(SearchBox).focus()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0 and app._exit  # quitting, though the box holds focus
+
+
+@pilot_test
+async def test_digits_type_into_the_search_box_and_alt_digits_switch_panes(seeds_index):
+    async with opened(seeds_index, (80, 24)) as (app, pilot):
+        await type_query(app, pilot, "date:2024")
+        assert app.query_one(SearchBox).value == "date:2024"
+        await pilot.press("alt+3")
+        await pilot.pause()
+        assert app._active == "entities" and app.focused.id == "entities"
+
+
+@pilot_test
+async def test_results_show_file_names_two_rows_a_hit_or_one(make_index, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(8):
+        (folder / f"memo_{i}.txt").write_text(
+            f"Memo {i} about the harbour\n\n" + "The harbour authority met in Veracruz. " * 30)
+    make_index(folder)
+    async with opened(make_index.path, (80, 24)) as (app, pilot):
+        await type_query(app, pilot, "harbour")
+        await pilot.press("enter")
+        results = app.query_one(ResultsList)
+        rows = ["".join(s.text for s in results.render_line(y)) for y in range(results.size.height)]
+        shown = [r for r in rows if r.strip()]
+        names = [n for n in (f"memo_{i}.txt" for i in range(8)) if any(n in r for r in shown)]
+        assert len(names) >= 7, shown  # 16 rows of results at 80x24: 2 rows a hit
+        snippets = [r.split(" ent · ", 1)[1] for r in shown if " ent · " in r]
+        assert snippets and not any(s.lstrip("… ").startswith("Memo") for s in snippets)
+        await pilot.press("v")
+        await pilot.pause()
+        rows = ["".join(s.text for s in results.render_line(y)) for y in range(8)]
+        assert all(f"memo_" in r and "Memo" in r for r in rows), rows  # one row a hit
+
+
+@pilot_test
+async def test_timeline_view_opens_the_document_at_the_sentence(make_index, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    filler = "".join(f"Paragraph {i} says nothing dated at all.\n\n" for i in range(60))
+    (folder / "long.txt").write_text("A long report\n\n" + filler +
+                                     "The ministry paid the contractor on Feb. 22, 2025 in full.\n")
+    make_index(folder)
+    async with opened(make_index.path, (80, 24)) as (app, pilot):
+        await type_query(app, pilot, "ministry")
+        await pilot.press("escape", "T")
+        await settle(app, pilot)
+        screen = app.screen
+        assert [e.iso_start for e in screen.events] == ["2025-02-22"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        view = app.query_one(DocumentView)
+        assert app.focused is view and view.doc.title == "A long report"
+        shown = "".join(s.text for y in range(view.size.height) for s in view.render_line(y))
+        assert "Feb. 22, 2025" in shown  # scrolled to the sentence, far below the top

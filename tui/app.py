@@ -40,6 +40,7 @@ from casework.tui.navigation import History, Place
 from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox
 from casework.tui.session import Session, match_spans
+from casework.tui.timeline_screen import TimelineScreen
 from casework.tui.xref_pane import XrefPane
 
 PREVIEW_AFTER = 0.15  # seconds the results cursor rests on a hit before the document follows
@@ -62,7 +63,7 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     COMMANDS = App.COMMANDS | {CaseworkCommands}
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [*bindings.APP, *bindings.CURATION]
+    BINDINGS = bindings.APP  # the curation keys are the entity panes' (bindings.ENTITIES, XREF)
 
     def __init__(self, index_path: str | Path | None = None):
         super().__init__()
@@ -274,6 +275,8 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
             self._draw_tabs()
         else:
             self.action_pane("document")
+            if offset is not None:  # again once shown: a hidden pane (narrow) has no height
+                self.call_after_refresh(view.go_to_offset, offset)
 
     # -- entities -----------------------------------------------------------------------
     @on(SelectEntity)
@@ -395,6 +398,26 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
     @property
     def history(self) -> list[Place]:
         return self.places.trail
+
+    def action_timeline(self) -> None:
+        """Dated sentences in day order: of the entity in focus, else of the current search,
+        else of the whole index; Enter opens the document at the sentence."""
+        target = self.curation_target()
+        query = self._query if self._query.strip() else ""
+        if target is not None:
+            scope, call = f"sentences naming {printable(target[1])}", \
+                (lambda cw: cw.timeline(entity=target[0]))
+        else:
+            scope = f"documents matching {printable(query)!r}" if query else "every document"
+            call = (lambda cw: cw.timeline(query))
+        screen = TimelineScreen(scope)
+
+        def opened(choice) -> None:
+            if choice is not None:
+                self.open_document(choice[0], choice[1])
+
+        self.push_screen(screen, opened)
+        self.session.run("timeline", call, screen.show_events)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(bindings.HELP_SECTIONS))

@@ -22,7 +22,7 @@ from casework.tui.messages import LoadMoreEntities, SelectEntity
 
 
 class EntitiesPane(OptionList):
-    BINDINGS = bindings.LIST
+    BINDINGS = bindings.ENTITIES
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)

@@ -33,7 +33,7 @@ def kwic_line(context: str, start: int, end: int, style, width: int = 78, left: 
 
 
 class XrefPane(OptionList):
-    BINDINGS = bindings.LIST
+    BINDINGS = bindings.XREF
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)
