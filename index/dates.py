@@ -23,7 +23,12 @@ import re
 from bisect import bisect_right
 from datetime import date, datetime, timezone
 
-from casework.index.models import DateMention, MoneyMention, Span
+from typing import TYPE_CHECKING
+
+from casework.index import models
+
+if TYPE_CHECKING:
+    from casework.index.models import Span
 
 MAX_SENTENCE = 600  # characters of sentence kept with a date or amount
 
@@ -116,7 +121,7 @@ def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def extract_dates(text: str, spans: list[Span], mtime: float = 0.0,
-                  metadata: dict | None = None) -> list[DateMention]:
+                  metadata: dict | None = None) -> list:
     """Every date in ``text``, by position: explicit forms, then the model's DATE spans; first
     the dates the file's metadata names (``created``, ``date``), at offset -1."""
     sentences = _Sentences(text, spans)
@@ -146,19 +151,19 @@ def extract_dates(text: str, spans: list[Span], mtime: float = 0.0,
         if iso is None:
             continue
         a, b = sentences.around(start, end)
-        out.append(DateMention(start, end, " ".join(text[start:end].split()), iso[0], iso[1],
+        out.append(models.DateMention(start, end, " ".join(text[start:end].split()), iso[0], iso[1],
                                a, b, sentences.sentence(a, b)))
     return out
 
 
-def _metadata_dates(metadata: dict) -> list[DateMention]:
+def _metadata_dates(metadata: dict) -> list:
     out = []
     for key in ("created", "date", "modified"):
         value = str(metadata.get(key) or "")
         m = _EXPLICIT[0].search(value)
         iso = m and day_range(int(m["year"]), int(m["month"]), int(m["day"]))
         if iso:
-            out.append(DateMention(-1, -1, value[:40], iso[0], iso[1], -1, -1,
+            out.append(models.DateMention(-1, -1, value[:40], iso[0], iso[1], -1, -1,
                                    f"(document metadata: {key} {value[:40]})"))
     return out
 
@@ -194,7 +199,7 @@ def _read_date_span(piece: str, year_hint: int | None) -> tuple[int, int | None,
     return year, parsed.month, parsed.day if has_day else None
 
 
-def extract_money(text: str, spans: list[Span]) -> list[MoneyMention]:
+def extract_money(text: str, spans: list[Span]) -> list:
     """Every money amount in ``text``: signs and codes first, then the model's MONEY spans."""
     sentences = _Sentences(text, spans)
     found: list[tuple[int, int, float, str]] = []
@@ -222,7 +227,7 @@ def extract_money(text: str, spans: list[Span]) -> list[MoneyMention]:
     out = []
     for start, end, amount, currency in sorted(found):
         a, b = sentences.around(start, end)
-        out.append(MoneyMention(start, end, text[start:end], amount, currency, a, b,
+        out.append(models.MoneyMention(start, end, text[start:end], amount, currency, a, b,
                                 sentences.sentence(a, b)))
     return out
 
