@@ -22,7 +22,6 @@ import calendar
 import re
 from bisect import bisect_right
 from datetime import date, datetime, timezone
-
 from typing import TYPE_CHECKING
 
 from casework.index import models

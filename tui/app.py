@@ -73,6 +73,7 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
         self._query = ""
         self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
         self._preview_timer = None
+        self._opening = False  # an open_document is loading (previews wait for it)
         self._active = "results"  # the pane showing (narrow) or last focused (wide)
         self._hidden: set[str] = set()
         self.last_result: SearchResult | None = None
@@ -226,6 +227,8 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
         self.preview(event.doc_id)
 
     def preview(self, doc_id: str) -> None:
+        if self._opening:
+            return  # an open (Enter) is on its way: a preview must not make it stale
         if self._preview_timer is not None:
             self._preview_timer.stop()
         seq = self.session.newer("document")
@@ -252,17 +255,26 @@ class CaseworkApp(CurationMixin, IndexingMixin, PaneLayout, App):
             self._preview_timer.stop()
         if record:
             self.places.push(Place("doc", doc_id, offset, entity_id))
+        self._opening = True
         self.load_document(doc_id, offset, entity_id, self.session.newer("document"))
 
     def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int,
                       preview: bool = False) -> None:
         self.session.run(
             "document", lambda cw: (cw.document(doc_id), cw.entities(doc_id=doc_id, limit=100_000)),
-            lambda found: self._show_document(*found, offset, entity_id, seq, preview), seq=seq)
+            lambda found: self._show_document(*found, offset, entity_id, seq, preview), seq=seq,
+            failed=partial(self._document_failed, preview=preview))
+
+    def _document_failed(self, message: str, preview: bool) -> None:
+        if not preview:
+            self._opening = False
+        self._say(message, error=True)
 
     def _show_document(self, doc, summaries, offset, entity_id, seq, preview: bool = False) -> None:
         if not self.session.is_current("document", seq):
             return
+        if not preview:
+            self._opening = False
         matches = match_spans(doc.text, self._query)
         if preview:
             offset = matches[0][0] if matches else None
