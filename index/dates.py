@@ -147,6 +147,9 @@ def extract_dates(text: str, spans: list[Span], mtime: float = 0.0,
     out = _metadata_dates(metadata or {})
     for start, end, year, month, day in sorted(found):
         iso = day_range(year, month, day)
+        if iso and month is None and day is None:  # "2019-2020", "between 2018 and 2021"
+            last = max(int(y) for y in _HAS_YEAR.findall(text[start:end]) or [year])
+            iso = (iso[0], f"{max(last, year):04d}-12-31")
         if iso is None:
             continue
         a, b = sentences.around(start, end)

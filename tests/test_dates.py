@@ -116,3 +116,10 @@ def test_date_filter_keeps_documents_dated_in_the_range(dated_index):
     assert proc.returncode == 1 and data["total"] == 0
     bad = run_cli("search", "Harfuch date:2025-13", index=dated_index)
     assert bad.returncode == 2 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_span_of_years_is_one_range(annotator):
+    text = "The cartel grew in the 2018-2021 period across the country.\n"
+    ((_, spans),) = list(annotator.annotate([("years", text)]))
+    found = [(d.iso_start, d.iso_end) for d in extract_dates(text, spans)]
+    assert found == [("2018-01-01", "2021-12-31")], [(text[s.start:s.end], s.label) for s in spans]
