@@ -8,6 +8,7 @@ A mixin of :class:`casework.index.api.Casework`, which gives it ``catalog``, ``p
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -189,31 +190,25 @@ class CaseFileMethods:
     # Hits are read a page at a time until the filter has enough; a query matching more than
     # this many documents counts (and pages) only within them. What the query layer must add
     # for exact counts: search(..., only=doc ids) applied as a Whoosh filter.
-    FILTER_SCAN = 1000
 
-    def _filtered(self, query: str, rest: str, allowed: set[str], limit: int, offset: int
-                  ) -> "SearchResult":
-        if not rest:
-            rows = [self.catalog.document_row(d) for d in allowed]
-            rows = sorted((r for r in rows if r is not None),
-                          key=lambda r: (r["title"].lower(), r["doc_id"]))
-            from casework.index.fulltext.snippets import lead_snippet
+    def _filtered(self, query: str, rest: str, allowed: set[str], limit: int, offset: int,
+                  suggest: bool = False) -> "SearchResult":
+        """``rest``'s hits among the ``allowed`` documents; with no words left, those
+        documents by title."""
+        if rest:
+            found = self._ranked(rest, limit, offset, suggest, allowed=allowed)
+            return dataclasses.replace(found, query=query)
+        rows = [self.catalog.document_row(d) for d in allowed]
+        rows = sorted((r for r in rows if r is not None),
+                      key=lambda r: (r["title"].lower(), r["doc_id"]))
+        from casework.index.fulltext.snippets import lead_snippet
 
-            page = rows[offset:offset + limit]
-            counts = self.catalog.entity_counts([r["doc_id"] for r in page])
-            hits = [models.Hit(r["doc_id"], r["title"], r["path"], 0.0,
-                               lead_snippet(r["text"][:400]), [], counts.get(r["doc_id"], 0))
-                    for r in page]
-            return models.SearchResult(query, len(rows), hits, None, offset)
-        kept: list = []
-        scanned, step = 0, 100
-        while scanned < self.FILTER_SCAN:
-            result = self._ranked(rest, step, scanned, False)
-            kept += [h for h in result.hits if h.doc_id in allowed]
-            scanned += len(result.hits)
-            if not result.hits or scanned >= result.total:
-                break
-        return models.SearchResult(query, len(kept), kept[offset:offset + limit], None, offset)
+        page = rows[offset:offset + limit]
+        counts = self.catalog.entity_counts([r["doc_id"] for r in page])
+        hits = [models.Hit(r["doc_id"], r["title"], r["path"], 0.0,
+                           lead_snippet(r["text"][:400]), [], counts.get(r["doc_id"], 0))
+                for r in page]
+        return models.SearchResult(query, len(rows), hits, None, offset)
 
     # -- saved searches and the query history (searches.py) -------------------------------
     def _count(self, query: str) -> int:

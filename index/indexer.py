@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from casework.index import entities, ingest, resolve, store, sync
+from casework.index import dates, entities, ingest, resolve, store, sync
 from casework.index.catalog import MODEL_KEY, STATE_KEY, UPDATING, AnnotationCache, Catalog
 from casework.index.cluster import DaskAnnotator  # imports Dask only when it annotates
 from casework.index.errors import CaseworkError
@@ -239,6 +239,8 @@ def _annotate_and_store(
         is_new = not catalog.doc_id_taken(src.doc_id)
         mentions = entities.mentions_for(src.text, spans)
         catalog.put_document(src, mentions)
+        catalog.put_dated(src.doc_id, dates.extract_dates(src.text, spans, src.mtime, src.metadata),
+                          dates.extract_money(src.text, spans))
         resolve.store_hints(catalog, src.doc_id, src.text, mentions, spans)
         if is_new:
             report.added += 1

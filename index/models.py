@@ -181,6 +181,8 @@ class SharedSentence:
     title: str
     start: int
     text: str
+    # (start, end, entity_id) of each mention of A or B, as offsets into ``text``
+    marks: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @record
@@ -202,6 +204,62 @@ class RelatedDocument:
 class Related:
     doc_id: str
     related: list[RelatedDocument]
+
+
+@record
+class DateMention:
+    """A date in a document's text as a range of ISO days (a day: start = end)."""
+
+    start: int
+    end: int
+    text: str
+    iso_start: str
+    iso_end: str
+    sent_start: int
+    sent_end: int
+    sentence: str
+
+
+@record
+class MoneyMention:
+    """A money amount in a document's text: the amount in units of ``currency`` (ISO 4217)."""
+
+    start: int
+    end: int
+    text: str
+    amount: float
+    currency: str
+    sent_start: int
+    sent_end: int
+    sentence: str
+
+
+@record
+class TimelineEvent:
+    """A dated sentence (``casework timeline``): the date, where it is, the sentence."""
+
+    iso_start: str
+    iso_end: str
+    text: str
+    doc_id: str
+    title: str
+    start: int
+    sent_start: int
+    sentence: str
+
+
+@record
+class MoneyAmount:
+    """A money amount in its sentence (``casework money``)."""
+
+    amount: float
+    currency: str
+    text: str
+    doc_id: str
+    title: str
+    start: int
+    sent_start: int
+    sentence: str
 
 
 @record(frozen=False)

@@ -139,9 +139,35 @@ def shared_sentences(catalog: Catalog, a: str, b: str, limit: int = 1000) -> Coo
     out = []
     for r in catalog.sentences_shared(ids[0], ids[1], limit):
         doc = catalog.title_and_text(r["doc_id"])
-        start, context = context_of(doc["text"], r["start"], r["end"], r["sent_start"], r["sent_end"])
-        out.append(models.SharedSentence(r["doc_id"], doc["title"], start, context))
+        mentions = catalog.mentions_in_sentence(r["doc_id"], r["sent_start"], ids)
+        start, end = _around_both(r["sent_start"], r["sent_end"], mentions, ids)
+        text = doc["text"]
+        if start > r["sent_start"]:  # cut at a word boundary, not inside a word
+            start = min(text.find(" ", start) + 1 or start, min(m["start"] for m in mentions))
+        if end < r["sent_end"]:
+            end = max(text.rfind(" ", start, end), max(m["end"] for m in mentions if m["start"] < end))
+        context = text[start:end].replace("\n", " ")  # same length: marks still fit
+        marks = [(m["start"] - start, m["end"] - start, m["entity_id"]) for m in mentions
+                 if start <= m["start"] and m["end"] <= end]
+        out.append(models.SharedSentence(r["doc_id"], doc["title"], start, context, marks))
     return models.Cooccurrence(summaries[0], summaries[1], out)
+
+
+def _around_both(sent_start: int, sent_end: int, mentions, ids: list[str]) -> tuple[int, int]:
+    """The whole sentence; if it is very long (a table, a page without full stops), the part
+    from the first mention of one to the nearest mention of the other, with some words around."""
+    if sent_end - sent_start <= MAX_SENTENCE_CHARS:
+        return sent_start, sent_end
+    firsts = {}
+    for m in mentions:
+        firsts.setdefault(m["entity_id"], m)
+    a = firsts.get(ids[0])
+    b = min((m for m in mentions if m["entity_id"] == ids[1]),
+            key=lambda m: abs(m["start"] - a["start"]) if a else 0, default=None)
+    spots = [m for m in (a, b) if m is not None]
+    lo = min(m["start"] for m in spots) - CONTEXT_CHARS
+    hi = max(m["end"] for m in spots) + CONTEXT_CHARS
+    return max(sent_start, lo), min(sent_end, hi)
 
 
 def text_neighbours(fulltext, doc_id: str, text: str, top: int = 30) -> dict[str, float]:

@@ -530,12 +530,16 @@ async def test_wide_layout_previews_the_hit_under_the_cursor_without_history(see
 
 
 @pilot_test
-async def test_narrow_layout_does_not_preview(seeds_index):
+async def test_narrow_layout_previews_by_the_same_rule(seeds_index):
+    """One preview rule at every width (issue 23): the document pane, one key away, holds the
+    hit under the cursor; focus and the pane showing stay in the results."""
     async with opened(seeds_index, (80, 24)) as (app, pilot):
         await type_query(app, pilot, "cartel")
         await pilot.press("enter", "j")
         await settle(app, pilot, 0.3)
-        assert app.query_one(DocumentView).doc is None
+        results = app.query_one(ResultsList)
+        assert app.query_one(DocumentView).doc.doc_id == results._hits[1].doc_id
+        assert app.focused is results and app._active == "results"
 
 
 @pilot_test

@@ -41,6 +41,7 @@ from casework.tui.navigation import History, Place
 from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox
 from casework.tui.session import Session, match_spans
+from casework.tui.timeline_screen import TimelineScreen
 from casework.tui.xref_pane import XrefPane
 
 PREVIEW_AFTER = 0.15  # seconds the results cursor rests on a hit before the document follows
@@ -63,7 +64,7 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     COMMANDS = App.COMMANDS | {CaseworkCommands}
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [*bindings.APP, *bindings.CURATION, *bindings.MARKS]
+    BINDINGS = [*bindings.APP, *bindings.MARKS]  # the curation keys are the entity panes'
 
     def __init__(self, index_path: str | Path | None = None):
         super().__init__()
@@ -73,6 +74,7 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         self._query = ""
         self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
         self._preview_timer = None
+        self._opening = False  # an open_document is loading (previews wait for it)
         self._active = "results"  # the pane showing (narrow) or last focused (wide)
         self._hidden: set[str] = set()
         self.last_result: SearchResult | None = None
@@ -115,6 +117,7 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         self.query_one("#progress").display = False
         # Without colour, labels differ only by underline/bold/italic: show their tags inline.
         self.query_one(DocumentView).show_tags = self.no_color
+        self.query_one(DocumentView).colour = not self.no_color
         self._apply_layout(self.size.width)
         self._say("Opening the index…")
         self.open_or_build()
@@ -125,7 +128,8 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
 
     # -- messages -----------------------------------------------------------------------
     def _say(self, message: str, error: bool = False) -> None:
-        text = Text("⚠ " + message, style="bold red") if error else Text(message, style="dim")
+        alarm = "bold reverse" if self.no_color else "bold red"  # grey red is unreadable
+        text = Text("⚠ " + message, style=alarm) if error else Text(message, style="dim")
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.query_one("#message", Static).update(text)
@@ -189,6 +193,8 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         results.show_result(result, append=append)
         if self._open_first_for == query and result.hits:
             self.open_document(result.hits[0].doc_id)
+        elif not append and query.strip():
+            self._follow_results(result)
         if self._open_first_for == query:
             self._open_first_for = None
         if not query.strip():
@@ -226,17 +232,35 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
     def _open_document_message(self, event: OpenDocument) -> None:
         self.open_document(event.doc_id, event.offset, event.entity_id)
 
+    # One preview rule at every width: the document pane shows the hit under the results
+    # cursor (like lazygit's detail pane), a new search's first hit included; with no hits it
+    # is empty. No history entry; focus stays where it is. Narrow, the pane is one key away.
     @on(PreviewDocument)
     def _preview_document(self, event: PreviewDocument) -> None:
-        # Wide layout only (in the narrow one the document is not on screen), like lazygit's
-        # detail pane following the cursor; no history entry, focus stays in the results.
-        if self.screen.has_class("-narrow"):
-            return
+        self.preview(event.doc_id)
+
+    def preview(self, doc_id: str) -> None:
+        if self._opening:
+            return  # an open (Enter) is on its way: a preview must not make it stale
         if self._preview_timer is not None:
             self._preview_timer.stop()
         seq = self.session.newer("document")
         self._preview_timer = self.set_timer(
-            PREVIEW_AFTER, lambda: self.load_document(event.doc_id, None, None, seq, preview=True))
+            PREVIEW_AFTER, lambda: self.load_document(doc_id, None, None, seq, preview=True))
+
+    def _follow_results(self, result: SearchResult) -> None:
+        view = self.query_one(DocumentView)
+        if result.hits:
+            if view.doc is None or view.doc.doc_id != result.hits[0].doc_id:
+                self.preview(result.hits[0].doc_id)
+            return
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self.session.newer("document")  # a preview still loading is now stale
+        if view.doc is not None:
+            view.clear()
+            view.border_title, view.border_subtitle = "Document", ""
+            self._draw_tabs()
 
     def open_document(self, doc_id: str, offset: int | None = None, entity_id: str | None = None,
                       record: bool = True) -> None:
@@ -244,17 +268,26 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             self._preview_timer.stop()
         if record:
             self.places.push(Place("doc", doc_id, offset, entity_id))
+        self._opening = True
         self.load_document(doc_id, offset, entity_id, self.session.newer("document"))
 
     def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int,
                       preview: bool = False) -> None:
         self.session.run(
             "document", lambda cw: (cw.document(doc_id), cw.entities(doc_id=doc_id, limit=100_000)),
-            lambda found: self._show_document(*found, offset, entity_id, seq, preview), seq=seq)
+            lambda found: self._show_document(*found, offset, entity_id, seq, preview), seq=seq,
+            failed=partial(self._document_failed, preview=preview))
+
+    def _document_failed(self, message: str, preview: bool) -> None:
+        if not preview:
+            self._opening = False
+        self._say(message, error=True)
 
     def _show_document(self, doc, summaries, offset, entity_id, seq, preview: bool = False) -> None:
         if not self.session.is_current("document", seq):
             return
+        if not preview:
+            self._opening = False
         matches = match_spans(doc.text, self._query)
         if preview:
             offset = matches[0][0] if matches else None
@@ -268,6 +301,8 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             self._draw_tabs()
         else:
             self.action_pane("document")
+            if offset is not None:  # again once shown: a hidden pane (narrow) has no height
+                self.call_after_refresh(view.go_to_offset, offset)
 
     # -- entities -----------------------------------------------------------------------
     @on(SelectEntity)
@@ -389,6 +424,26 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
     @property
     def history(self) -> list[Place]:
         return self.places.trail
+
+    def action_timeline(self) -> None:
+        """Dated sentences in day order: of the entity in focus, else of the current search,
+        else of the whole index; Enter opens the document at the sentence."""
+        target = self.curation_target()
+        query = self._query if self._query.strip() else ""
+        if target is not None:
+            scope, call = f"sentences naming {printable(target[1])}", \
+                (lambda cw: cw.timeline(entity=target[0]))
+        else:
+            scope = f"documents matching {printable(query)!r}" if query else "every document"
+            call = (lambda cw: cw.timeline(query))
+        screen = TimelineScreen(scope)
+
+        def opened(choice) -> None:
+            if choice is not None:
+                self.open_document(choice[0], choice[1])
+
+        self.push_screen(screen, opened)
+        self.session.run("timeline", call, screen.show_events)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(bindings.HELP_SECTIONS))

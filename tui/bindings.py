@@ -1,18 +1,23 @@
 """Every key of the explorer, as data: an id and a description each, so the footer, the help
 screen and the command palette all show the same words. Widgets take their ``BINDINGS`` from
-here; the help screen's sections are listed here too, so a new key is added in one place."""
+here; the help screen's sections are listed here too, so a new key is added in one place.
+
+The footer differs by pane: each pane's list names its own keys (Enter's meaning first), the
+app's keys that make sense only somewhere are switched on there by ``check_action`` (curation
+in the entity panes, "Results" in the search box), and the rest of the app's keys stay out of
+the footer. Digits type into the search box (dates, ``date:2025-02``): alt+1..4 switch panes
+from there too."""
 
 from __future__ import annotations
 
 from textual.binding import Binding
 
 APP = [
-    Binding("slash", "focus_search", "Search", id="app.search"),
+    Binding("slash", "focus_search", "Search", show=False, id="app.search"),
     # Priority, and only while the search box has focus: the move to the results happens
     # before the next queued key is routed, so "query, Enter, Enter" (typed ahead, or sent
     # by tmux in one write) opens the first hit instead of submitting twice.
-    Binding("enter", "leave_search", "To results", show=False, priority=True,
-            id="app.leave_search"),
+    Binding("enter", "leave_search", "Results", priority=True, id="app.leave_search"),
     # Down leaves the box too, unless Up has recalled an earlier query: then it steps back
     # towards the newest (the search box's history).
     Binding("down", "leave_search('down')", "Later query (after Up), else to results",
@@ -23,23 +28,31 @@ APP = [
     Binding("2", "pane('document')", "Document", show=False, id="app.pane_document"),
     Binding("3", "pane('entities')", "Entities", show=False, id="app.pane_entities"),
     Binding("4", "pane('xref')", "Cross-refs", show=False, id="app.pane_xref"),
-    Binding("escape", "back", "Back", id="app.back"),
+    Binding("alt+1", "pane('results')", "Results", show=False, priority=True, id="app.alt_results"),
+    Binding("alt+2", "pane('document')", "Document", show=False, priority=True, id="app.alt_document"),
+    Binding("alt+3", "pane('entities')", "Entities", show=False, priority=True, id="app.alt_entities"),
+    Binding("alt+4", "pane('xref')", "Cross-refs", show=False, priority=True, id="app.alt_xref"),
+    Binding("T", "timeline", "Timeline", show=False, id="app.timeline"),
+    Binding("escape", "back", "Back", show=False, id="app.back"),
     Binding("left_square_bracket,alt+left", "back", "Back", show=False, id="app.history_back"),
     Binding("right_square_bracket,alt+right", "forward", "Forward", show=False, id="app.history_forward"),
     Binding("e", "edit", "Open in $EDITOR", show=False, id="app.edit"),
-    Binding("question_mark,f1", "help", "Help", id="app.help"),
-    Binding("q", "quit", "Quit", id="app.quit"),
+    Binding("f1", "help", "Help", id="app.help"),
+    Binding("question_mark", "help", "Help", show=False, id="app.help_question"),
+    Binding("q", "quit", "Quit", show=False, id="app.quit"),
+    # Textual's own ctrl+q, named here so the footer and the help screen show it
+    Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit_anywhere"),
 ]
 
-# Not in the footer (no room at 80 columns); listed on the help screen. Live only while an
-# entities or cross-reference pane has focus, and only if the engine offers curation.
+# In the footer of the entities and cross-reference panes only: live only while one of them
+# has focus (and only if the engine offers curation).
 CURATION = [
-    Binding("m", "curate('merge')", "Merge", show=False, id="curate.merge"),
-    Binding("r", "curate('rename')", "Rename", show=False, id="curate.rename"),
-    Binding("l", "curate('relabel')", "Relabel", show=False, id="curate.relabel"),
-    Binding("s", "curate('split')", "Split alias", show=False, id="curate.split"),
-    Binding("h", "curate('hide')", "Hide", show=False, id="curate.hide"),
-    Binding("u", "curate('undo')", "Undo curation", show=False, id="curate.undo"),
+    Binding("m", "app.curate('merge')", "Merge", id="curate.merge"),
+    Binding("r", "app.curate('rename')", "Rename", id="curate.rename"),
+    Binding("l", "app.curate('relabel')", "Relabel", id="curate.relabel"),
+    Binding("s", "app.curate('split')", "Split", id="curate.split"),
+    Binding("h", "app.curate('hide')", "Hide", id="curate.hide"),
+    Binding("u", "app.curate('undo')", "Undo", id="curate.undo"),
 ]
 
 # The reader's marks on the document open (or the hit under the cursor in the results);
@@ -63,6 +76,25 @@ LIST = [
     Binding("G", "last", "Last", show=False, id="list.last"),
 ]
 
+# Each pane's own footer: Enter's meaning there, then its keys; / and Esc, shown in panes only
+# (in the search box they are a character and "move to the results").
+_PANE_COMMON = [
+    Binding("slash", "app.focus_search", "Search", id="pane.search"),
+    Binding("escape", "app.back", "Back", id="pane.back"),
+]
+RESULTS = [
+    Binding("enter", "select", "Open", id="results.open"),
+    Binding("v", "toggle_compact", "One line a hit", id="results.compact"),
+    *LIST, *_PANE_COMMON,
+]
+ENTITIES = [Binding("enter", "select", "Card", id="entities.card"), *CURATION, *LIST, *_PANE_COMMON]
+XREF = [Binding("enter", "select", "Go to", id="xref.go"), *CURATION, *LIST, *_PANE_COMMON]
+TIMELINE = [
+    Binding("enter", "select", "Open at sentence", id="timeline.open"),
+    Binding("escape,T", "dismiss", "Close", id="timeline.close"),
+    *LIST,
+]
+
 DOCUMENT = [
     Binding("j", "scroll_down", "Down", show=False, id="doc.down"),
     Binding("k", "scroll_up", "Up", show=False, id="doc.up"),
@@ -72,7 +104,9 @@ DOCUMENT = [
     Binding("G", "scroll_end", "Bottom", show=False, id="doc.bottom"),
     Binding("n", "next_mark", "Next mention", id="doc.next_mark"),
     Binding("N", "previous_mark", "Prev mention", id="doc.previous_mark"),
-    Binding("t", "toggle_tags", "Label tags", show=False, id="doc.toggle_tags"),
+    Binding("e", "app.edit", "Edit", id="doc.edit"),
+    Binding("t", "toggle_tags", "Tags", id="doc.toggle_tags"),
+    *_PANE_COMMON,
 ]
 
 HELP_SCREEN = [
@@ -87,7 +121,8 @@ PROMPT = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 # here only so the help screen can say what they do.
 _MOVE = Binding("up,down,pageup,pagedown,home,end", "move", "Move", id="help.move")
 HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
-    ("Everywhere", [b for b in APP if not b.action.startswith("leave_search")]),
+    ("Everywhere (digits and letters type into the search box: use alt+1..4, Tab, Esc there)",
+     [b for b in APP if not b.action.startswith("leave_search")]),
     ("Entities and cross-references: curation (if the index supports it)", CURATION),
     ("Documents: the reader's marks (not in the search box)", MARKS),
     ("Search box", [Binding("enter,down", "leave_search", "Search now and move to the results",
@@ -96,8 +131,11 @@ HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
                     APP[2],  # Down: a later query while Up has recalled one
                     Binding("escape", "back", "Move to the results (then single keys work)",
                             id="help.search_escape")]),
-    ("Lists (results, entities, cross-references)",
+    ("Results, entities, cross-references: Enter", [RESULTS[0], ENTITIES[0], XREF[0]]),
+    ("Results", RESULTS[1:2]),
+    ("Lists (results, entities, cross-references, timeline)",
      LIST + [Binding("enter", "select", "Open / select", id="help.select"), _MOVE]),
+    ("Timeline (T)", TIMELINE[:2]),
     ("Document", DOCUMENT + [_MOVE]),
     ("Command palette", [Binding("ctrl+p", "command_palette",
                                  "Open document by title, go to entity, filter by label, "

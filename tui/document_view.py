@@ -27,6 +27,7 @@ from casework.tui import bindings
 CURRENT_STYLE = Style(reverse=True, bold=True)
 SELECTED_ENTITY_STYLE = Style(bold=True, overline=True)
 TAG_STYLE = Style(dim=True)
+PLAIN_TAG_STYLE = Style(italic=True)  # NO_COLOR: dim text on a grey background is unreadable
 
 
 def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
@@ -70,6 +71,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._shift_at: list[int] = []  # source offsets where tags were inserted
         self._shift_by: list[int] = []  # total characters inserted up to and including each
         self.show_tags = False
+        self.colour = True  # False under NO_COLOR: labels by underline, weight, slant and tags
         self._dmarks: list[tuple[int, int]] = []
         self._lines: list[tuple[int, int]] = []
         self._line_starts: list[int] = []
@@ -105,7 +107,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._shift_at, self._shift_by = [], []
         if not self.show_tags:
             self._raw = self._source
-            return [(m.start, m.end, label_style(m.label)) for m in mentions]
+            return [(m.start, m.end, label_style(m.label, self.colour)) for m in mentions]
         parts, spans, pos, shift = [], [], 0, 0
         for m in mentions:
             if m.start < pos:
@@ -113,8 +115,9 @@ class DocumentView(ScrollView, can_focus=True):
             tag = f"[{label_tag(m.label)}]"
             parts.append(self._source[pos : m.end])
             parts.append(tag)
-            spans.append((m.start + shift, m.end + shift, label_style(m.label)))
-            spans.append((m.end + shift, m.end + shift + len(tag), TAG_STYLE))
+            spans.append((m.start + shift, m.end + shift, label_style(m.label, self.colour)))
+            spans.append((m.end + shift, m.end + shift + len(tag),
+                          TAG_STYLE if self.colour else PLAIN_TAG_STYLE))
             shift += len(tag)
             self._shift_at.append(m.end)
             self._shift_by.append(shift)

@@ -22,7 +22,7 @@ from casework.tui.messages import LoadMoreEntities, SelectEntity
 
 
 class EntitiesPane(OptionList):
-    BINDINGS = bindings.LIST
+    BINDINGS = bindings.ENTITIES
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)
@@ -74,14 +74,14 @@ class EntitiesPane(OptionList):
         options: list[Option] = []
         for label in order:
             members = sorted(groups[label], key=lambda s: (-self._count(s), s.name.lower()))
-            header = Text(f"{label_tag(label)} ", style=label_style(label))
+            header = Text(f"{label_tag(label)} ", style=label_style(label, not self.app.no_color))
             total = self._label_totals.get(label, 0)
             of = f" of {total}" if total > len(members) else ""
             header.append(f"{label.lower()} · {len(members)}{of}", style="bold")
             options.append(Option(header, id=f"label:{label}", disabled=True))
             for s in members:
                 row = Text("  ")
-                row.append_text(safe_text(s.name, label_style(s.label)))
+                row.append_text(safe_text(s.name, label_style(s.label, not self.app.no_color)))
                 row.append(f" ×{self._count(s)}", style="dim")
                 options.append(Option(row, id=f"ent:{s.entity_id}"))
             more = self._label_totals.get(label, 0) - len(members)

@@ -37,8 +37,14 @@ def match_count(total: int) -> str:
     return f"{total} document matches" if total == 1 else f"{total} documents match"
 
 
-def label_style(label: str) -> Style:
-    return LABEL_STYLES.get(label, DEFAULT_ENTITY_STYLE)
+def label_style(label: str, colour: bool = True) -> Style:
+    """How a label's mentions look. Without ``colour`` (NO_COLOR in the explorer, whose filter
+    turns colours into greys: bright magenta became grey 237 on 234) only the underline,
+    weight and slant stay, drawn in the pane's own foreground."""
+    style = LABEL_STYLES.get(label, DEFAULT_ENTITY_STYLE)
+    if colour:
+        return style
+    return Style(bold=style.bold, italic=style.italic, underline=style.underline)
 
 
 def label_tag(label: str) -> str:
@@ -65,8 +71,8 @@ def safe_text(value: str, style: str | Style = "") -> Text:
 def document_text(doc: Document, tags: bool = False) -> Text:
     """The whole document with every entity mention styled by label.
 
-    With ``tags``, each mention is followed by its label tag ('Sheinbaum[PER]') for terminals
-    with no colour at all; offsets then no longer index the returned text.
+    With ``tags``, each mention is written inside its label tag ('[PER Claudia Sheinbaum]') for
+    output with no colour at all; offsets then no longer index the returned text.
     """
     raw = printable_same_length(doc.text)
     if not tags:
@@ -80,9 +86,29 @@ def document_text(doc: Document, tags: bool = False) -> Text:
         if m.start < pos:
             continue
         text.append(raw[pos : m.start])
+        text.append(f"[{label_tag(m.label)} ", style="dim")
         text.append(raw[m.start : m.end], style=label_style(m.label))
-        text.append(f"[{label_tag(m.label)}]", style="dim")
+        text.append("]", style="dim")
         pos = m.end
+    text.append(raw[pos:])
+    return text
+
+
+def marked_text(raw: str, marks: list[tuple[int, int, str]], tags: bool = False) -> Text:
+    """``raw`` with each (start, end, label) styled as its label, and bold; with ``tags``,
+    written inside its tag ('[PER Claudia Sheinbaum]') for output without colour."""
+    raw = printable_same_length(raw)
+    text, pos = Text(), 0
+    for start, end, label in sorted(marks):
+        if start < pos:
+            continue
+        text.append(raw[pos:start])
+        if tags:
+            text.append(f"[{label_tag(label)} ", style="dim")
+        text.append(raw[start:end], style=label_style(label) + Style(bold=True))
+        if tags:
+            text.append("]", style="dim")
+        pos = end
     text.append(raw[pos:])
     return text
 

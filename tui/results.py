@@ -1,4 +1,5 @@
-"""The results list: one option per hit (title, entity count, snippet with matches marked)."""
+"""The results list: one option per hit — title and file name, then entity count and snippet
+with matches marked, each line cut at the pane's width; ``v`` makes it one line a hit."""
 
 from __future__ import annotations
 
@@ -14,10 +15,33 @@ from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument
 
 
 
-def hit_prompt(hit) -> Text:
-    text = safe_text(hit.title, "bold")
-    text.append(f"\n{hit.entities} entities · ", style="dim")
-    text.append_text(_one_line(snippet_text(hit)))
+def file_name(path: str) -> str:
+    """The last part of a hit's path ('a.pdf', or 'b.txt' for 'a.zip//b.txt')."""
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def hit_prompt(hit, compact: bool = False) -> Text:
+    """Two rows: the title; the file name, entity count and snippet (without the title it
+    often opens with). ``compact``: one row, file name and title. Rows are cut, never wrapped
+    (app.tcss), so a hit takes one or two rows at any width."""
+    if compact:
+        text = safe_text(file_name(hit.path), "italic")
+        text.append("  ")
+        text.append_text(safe_text(hit.title, "bold"))
+    else:
+        text = safe_text(hit.title, "bold")
+        text.append("\n")
+        text.append_text(safe_text(file_name(hit.path), "italic"))
+        snippet = _one_line(snippet_text(hit))
+        title = " ".join(hit.title.split()).rstrip("…")  # a long title is cut with "…"
+        lead = snippet.plain.lstrip()
+        if title and lead.startswith(title):
+            snippet = snippet[len(snippet.plain) - len(lead) + len(title):]
+            snippet = snippet[len(snippet.plain) - len(snippet.plain.lstrip(" .:—-")):]
+        text.append(f" · {hit.entities} ent · ", style="dim")
+        text.append_text(snippet)
+    text.no_wrap = True
+    text.overflow = "ellipsis"
     return text
 
 
@@ -29,12 +53,13 @@ def _one_line(text: Text) -> Text:
 
 
 class ResultsList(OptionList):
-    BINDINGS = bindings.LIST
+    BINDINGS = bindings.RESULTS
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)
         self.result: SearchResult | None = None
         self._hits: list = []
+        self.compact = False  # one line a hit (v)
 
     def show_result(self, result: SearchResult, append: bool = False) -> None:
         if not append:
@@ -44,15 +69,20 @@ class ResultsList(OptionList):
             self._remove_more()
         start = len(self._hits)
         self._hits.extend(result.hits)
-        self.add_options(
-            [Option(hit_prompt(h), id=f"hit:{start + i}") for i, h in enumerate(result.hits)]
-        )
+        self.add_options([Option(hit_prompt(h, self.compact), id=f"hit:{start + i}")
+                          for i, h in enumerate(result.hits)])
         remaining = result.total - len(self._hits)
         if remaining > 0:
             self.add_option(Option(Text(f"… {remaining} more (loading as you reach them)", style="italic"), id="more"))
         self.result = result
         if not append and self._hits:
             self.highlighted = 0
+
+    def action_toggle_compact(self) -> None:
+        """One line a hit, or two (title and file name; entity count and snippet)."""
+        self.compact = not self.compact
+        for i, hit in enumerate(self._hits):
+            self.replace_option_prompt(f"hit:{i}", hit_prompt(hit, self.compact))
 
     @property
     def loaded(self) -> int:

@@ -33,7 +33,7 @@ def kwic_line(context: str, start: int, end: int, style, width: int = 78, left: 
 
 
 class XrefPane(OptionList):
-    BINDINGS = bindings.LIST
+    BINDINGS = bindings.XREF
 
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)
@@ -44,7 +44,7 @@ class XrefPane(OptionList):
         self.card = card
         self._targets = {}
         self.clear_options()
-        style = label_style(card.label)
+        style = label_style(card.label, not self.app.no_color)
         region = self.scrollable_content_region.width
         if region < 30:
             # Hidden (narrow layout shows one pane at a time, full width): size for the screen
@@ -81,8 +81,9 @@ class XrefPane(OptionList):
         if card.cooccurring:
             opts.append(Option(Text("Appears with", style="bold"), id="co", disabled=True))
             for c in card.cooccurring:
-                row = Text(f"{label_tag(c.label)} ", style=label_style(c.label))
-                row.append_text(safe_text(c.name, label_style(c.label)))
+                style = label_style(c.label, not self.app.no_color)
+                row = Text(f"{label_tag(c.label)} ", style=style)
+                row.append_text(safe_text(c.name, style))
                 row.append(f" ×{c.count}", style="dim")
                 opts.append(self._target(f"co:{c.entity_id}", row, ("entity", c.entity_id, None)))
         self.add_options(opts)

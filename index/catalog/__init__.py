@@ -6,7 +6,7 @@ source of truth and a half-written Whoosh index can always be brought back in li
 This package is the only code that writes SQL (tests/test_layers.py holds it to that): every
 other module asks a named method, so the catalog can move to another database behind the same
 names. Its parts: ``schema`` (tables, meta keys, connecting), ``documents``, ``entities``
-(entity, alias and mention reads), ``xref`` (co-occurrence and related documents) and
+(entity, alias and mention reads), ``xref`` (co-occurrence and related documents), ``dated`` (dates and money amounts) and
 ``annotations`` (the NER cache, a file of its own).
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casework.index.catalog.annotations import AnnotationCache
+from casework.index.catalog.dated import Dated
 from casework.index.catalog.documents import Documents
 from casework.index.catalog.entities import Entities
 from casework.index.catalog.schema import (
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 
-class Catalog(Documents, Entities, Xref):
+class Catalog(Documents, Entities, Xref, Dated):
     """Documents, mentions and entities in one SQLite file."""
 
     def __init__(self, path: Path, readonly: bool = False):

@@ -79,6 +79,32 @@ CREATE TABLE IF NOT EXISTS word_cases (
     other INTEGER NOT NULL  -- inside a date, time or number the model found
 );
 CREATE INDEX IF NOT EXISTS word_cases_doc ON word_cases(doc_id);
+-- dates and money amounts found in the text at index time (index/dates.py)
+CREATE TABLE IF NOT EXISTS dates (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    sent_start INTEGER NOT NULL,
+    sent_end INTEGER NOT NULL,
+    sentence TEXT NOT NULL,
+    iso_start TEXT NOT NULL,
+    iso_end TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dates_doc ON dates(doc_id, start);
+CREATE INDEX IF NOT EXISTS dates_day ON dates(iso_start, iso_end);
+CREATE TABLE IF NOT EXISTS money (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    sent_start INTEGER NOT NULL,
+    sent_end INTEGER NOT NULL,
+    sentence TEXT NOT NULL,
+    amount REAL NOT NULL,
+    currency TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS money_doc ON money(doc_id, start);
 """
 
 ANNOTATION_SCHEMA = """

@@ -80,6 +80,16 @@ class Xref(Tables):
             (a, b, limit),
         ).fetchall()
 
+    def mentions_in_sentence(self, doc_id: str, sent_start: int, entity_ids: list[str]
+                             ) -> list[sqlite3.Row]:
+        """(start, end, entity_id) of the entities' mentions in one sentence, by position."""
+        marks = ",".join("?" * len(entity_ids))
+        return self.conn.execute(
+            f"""SELECT start, end, entity_id FROM mentions WHERE doc_id = ? AND sent_start = ?
+                AND entity_id IN ({marks}) ORDER BY start""",
+            (doc_id, sent_start, *entity_ids),
+        ).fetchall()
+
     def entities_mentioned_in(self, doc_id: str) -> list[sqlite3.Row]:
         """(entity_id, name, documents) of each entity a document mentions."""
         return self.conn.execute(

@@ -13,11 +13,12 @@ import sys
 import click
 
 from casework.index.errors import CaseworkError
-from casework.tui.cli import curate, entities, explorer, export, index_cmd, search, show
+from casework.tui.cli import curate, dated, entities, explorer, export, index_cmd, search, show
 from casework.tui.cli import cases, ftm, marks, saved, watch
 from casework.tui.cli.output import (
     EXIT_ERROR,
     EXIT_OK,
+    color_option,
     fail,
     index_option,
     quiet_stdout,
@@ -72,7 +73,7 @@ def cli(ctx: click.Context, index_path: str | None) -> None:
 
 for _command in (explorer.tui, index_cmd.index_cmd, search.search, show.show,
                  entities.entities_cmd, entities.entity_group, entities.cooccur_cmd,
-                 export.export_cmd, entities.related):
+                 export.export_cmd, entities.related, dated.timeline, dated.money):
     cli.add_command(_command)
 for _command in (cases.cases_cmd, cases.status_cmd, cases.forget_cmd, marks.tag_cmd,
                  marks.star_cmd, marks.unstar_cmd, marks.note_cmd, marks.tags_cmd,
@@ -80,6 +81,15 @@ for _command in (cases.cases_cmd, cases.status_cmd, cases.forget_cmd, marks.tag_
     cli.add_command(_command)
 for _command in curate.curation_commands():
     entities.entity_group.add_command(_command)
+
+
+def _add_color_option(command: click.Command) -> None:
+    command.params.append(color_option())
+    for sub in getattr(command, "commands", {}).values():
+        _add_color_option(sub)
+
+
+_add_color_option(cli)  # --color on the group and on every command
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
 # ~200 ms `casework search` at 100,000 documents. Nothing else is pending by then: the command
 # has closed the index, and its output is flushed first.
 _READ_ONLY = frozenset({"search", "show", "entities", "cooccur", "related", "status", "tags",
-                        "notes", "cases"})
+                        "notes", "cases", "timeline", "money"})
 _invoked: str | None = None  # the command the group dispatched to (set in cli)
 
 

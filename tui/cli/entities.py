@@ -131,11 +131,15 @@ def cooccur_cmd(ctx, a, b, limit, index_path, as_json) -> None:
     else:
         from rich.text import Text
 
-        from casework.tui.render import safe_text
+        from casework.tui.cli.output import colour_off
+        from casework.tui.render import marked_text
 
+        labels = {shared.a.entity_id: shared.a.label, shared.b.entity_id: shared.b.label}
         out = stdout()
         for s in shared.sentences:
-            out.print(Text(f"{s.doc_id}  ", style="bold") + safe_text(s.text))
+            marks = [(start, end, labels[eid]) for start, end, eid in s.marks]
+            out.print(Text(f"{s.doc_id}  ", style="bold")
+                      + marked_text(s.text, marks, tags=colour_off()))
     found(shared.sentences)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from casework.tui.cli.output import handles_errors, index_option, index_path_of
+from casework.tui.cli.output import EXIT_ERROR, fail, handles_errors, index_option, index_path_of
+
+NO_TERMINAL = ("the explorer needs a terminal (stdin and stdout); without one use "
+               "`casework search QUERY`, `casework show DOC_ID` or `casework --help`")
 
 
 @click.command()
@@ -31,6 +35,10 @@ def tui(ctx: click.Context, index_path: str | None) -> None:
     # Before the terminal is taken over: a bad --index is one line here, not a message in an
     # explorer with nothing to show. The explorer may build, curate and re-index: it writes.
     check_index_location(path, write=True)
+    # cron, a script, `casework < /dev/null > out`: Textual would wait for keys forever on a
+    # core of its own; say what to run instead.
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail(NO_TERMINAL, EXIT_ERROR)
     from casework.tui.app import run
 
     run(path)

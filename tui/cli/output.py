@@ -21,14 +21,51 @@ from casework.index.errors import CaseworkError
 EXIT_OK, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
 
 
+COLOR_CHOICES = ("auto", "always", "never")
+_color = "auto"  # --color: set by the option's callback before the first stdout() call
+
+
+def set_color(ctx: click.Context, _param, value: str | None) -> None:
+    global _color
+    if value and not ctx.resilient_parsing:
+        _color = value
+        stdout.cache_clear()
+
+
+def color_option() -> click.Option:
+    """``--color auto|always|never``, given to every command (cli/__init__.py adds it)."""
+    return click.Option(["--color"], type=click.Choice(COLOR_CHOICES), default=None,
+                        expose_value=False, is_eager=True, callback=set_color,
+                        help="Colour in human output: auto (a terminal without NO_COLOR), "
+                             "always, never.")
+
+
 @cache
 def stdout():
-    """The console for results (rich is imported on first use: not for --json)."""
+    """The console for results (rich is imported on first use: not for --json).
+
+    Lines are wrapped only on a terminal: into a pipe or a file each printed line stays one
+    line, however long.
+    """
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=False)
+    options: dict[str, Any] = {}
+    if _color == "always":
+        options = {"force_terminal": True, "no_color": False}
+    elif _color == "never":
+        options = {"color_system": None, "no_color": True}
+    console = Console(highlight=False, soft_wrap=False, **options)
+    if not sys.stdout.isatty():
+        console.soft_wrap = True
     console.on_broken_pipe = reader_gone  # rich's own exits 1, which here means nothing found
     return console
+
+
+def colour_off() -> bool:
+    """Whether results print without colour (NO_COLOR, --color never, or auto into a pipe):
+    entity labels are then written inline as tags."""
+    console = stdout()
+    return console.no_color or console.color_system is None
 
 
 @cache

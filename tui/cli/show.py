@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from casework.tui.cli.output import (
     emit_json,
     handles_errors,
     index_option,
+    colour_off,
     json_option,
     open_casework,
     stdout,
@@ -43,5 +42,5 @@ def show(ctx, doc_id, index_path, as_json) -> None:
     if labels:
         out.print(legend(labels))
     out.print()
-    no_colour = bool(os.environ.get("NO_COLOR")) or not out.is_terminal
-    out.print(document_text(doc, tags=no_colour and out.is_terminal))
+    # without colour (NO_COLOR, --color never, a pipe) each mark is written as a tag instead
+    out.print(document_text(doc, tags=colour_off()))
