@@ -23,6 +23,7 @@ class Forms:
         self.fulls: dict[str, set[str]] = {k: {k} for k in keys if k in full_names}
         self.norp: set[str] = {k for k in keys if k in nationalities}
         self.loners: set[str] = set()  # words that are no names: no rule links them
+        self.apart: list[tuple[str, str]] = []  # pairs the reader kept apart: never one group
 
     def find(self, k: str) -> str:
         root = k
@@ -33,9 +34,12 @@ class Forms:
         return root
 
     def can_join(self, a: str, b: str) -> bool:
-        """Roots a and b: joining them keeps one person per group and no nationality in it."""
+        """Roots a and b: joining them keeps one person per group, no nationality in it, and
+        no pair the reader kept apart."""
         fa, fb = self.fulls.get(a, ()), self.fulls.get(b, ())
         if (fa or fb) and (a in self.norp or b in self.norp):
+            return False
+        if self.apart and any({self.find(x), self.find(y)} == {a, b} for x, y in self.apart):
             return False
         return all(compatible(x, y) for x in fa for y in fb)
 

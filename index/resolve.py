@@ -84,6 +84,10 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     nationalities = {k for k in surfaces if t.majority[k] == "NORP"}
     forms = Forms(surfaces, full_names, nationalities)
     forms.loners = non_names
+    if judgements is None:
+        judgements = curation.load(curation.judgements_path(catalog))
+    forms.apart = [(j["a"], j["b"]) for j in judgements if j.get("op") == "apart"
+                   and j.get("a") in surfaces and j.get("b") in surfaces]
 
     link_abbreviations(forms, t)
     link_company_names(forms, t)
@@ -99,8 +103,6 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     link_initial_names(forms, t, surname_joined)
     in_document = in_document_names(forms, t, surname_hints, full_names, non_names)
 
-    if judgements is None:
-        judgements = curation.load(curation.judgements_path(catalog))
     _apply_judgements(forms, judgements, surfaces)
     _write(catalog, forms, t, surname_joined, judgements, non_names, in_document)
 
@@ -156,8 +158,8 @@ def _write(catalog: Catalog, forms: Forms, t: Tally, surname_joined: set[str],
         key = j.get("entity")
         if j.get("op") in ("rename", "relabel", "hide") and key in surfaces:
             overrides.setdefault(forms.find(key), {})[j["op"]] = j.get("value", True)
-    judged = {forms.find(k) for j in judgements for k in (j.get("a"), j.get("b"), j.get("entity"))
-              if k in surfaces}
+    judged = {forms.find(k) for j in judgements if j.get("op") != "apart"
+              for k in (j.get("a"), j.get("b"), j.get("entity")) if k in surfaces}
     mapping: list[tuple[str, str, str]] = []  # (surface text, entity_id, label)
     entity_rows, alias_rows = {}, []
     person_roots = {forms.find(k) for k in surname_joined}

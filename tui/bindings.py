@@ -40,6 +40,15 @@ CURATION = [
     Binding("s", "curate('split')", "Split alias", show=False, id="curate.split"),
     Binding("h", "curate('hide')", "Hide", show=False, id="curate.hide"),
     Binding("u", "curate('undo')", "Undo curation", show=False, id="curate.undo"),
+    Binding("S", "curate('review')", "Review queue: likely-same entities", show=False,
+            id="curate.review"),
+]
+
+# The review queue (S): one pair of likely-same entities at a time.
+REVIEW = [
+    Binding("y", "accept", "Same: merge", id="review.accept"),
+    Binding("n", "reject", "Different: keep apart", id="review.reject"),
+    Binding("escape,q", "close", "Close", id="review.close"),
 ]
 
 # The reader's marks on the document open (or the hit under the cursor in the results);
@@ -89,6 +98,7 @@ _MOVE = Binding("up,down,pageup,pagedown,home,end", "move", "Move", id="help.mov
 HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Everywhere", [b for b in APP if not b.action.startswith("leave_search")]),
     ("Entities and cross-references: curation (if the index supports it)", CURATION),
+    ("Review queue (S from the entities pane)", REVIEW),
     ("Documents: the reader's marks (not in the search box)", MARKS),
     ("Search box", [Binding("enter,down", "leave_search", "Search now and move to the results",
                             id="help.search_now"),
