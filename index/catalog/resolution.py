@@ -137,6 +137,20 @@ class Resolution(Tables):
                GROUP BY entity_id"""
         )
 
+    # -- the full-text entity fields ------------------------------------------------------
+    def entity_names_and_alias_reasons(self) -> Iterator[sqlite3.Row]:
+        """(entity_id, label, name, alias or None, its reason), one row per alias of every entity."""
+        return self.conn.execute(
+            """SELECT e.entity_id, e.label, e.name, a.text, a.reason
+               FROM entities e LEFT JOIN aliases a ON a.entity_id = e.entity_id"""
+        )
+
+    def entity_texts_in_document(self, doc_id: str) -> list[sqlite3.Row]:
+        """The distinct (entity_id, text) of a document's mentions ('' for a hidden entity's)."""
+        return self.conn.execute(
+            "SELECT DISTINCT entity_id, text FROM mentions WHERE doc_id = ?", (doc_id,)
+        ).fetchall()
+
     # -- the recall re-scan ---------------------------------------------------------------
     def ensure_recall_tables(self) -> None:
         """Create recall_forms and recall_docs if this catalog has none yet."""
