@@ -44,7 +44,14 @@ from casework.index.entities import KEPT_LABELS, entity_id_for, match_key, witho
 from casework.index.forms import Forms
 from casework.index.hints import store_hints
 from casework.index.labels import Tally, cluster_label, place_words, tally
-from casework.index.names import all_caps, non_name, person_like, sentence_word, tokens
+from casework.index.names import (
+    acronym_fits,
+    all_caps,
+    non_name,
+    person_like,
+    sentence_word,
+    tokens,
+)
 from casework.index.nlp import stop_words
 from casework.index.surnames import in_document_names, link_initial_names, link_partial_names
 from casework.index.variants import (
@@ -92,9 +99,11 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     link_abbreviations(forms, t)
     link_company_names(forms, t)
     link_spellings(forms, t)
-    # Hints from the text: acronyms in parentheses, nicknames next to a name.
+    # Hints from the text: acronyms in parentheses, nicknames next to a name. A person's name
+    # has no acronym: "(D-N.Y.)" after a senator is a party and a state, "(CNN)" an employer.
     for h in hints:
-        if h["rule"] in ("acronym", "nickname"):
+        if h["rule"] == "nickname" or (h["rule"] == "acronym" and acronym_fits(h["a"], h["b"])
+                                       and match_key(h["b"]) not in full_names):
             forms.link(match_key(h["a"]), match_key(h["b"]), h["rule"])
     link_initials(forms, t)
     link_plurals(forms, t)
