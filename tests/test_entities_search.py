@@ -46,3 +46,26 @@ def test_a_loose_link_alone_does_not_make_a_document_match_the_entitys_name(tmp_
     assert _titles('person:"Donald Trump"', index) == {"named"}
     # the form it does use still finds it, by text and as a person
     assert _titles("person:trump", index) >= {"named", "loose"}
+
+
+def test_a_link_in_parentheses_is_no_acronym_of_the_names_it_follows(tmp_path):
+    """"(PDF)" after several names had made them one entity, found by each other's names."""
+    from casework.index.names import acronym_fits
+
+    assert acronym_fits("CJNG", "Jalisco New Generation Cartel")
+    assert acronym_fits("VVD", "People's Party for Freedom and Democracy")
+    assert not acronym_fits("PDF", "Soviet Union")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The Soviet Union (PDF) collapsed in 1991.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("The World Bank (PDF) lent more money.\n", encoding="utf-8")
+    (folder / "c.txt").write_text("Chuck Schumer (D-N.Y.) spoke. Nancy Pelosi (D-N.Y.) too.\n",
+                                  encoding="utf-8")
+    index = tmp_path / "index"
+    build(IndexDir(index), [folder], annotator=ReplayAnnotator(
+        {"Soviet Union": "GPE", "World Bank": "ORG", "PDF": "ORG", "D-N.Y.": "ORG",
+         "Chuck Schumer": "PERSON", "Nancy Pelosi": "PERSON"}))
+    assert _titles('"Soviet Union"', index) == {"a"}
+    assert _titles('"World Bank"', index) == {"b"}
+    schumer, _ = cli_json("entity", "Chuck Schumer", index=index)
+    assert [a["text"] for a in schumer["aliases"]] == ["Chuck Schumer"]
