@@ -103,10 +103,12 @@ class _Queue:
 def suggestions(catalog: Catalog, limit: int = 50) -> list[MergeSuggestion]:
     """Likely-same pairs of entities, best first (see the module's rules)."""
     rows = list(catalog.entities_by_mentions())
-    entity_of_key = {}  # a form's entity in the collection (its most-used alias first)
+    used: dict[str, tuple[int, str]] = {}  # a form's entity in the collection: its most-used
     for a in catalog.aliases_by_entity():
-        if a["reason"] != IN_DOCUMENT:
-            entity_of_key.setdefault(match_key(a["text"]), a["entity_id"])
+        key = match_key(a["text"])
+        if a["reason"] != IN_DOCUMENT and a["count"] > used.get(key, (-1, ""))[0]:
+            used[key] = (a["count"], a["entity_id"])
+    entity_of_key = {key: entity_id for key, (_, entity_id) in used.items()}
     apart = set()
     for j in curation.load(curation.judgements_path(catalog)):
         if j.get("op") == "apart" and j.get("a") in entity_of_key and j.get("b") in entity_of_key:

@@ -80,11 +80,10 @@ class ReviewScreen(ModalScreen[None]):
         if pair is None:
             return
         at = self.suggestions.index(pair)
-        gone = {pair.keep.entity_id, pair.other.entity_id} if kind == "accept" else set()
-        # a merge changes the other pairs of the entity merged away: they go too
+        # after a merge, the other pairs of the entity merged away are gone too
+        away = pair.other.entity_id if kind == "accept" else None
         self.suggestions = [s for s in self.suggestions if s is not pair
-                            and not (gone and s.other.entity_id in gone - {pair.keep.entity_id})
-                            and not (gone and s.keep.entity_id == pair.other.entity_id)]
+                            and away not in (s.keep.entity_id, s.other.entity_id)]
         self.decided.append((kind, pair))
         self.decide(kind, pair)
         self._fill(at)
