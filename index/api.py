@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # records are made on first use (models.py): these only annot
         IndexReport,
         Mention,
         MoneyAmount,
+        MergeSuggestion,
         Progress,
         Related,
         SearchResult,
@@ -349,6 +350,17 @@ class Casework(CaseFileMethods):
     def hide_entity(self, entity: str) -> str:
         """Out of lists, cards and entity search; undo brings it back."""
         return self._curate("hide", entity)
+
+    def keep_apart(self, a: str, b: str) -> str:
+        """A and B are different entities: never merged, never suggested again."""
+        return self._curate("apart", a, b)
+
+    def merge_suggestions(self, limit: int = 50) -> list[MergeSuggestion]:
+        """The review queue: pairs of entities likely to be one, best first, with the reason
+        and a score; accept with merge_entities(keep, other), reject with keep_apart."""
+        from casework.index import review
+
+        return review.suggestions(self.catalog, limit)
 
     def undo_curation(self) -> str:
         """Drop the last judgement; CaseworkError when there is none."""

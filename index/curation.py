@@ -1,4 +1,5 @@
-"""The reader's judgements on entities: merge, split, rename, relabel, hide, and undo.
+"""The reader's judgements on entities: merge, split, rename, relabel, hide, keep apart, and
+undo.
 
 Stored one JSON object a line in ``curation.jsonl`` in the index directory (human-readable,
 diff-friendly, copied across ``--rebuild``), and applied after automatic resolution
@@ -18,7 +19,9 @@ from casework.index.errors import CaseworkError
 from casework.index.store import write_atomic
 from casework.index.xref import find_entity
 
-OPS = ("merge", "split", "rename", "relabel", "hide")
+# apart: two entities the reader says are different (a suggestion rejected in the review
+# queue): resolution never joins them and the queue never offers them again
+OPS = ("merge", "split", "rename", "relabel", "hide", "apart")
 
 
 def load(path: Path) -> list[dict]:
@@ -80,6 +83,11 @@ def judgement(catalog: Catalog, op: str, entity: str, value: str | None = None) 
         label = catalog.entity_label(entity_id)
         return {"op": "merge", "a": key, "b": other_key, "label": label,
                 "names": [name, other_name]}
+    if op == "apart":
+        other_id, other_name, other_key = _head_key(catalog, value or "")
+        if other_id == entity_id:
+            raise CaseworkError(f"{name!r} and {value!r} are one entity: split an alias instead")
+        return {"op": "apart", "a": key, "b": other_key, "names": [name, other_name]}
     if op == "split":
         alias_key = match_key(value or "")
         if not catalog.has_alias(entity_id, alias_key):
@@ -115,6 +123,8 @@ def describe(item: dict) -> str:
         return f"{verb} {names[0]} to {item.get('value')}"
     if op == "hide" and names:
         return f"hid {names[0]}"
+    if op == "apart" and len(names) == 2:
+        return f"kept {names[0]} and {names[1]} apart"
     return op
 
 

@@ -379,30 +379,47 @@ def _name_around_nickname(text: str, pieces: list[tuple[Span, str]], i: int):
     return whole, text[piece.start : end], parts
 
 
+# Alias reasons that link a form to its entity only loosely: a short form given to a person in
+# one document only, and the defaults for a form joined through others with no rule of its own
+# (resolve._write). A document that names an entity only by such forms carries those forms,
+# not the entity's name and other aliases.
+WEAK_REASONS = frozenset({"in document", "linked", "full name"})
+
+
 class EntityFieldValues:
     """``values(doc_id)``: per label field, the names and aliases of the entities a document
-    mentions, for its full-text entry.
+    mentions, for its full-text entry; plain queries read them too (the ``entity`` field).
 
-    Every alias of an entity goes in, so ``person:"El Mencho"`` finds a document that only says
-    "Oseguera" once the two are one entity. The entities' names are read once, when made: a
-    join of entities and aliases per document took ~0.9 ms (17 s of writing 20,000 articles,
-    in the process that feeds Whoosh's writers).
+    Every confident alias of an entity goes in, so ``person:"El Mencho"`` finds a document
+    that only says "Oseguera" once the two are one entity; but only where the document names
+    the entity by its name or a confident alias: one that names it by a weak form alone (see
+    WEAK_REASONS) carries just that form, so searching an entity's name does not find every
+    document a loose link touched. The entities' names are read once, when made: a join of
+    entities and aliases per document took ~0.9 ms (17 s of writing 20,000 articles, in the
+    process that feeds Whoosh's writers).
     """
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self.names: dict[str, tuple[str, set[str]]] = {}
-        for entity_id, label, name, alias in catalog.entity_names_and_aliases():
+        for entity_id, label, name, alias, reason in catalog.entity_names_and_alias_reasons():
             found = self.names.get(entity_id)
             if found is None:
                 found = self.names[entity_id] = (label_field(label), {name})
-            if alias:
+            if alias and reason not in WEAK_REASONS:
                 found[1].add(alias)
 
     def __call__(self, doc_id: str) -> dict[str, list[str]]:
         values: dict[str, set[str]] = defaultdict(set)
-        for entity_id in self.catalog.entity_ids_in_document(doc_id):
+        weak: dict[str, set[str]] = defaultdict(set)
+        for entity_id, text in self.catalog.entity_texts_in_document(doc_id):
             found = self.names.get(entity_id)  # none for a hidden entity's mentions
-            if found is not None:
+            if found is None:
+                continue
+            if text in found[1]:
                 values[found[0]].update(found[1])
+            else:
+                weak[found[0]].add(text)
+        for field, texts in weak.items():
+            values[field].update(texts)
         return {field: sorted(names) for field, names in values.items()}

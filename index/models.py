@@ -132,6 +132,17 @@ class EntitySummary:
 
 
 @record
+class MergeSuggestion:
+    """Two entities that are likely one (the review queue): accepting merges ``other`` into
+    ``keep``; rejecting keeps them apart for good."""
+    keep: EntitySummary
+    other: EntitySummary
+    reason: str  # the rule: short form, initials, given name, middle name, spelling
+    detail: str  # the evidence, in words
+    score: float  # 0..1: how likely they are one
+
+
+@record
 class Alias:
     text: str
     count: int

@@ -18,11 +18,7 @@ def _system_forms(catalog: Catalog) -> dict[str, tuple[str, str]]:
     """Form key -> (entity_id, label) of the entity the collection gives it (most-used alias;
     a form given to another person in one document only does not count here)."""
     system: dict[str, tuple[str, str]] = {}
-    for row in catalog.conn.execute(
-        """SELECT a.key, a.entity_id, e.label FROM aliases a JOIN entities e
-           ON e.entity_id = a.entity_id WHERE a.reason != ? ORDER BY a.count ASC""",
-        (IN_DOCUMENT,),
-    ):
+    for row in catalog.alias_keys_by_use_except(IN_DOCUMENT):
         system[row["key"]] = (row["entity_id"], row["label"])
     return system
 
@@ -85,7 +81,7 @@ def score_clusters(catalog: Catalog, gold: dict) -> dict:
         out["apart_pairs"] = len(gold["apart"])
         out["apart_merged"] = merged
     if "non_names" in gold:
-        names = {r[0] for r in catalog.conn.execute("SELECT key FROM entities")}
+        names = catalog.entity_keys()
         out["non_names"] = len(gold["non_names"])
         out["non_names_as_entities"] = sorted(
             w for w in gold["non_names"] if match_key(w) in system or match_key(w) in names)
@@ -105,14 +101,11 @@ def score_mentions(catalog: Catalog, gold: dict) -> dict:
     gold_sizes: Counter = Counter()
     system_sizes: Counter = Counter()
     items = covered = 0
-    for doc_id, text in catalog.conn.execute("SELECT doc_id, text FROM documents"):
+    for doc_id, text in catalog.document_texts():
         finds = sorted(matcher(text), key=lambda s: (s[0], s[0] - s[1]))
         if not finds:
             continue
-        mentions = catalog.conn.execute(
-            "SELECT start, end, entity_id FROM mentions WHERE doc_id = ? AND entity_id != ''",
-            (doc_id,),
-        ).fetchall()
+        mentions = catalog.entity_mention_spans_in(doc_id)
         last = -1
         for a, b in finds:
             if a < last or text[a:b] not in gold_of:

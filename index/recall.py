@@ -26,13 +26,6 @@ from typing import Iterable
 from casework.index.catalog import Catalog
 from casework.index.resolve import IN_DOCUMENT
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS recall_forms (form TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS recall_docs (
-    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
-    sha256 TEXT NOT NULL
-);
-"""
 SOURCE = "rescan"
 # Above this many new forms, scanning every document is cheaper than a substring pre-filter.
 _PREFILTER_MAX = 200
@@ -43,16 +36,12 @@ def wanted_forms(catalog: Catalog) -> set[str]:
     """Surface forms worth looking for: acronyms, names the model found at least twice, and
     every form of an entity that rules linked (a single capitalised one-off like "Security"
     would match every heading)."""
-    conn = catalog.conn
-    found = dict(conn.execute(
-        "SELECT text, COUNT(*) FROM mentions WHERE source != ? GROUP BY text", (SOURCE,)))
-    linked = dict(conn.execute("SELECT entity_id, COUNT(*) FROM aliases GROUP BY entity_id"))
-    by_model = dict(conn.execute(
-        "SELECT text, COUNT(*) FROM mentions WHERE source = 'model' GROUP BY text"))
+    found = catalog.mention_counts_by_text_except(SOURCE)
+    linked = catalog.alias_counts_by_entity()
+    by_model = catalog.mention_counts_by_text("model")
     cases = catalog.word_case_totals()
     forms = set()
-    for text, entity_id in conn.execute(
-            "SELECT text, entity_id FROM aliases WHERE reason != ?", (IN_DOCUMENT,)):
+    for text, entity_id in catalog.alias_texts_except(IN_DOCUMENT):
         if len(text) < 2 or not text[:1].isupper():
             continue
         bare = text.replace(".", "")
@@ -76,29 +65,22 @@ def _seldom_a_name(word: str, found: int, cases: dict) -> bool:
 
 def rescan(catalog: Catalog) -> int:
     """Bring rescan mentions in line with the current forms; returns mentions added+removed."""
-    conn = catalog.conn
-    conn.executescript(SCHEMA)
+    catalog.ensure_recall_tables()
     now = wanted_forms(catalog)
-    before = {r[0] for r in conn.execute("SELECT form FROM recall_forms")}
+    before = catalog.recall_forms()
     gone, new = before - now, now - before
     changed = 0
     if gone:
-        changed += conn.executemany(
-            "DELETE FROM mentions WHERE source = ? AND text = ?", [(SOURCE, f) for f in gone]
-        ).rowcount
-    scanned = {r[0]: r[1] for r in conn.execute("SELECT doc_id, sha256 FROM recall_docs")}
-    docs = conn.execute("SELECT doc_id, sha256 FROM documents").fetchall()
+        changed += catalog.delete_mentions_of_texts(SOURCE, gone)
+    scanned = catalog.recall_scanned()
+    docs = catalog.document_hashes()
     full = [r["doc_id"] for r in docs if scanned.get(r["doc_id"]) != r["sha256"]]
     rest = [r["doc_id"] for r in docs if scanned.get(r["doc_id"]) == r["sha256"]] if new else []
     if full and now:
         changed += _scan(catalog, full, now, prefilter=False)
     if rest:
         changed += _scan(catalog, rest, new, prefilter=len(new) <= _PREFILTER_MAX)
-    conn.execute("DELETE FROM recall_forms")
-    conn.executemany("INSERT INTO recall_forms VALUES (?)", [(f,) for f in now])
-    conn.executemany(
-        "INSERT OR REPLACE INTO recall_docs VALUES (?, ?)", [(r["doc_id"], r["sha256"]) for r in docs]
-    )
+    catalog.put_recall_pass(now, docs)
     return changed
 
 
@@ -153,25 +135,16 @@ class _Matcher:
 
 
 def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool) -> int:
-    conn = catalog.conn
     matcher = _Matcher(forms)
     key_entity = {  # a form's entity in the collection (not one it has in one document)
-        r[0]: (r[1], r[2])
-        for r in conn.execute(
-            """SELECT a.text, a.entity_id, e.label FROM aliases a JOIN entities e
-               ON e.entity_id = a.entity_id WHERE a.reason != ?""", (IN_DOCUMENT,)
-        )
+        r[0]: (r[1], r[2]) for r in catalog.alias_entities_except(IN_DOCUMENT)
     }
     added = 0
     for doc_id in doc_ids:
         text = catalog.text_of(doc_id) or ""
         if prefilter and not any(f in text for f in forms):
             continue
-        taken = conn.execute(
-            """SELECT start, end, sent_start, sent_end, text, entity_id, label FROM mentions
-               WHERE doc_id = ? ORDER BY start""",
-            (doc_id,),
-        ).fetchall()
+        taken = catalog.mention_spans_in(doc_id)
         # a form found again takes the entity its other mentions have in this document
         here = {r["text"]: (r["entity_id"], r["label"]) for r in taken if r["entity_id"]}
         # a find overlapping a mention is dropped: the mentions that start before the find
@@ -195,11 +168,7 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
             entity_id, label = found
             sa, sb = _sentence(text, a, b, sentences)
             rows.append((doc_id, a, b, form, label, label, entity_id, sa, sb, SOURCE))
-        conn.executemany(
-            """INSERT INTO mentions(doc_id, start, end, text, label, raw_label, entity_id,
-                                    sent_start, sent_end, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            rows,
-        )
+        catalog.add_mentions(rows)
         added += len(rows)
     return added
 

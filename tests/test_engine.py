@@ -55,21 +55,31 @@ def _written_and_implied(index_path):
     implies now (its text, and its entities' current names and aliases, read here with one
     join per document); and those names."""
     from casework.index.catalog import Catalog
-    from casework.index.entities import label_field
+    from casework.index.entities import WEAK_REASONS, label_field
     from casework.index.fulltext import FulltextEntry
 
     catalog = Catalog(index_path / "catalog.sqlite", readonly=True)
     try:
         out = {}
         for doc_id in catalog.doc_ids():
-            names: dict[str, set[str]] = {}
-            for label, name, alias in catalog.conn.execute(
-                """SELECT e.label, e.name, a.text FROM entities e
+            # an entity's name and confident aliases where the document names it by one of
+            # them; else only the weak forms it uses (entities.EntityFieldValues)
+            confident: dict[str, tuple[str, set[str]]] = {}
+            for entity_id, label, name, alias, reason in catalog.conn.execute(
+                """SELECT e.entity_id, e.label, e.name, a.text, a.reason FROM entities e
                    LEFT JOIN aliases a ON a.entity_id = e.entity_id
                    WHERE e.entity_id IN (SELECT entity_id FROM mentions WHERE doc_id = ?)""",
                 (doc_id,),
             ):
-                names.setdefault(label_field(label), set()).update(filter(None, (name, alias)))
+                found = confident.setdefault(entity_id, (label_field(label), {name}))
+                if alias and reason not in WEAK_REASONS:
+                    found[1].add(alias)
+            names: dict[str, set[str]] = {}
+            for entity_id, text in catalog.conn.execute(
+                    "SELECT DISTINCT entity_id, text FROM mentions WHERE doc_id = ?", (doc_id,)):
+                if entity_id in confident:
+                    field, forms = confident[entity_id]
+                    names.setdefault(field, set()).update(forms if text in forms else {text})
             names = {field: sorted(found) for field, found in names.items()}
             row = catalog.document_row(doc_id)
             entry = FulltextEntry(doc_id, row["path"], row["title"], row["text"], names)

@@ -53,6 +53,14 @@ CURATION = [
     Binding("s", "app.curate('split')", "Split", id="curate.split"),
     Binding("h", "app.curate('hide')", "Hide", id="curate.hide"),
     Binding("u", "app.curate('undo')", "Undo", id="curate.undo"),
+    Binding("S", "app.curate('review')", "Review queue", id="curate.review"),
+]
+
+# The review queue (S): one pair of likely-same entities at a time.
+REVIEW = [
+    Binding("y", "accept", "Same: merge", id="review.accept"),
+    Binding("n", "reject", "Different: keep apart", id="review.reject"),
+    Binding("escape,q", "close", "Close", id="review.close"),
 ]
 
 # The reader's marks on the document open (or the hit under the cursor in the results);
@@ -124,6 +132,7 @@ HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Everywhere (digits and letters type into the search box: use alt+1..4, Tab, Esc there)",
      [b for b in APP if not b.action.startswith("leave_search")]),
     ("Entities and cross-references: curation (if the index supports it)", CURATION),
+    ("Review queue (S from the entities pane)", REVIEW),
     ("Documents: the reader's marks (not in the search box)", MARKS),
     ("Search box", [Binding("enter,down", "leave_search", "Search now and move to the results",
                             id="help.search_now"),

@@ -1,5 +1,5 @@
 """Entity curation from the entities and cross-reference panes: merge, split an alias, rename,
-relabel, hide, undo. The engine does the work (Casework.merge_entities and friends); this
+relabel, hide, undo, and the review queue of likely-same entities (review_screen.py). The engine does the work (Casework.merge_entities and friends); this
 module asks for the missing argument in a prompt, runs the call through the session and
 refreshes the panes. The keys are ``bindings.CURATION``."""
 
@@ -11,10 +11,13 @@ from casework.tui.render import LABEL_TAGS
 
 from casework.tui.entities_pane import EntitiesPane
 from casework.tui.prompt_screen import PromptScreen
+from casework.tui.review_screen import ReviewScreen
 from casework.tui.xref_pane import XrefPane
 
 ENGINE_METHOD = {"merge": "merge_entities", "rename": "rename_entity", "relabel": "relabel_entity",
-                 "split": "split_alias", "hide": "hide_entity", "undo": "undo_curation"}
+                 "split": "split_alias", "hide": "hide_entity", "undo": "undo_curation",
+                 "apart": "keep_apart", "review": "merge_suggestions"}
+REVIEW_LIMIT = 200
 
 
 class CurationMixin:
@@ -38,10 +41,15 @@ class CurationMixin:
             return False
         if not isinstance(self.focused, (EntitiesPane, XrefPane)):
             return False
-        return kind == "undo" or self.curation_target() is not None
+        return kind in ("undo", "review") or self.curation_target() is not None
 
     def action_curate(self, kind: str) -> None:
         target = self.curation_target()
+        if kind == "review":
+            self._say("Looking for likely-same entities…")
+            self.session.run("review", lambda cw: cw.merge_suggestions(limit=REVIEW_LIMIT),
+                             self._open_review)
+            return
         if kind == "undo":
             self.run_curation("undo", ())
             return
@@ -74,6 +82,39 @@ class CurationMixin:
         method = ENGINE_METHOD[kind]
         self.session.run("curation", lambda cw: getattr(cw, method)(*args),
                          partial(self._curated, kind, args))
+
+    # -- the review queue: the panes under it refresh once it closes and its calls are done
+    # (while it is open, the app's queries reach the queue's screen, not the panes)
+    def _open_review(self, found) -> None:
+        self._say("")
+        screen = ReviewScreen(found, lambda decision, pair: self._reviewed(screen, decision, pair))
+        self.push_screen(screen, lambda _: self._review_settled(screen))
+
+    def _reviewed(self, screen: ReviewScreen, decision: str, pair) -> None:
+        """A pair decided in the queue: merged (accept) or kept apart (reject). Not exclusive:
+        a quick y, n, y runs all three, one after the other."""
+        kind = "merge" if decision == "accept" else "apart"
+        args = (pair.keep.entity_id, pair.other.entity_id)
+        method = ENGINE_METHOD[kind]
+        screen.pending += 1
+
+        def settled(outcome: str, error: bool = False) -> None:
+            screen.pending -= 1
+            screen.outcomes.append(("⚠ " if error else "") + outcome)
+            self._review_settled(screen)
+
+        self.session.run("curation", lambda cw: getattr(cw, method)(*args), settled,
+                         failed=partial(settled, error=True), group="review", exclusive=False)
+
+    def _review_settled(self, screen: ReviewScreen) -> None:
+        if screen.pending or not screen.closed:
+            if not screen.closed and screen.outcomes:
+                screen.note(screen.outcomes[-1])
+            return
+        if screen.outcomes:
+            self._say(f"review: {len(screen.outcomes)} decided ({screen.outcomes[-1]}); u undoes")
+            self.refresh_after_curation(None)
+            self.session.run("generation", lambda cw: cw.generation(), self._generation_seen)
 
     def _curated(self, kind: str, args: tuple, outcome) -> None:
         self._say(f"{kind}: done" + (f" ({outcome})" if isinstance(outcome, str) else "") + "; u undoes")

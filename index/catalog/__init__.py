@@ -6,7 +6,9 @@ source of truth and a half-written Whoosh index can always be brought back in li
 This package is the only code that writes SQL (tests/test_layers.py holds it to that): every
 other module asks a named method, so the catalog can move to another database behind the same
 names. Its parts: ``schema`` (tables, meta keys, connecting), ``documents``, ``entities``
-(entity, alias and mention reads), ``xref`` (co-occurrence and related documents), ``dated`` (dates and money amounts) and
+(entity, alias and mention reads), ``resolution`` (what entity resolution and the recall
+re-scan read and write), ``xref`` (co-occurrence and related documents), ``dated`` (dates
+and money amounts) and
 ``annotations`` (the NER cache, a file of its own).
 """
 
@@ -18,6 +20,7 @@ from casework.index.catalog.annotations import AnnotationCache
 from casework.index.catalog.dated import Dated
 from casework.index.catalog.documents import Documents
 from casework.index.catalog.entities import Entities
+from casework.index.catalog.resolution import Resolution
 from casework.index.catalog.schema import (
     ANNOTATION_SCHEMA,
     CLEAN,
@@ -39,7 +42,7 @@ __all__ = [
 ]
 
 
-class Catalog(Documents, Entities, Xref, Dated):
+class Catalog(Documents, Entities, Resolution, Xref, Dated):
     """Documents, mentions and entities in one SQLite file."""
 
     def __init__(self, path: Path, readonly: bool = False):

@@ -185,13 +185,14 @@ class Documents(Tables):
         )
 
     def entity_signatures(self) -> dict[str, str]:
-        """Each entity's name, label and aliases as one string: what its documents' full-text
+        """Each entity's name, label and aliases (with their reasons: a weak one is not carried
+        everywhere, see entities.EntityFieldValues) as one string: what its documents' full-text
         entries carry, so a change of signature means those entries must be written again."""
         rows = self.conn.execute(
             """SELECT e.entity_id, e.name || '|' || e.label || '|' ||
-                      COALESCE((SELECT group_concat(text, '|') FROM
-                                (SELECT text FROM aliases a WHERE a.entity_id = e.entity_id
-                                 ORDER BY text)), '')
+                      COALESCE((SELECT group_concat(text || ':' || reason, '|') FROM
+                                (SELECT text, reason FROM aliases a WHERE a.entity_id = e.entity_id
+                                 ORDER BY text, reason)), '')
                FROM entities e"""
         )
         return {r[0]: r[1] for r in rows}

@@ -57,7 +57,8 @@ class EntityGroup(click.Group):
 
 @click.group("entity", cls=EntityGroup)
 def entity_group() -> None:
-    """An entity's card (entity NAME), or curate it: merge, split, rename, relabel, hide, undo.
+    """An entity's card (entity NAME), or curate it: merge, split, rename, relabel, hide, undo;
+    suggest: the review queue of likely-same entities.
 
     Judgements go to curation.jsonl in the index directory, are applied after automatic
     resolution and survive --rebuild.

@@ -1,0 +1,81 @@
+"""The forms of a collection's mentions and the labels they vote for, for entity resolution
+(casework.index.resolve): the model's label per mention, context cues counted double, an
+acronym's PERSON votes counted ORG, and the vote that gives a cluster its label."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from casework.index.catalog import Catalog
+from casework.index.entities import KEPT_LABELS, match_key
+from casework.index.names import all_caps, tokens
+
+CUE_WEIGHT = 2
+PLACES = {"GPE", "LOC", "FAC", "NORP"}
+_LABEL_ORDER = {label: i for i, label in enumerate(KEPT_LABELS)}
+
+
+@dataclass
+class Tally:
+    """Per surface-form key: its texts with their mentions, and its label votes; derived from
+    them, its majority label, its mention count and the text it is shown by."""
+
+    surfaces: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    votes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    found_again: Counter[str] = field(default_factory=Counter)  # by the re-scan: not a vote
+    majority: dict[str, str] = field(default_factory=dict)
+    count: dict[str, int] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+
+
+def tally(catalog: Catalog, hints: list) -> Tally:
+    """Count the forms of the collection's mentions and their votes, cues from ``hints``
+    (the catalog's hints_by_rule) included."""
+    t = Tally()
+    surfaces, votes = t.surfaces, t.votes
+    for row in catalog.mention_texts_by_label():
+        if row["again"]:
+            t.found_again[row["text"]] += row["n"]
+            continue
+        key = match_key(row["text"])
+        surfaces[key][row["text"]] += row["n"]
+        label = row["raw_label"]
+        if label == "PERSON" and all_caps(row["text"]):
+            label = "ORG"  # NATO, FBI: an acronym is not a person's name
+        votes[key][label] += row["n"]
+    for h in hints:
+        if h["rule"] == "label" and match_key(h["a"]) in votes:
+            votes[match_key(h["a"])][h["b"]] += CUE_WEIGHT * h["n"]
+        if h["rule"] == "nickname" and match_key(h["a"]) not in surfaces:
+            surfaces[match_key(h["a"])][h["a"]] += 0  # a nickname only ever seen inside a name
+            votes[match_key(h["a"])]["PERSON"] += 0
+    t.majority = {k: vote(v) for k, v in votes.items()}
+    t.count = {k: sum(c.values()) for k, c in surfaces.items()}
+    t.shown = {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in surfaces.items()}
+    return t
+
+
+def place_words(t: Tally) -> set[str]:
+    """Single words the model calls a place or an organisation and hardly ever a person
+    ("Congress", "Kremlin"): they end no person's name."""
+    return {k for k in t.surfaces if len(tokens(k)) == 1 and t.count[k] >= 3
+            and t.majority[k] in PLACES | {"ORG"} and t.votes[k]["PERSON"] < 0.2 * t.count[k]}
+
+
+def vote(counter: Counter[str]) -> str:
+    """The label with most votes; a tie goes to the label KEPT_LABELS lists first."""
+    return max(counter.items(), key=lambda kv: (kv[1], -_LABEL_ORDER.get(kv[0], 99)))[0]
+
+
+def cluster_label(keys: list[str], votes: dict[str, Counter[str]]) -> str:
+    """The vote over all the mentions of a cluster's forms."""
+    total: Counter[str] = Counter()
+    for k in keys:
+        total.update(votes[k])
+    return vote(total)
+
+
+def family(label: str) -> str:
+    """Labels a spelling variant may differ in: places among themselves, the rest alone."""
+    return "place" if label in ("GPE", "LOC", "FAC") else label

@@ -1,0 +1,100 @@
+"""Short forms of person names, for entity resolution (casework.index.resolve): a surname or
+part of a name joins the full name it followed in the documents ("Trump" -> "Donald Trump", not
+"Ivanka Trump"), or else the one full name in the collection that contains it; "H. Nygaard" is
+"Harald Nygaard" when no other name fits; and what one document says on its own ("Trump" after
+"Ivanka Trump" there)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from casework.index.entities import match_key
+from casework.index.forms import Forms
+from casework.index.labels import PLACES, Tally
+from casework.index.names import INITIAL_NAME, all_caps, compatible, one_person, part_of, tokens
+
+# A short form joins the full name it followed in at least this share of the documents where
+# it followed one ("Trump" after "Donald Trump", not after "Ivanka Trump").
+DOMINANT_SHARE = 0.75
+
+
+def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: set[str],
+                       non_names: set[str]) -> set[str]:
+    """Partial names -> their full name; returns the forms joined so (their clusters are PERSON).
+
+    Read first from the documents: in how many documents did this short form follow each full
+    name? It joins one that won nearly all of them. Without such evidence, the one full person
+    name in the collection that contains it."""
+    surfaces, count, shown = t.surfaces, t.count, t.shown
+    doc_votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for h in surname_hints:
+        short, full = match_key(h["a"]), match_key(h["b"])
+        if short in surfaces and full in full_names and (
+                len(tokens(short)) == 1 or compatible(short, full)):  # not "Donald Trump Jr"
+            doc_votes[short][full] += 1
+    full_by_token: dict[str, set[str]] = defaultdict(set)
+    for key in full_names:
+        for tok in tokens(key):
+            full_by_token[tok].add(key)
+    surname_joined: set[str] = set()
+    for key in sorted(surfaces, key=lambda k: -len(tokens(k))):
+        toks = tokens(key)
+        if not toks or t.majority[key] in PLACES or key in non_names or all_caps(shown[key]):
+            continue
+        if len(toks) == 1 and not shown[key][:1].isupper():
+            continue
+        target = None
+        if doc_votes.get(key):
+            by_root: Counter[str] = Counter()
+            for full, n in doc_votes[key].items():
+                by_root[forms.find(full)] += n
+            root, n = by_root.most_common(1)[0]
+            if n >= DOMINANT_SHARE * sum(by_root.values()):
+                target = max((f for f in doc_votes[key] if forms.find(f) == root),
+                             key=lambda f: doc_votes[key][f])
+                # one or two documents do not make "Jan" (242) "Jan Warren" (5) everywhere
+                if n < 3 and count[key] > 5 * max(count[target], 2):
+                    target = None
+        else:
+            candidates = set.intersection(*(full_by_token.get(tok, set()) for tok in toks))
+            candidates = {c for c in candidates
+                          if len(tokens(c)) > len(toks) and part_of(toks, tokens(c))
+                          and (len(toks) == 1 or compatible(key, c))}
+            if len({forms.find(c) for c in candidates}) == 1 or (
+                    len(toks) >= 2 and candidates and one_person(list(candidates))):
+                target = max(candidates, key=lambda c: (count[c], c))
+                # "Twitter" (323) is not "Twitter Counter" (9): a short form far more common
+                # than the one name containing it, never seen after it, is something else
+                if len(toks) == 1 and count[key] > 5 * max(count[target], 2):
+                    target = None
+        if target is not None and forms.link(key, target, "partial name"):
+            surname_joined.add(key)
+    return surname_joined
+
+
+def link_initial_names(forms: Forms, t: Tally, surname_joined: set[str]) -> None:
+    """Initials with a surname: "H. Nygaard" is "Harald Nygaard" when no other name fits (the
+    forms joined so are added to ``surname_joined``)."""
+    multi = [k for k in t.surfaces if len(tokens(k)) >= 2 and t.majority[k] in ("PERSON", "ORG")
+             and k not in forms.short]
+    for key in t.surfaces:
+        if INITIAL_NAME.match(t.shown[key]):
+            toks = tokens(key)
+            fits = {forms.find(k) for k in multi if k != key and len(tokens(k)) == len(toks)
+                    and part_of(toks, tokens(k)) and tokens(k)[-1] == toks[-1]}
+            if len(fits) == 1 and forms.link(key, next(iter(fits)), "initials"):
+                surname_joined.add(key)
+
+
+def in_document_names(forms: Forms, t: Tally, surname_hints: list, full_names: set[str],
+                      non_names: set[str]) -> list[tuple[str, str, str, int]]:
+    """What each document says that the collection does not: a short form there is the person
+    it followed (a "Trump" after "Ivanka Trump" alone), and a word otherwise no name ("May")
+    is one after its full name ("Theresa May"). (doc_id, text, full key, mentions)."""
+    in_document: list[tuple[str, str, str, int]] = []
+    for h in surname_hints:
+        short, full = match_key(h["a"]), match_key(h["b"])
+        if short in t.surfaces and full in full_names and (
+                short in non_names or forms.find(short) != forms.find(full)):
+            in_document.append((h["doc_id"], h["a"], full, h["n"]))
+    return in_document
