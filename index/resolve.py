@@ -29,7 +29,7 @@ from pathlib import Path
 
 from casework.index import curation
 from casework.index.catalog import Catalog
-from casework.index.entities import KEPT_LABELS, entity_id_for, match_key
+from casework.index.entities import KEPT_LABELS, entity_id_for, form_key, match_key
 
 HINTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entity_hints (
@@ -181,7 +181,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
         if row["again"]:
             found_again[row["text"]] += row["n"]
             continue
-        key = match_key(row["text"])
+        key = form_key(row["text"], row["raw_label"])
         surfaces[key][row["text"]] += row["n"]
         votes[key][row["raw_label"]] += row["n"]
     hints = conn.execute(

@@ -27,10 +27,15 @@ LABEL_STYLES: dict[str, Style] = {
     "LAW": Style(color="blue", underline=True),
     "WORK_OF_ART": Style(color="red", underline=True),
     "LANGUAGE": Style(color="cyan", underline=True),
+    "EMAIL": Style(color="bright_white", underline=True, italic=True),
+    "PHONE": Style(color="bright_white", underline=True, bold=True),
+    "URL": Style(color="blue", underline=True, italic=True),
+    "IBAN": Style(color="bright_white", underline=True, reverse=True),
 }
 LABEL_TAGS = {
     "PERSON": "PER", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "NORP": "NRP", "FAC": "FAC",
     "EVENT": "EVT", "PRODUCT": "PRD", "LAW": "LAW", "WORK_OF_ART": "ART", "LANGUAGE": "LNG",
+    "EMAIL": "EML", "PHONE": "TEL", "URL": "URL", "IBAN": "IBN",
 }
 DEFAULT_ENTITY_STYLE = Style(underline=True)
 MATCH_STYLE = Style(bold=True, reverse=True)

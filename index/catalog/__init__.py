@@ -28,6 +28,7 @@ from casework.index.catalog.schema import (
     STATE_KEY,
     UPDATING,
     connect,
+    migrate,
 )
 from casework.index.catalog.xref import Xref
 
@@ -46,6 +47,7 @@ class Catalog(Documents, Entities, Xref):
         self.conn = connect(path, readonly=readonly)
         if not readonly:
             self.conn.executescript(SCHEMA)
+            migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
