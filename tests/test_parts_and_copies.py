@@ -109,8 +109,16 @@ def test_an_old_catalog_gains_the_new_columns_in_place(tmp_path, make_index):
     conn = sqlite3.connect(make_index.path / "catalog.sqlite")
     conn.execute("DROP INDEX documents_parent")
     conn.execute("DROP TABLE copies")
-    for column in ("parent_id", "container", "depth", "ipath", "content_type", "metadata"):
-        conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+    old = ("doc_id", "path", "root", "relpath", "title", "text", "size", "mtime", "sha256",
+           "encoding", "words", "ft_hash")
+    conn.execute("PRAGMA legacy_alter_table=ON")  # mentions keep pointing at \"documents\"
+    conn.execute("ALTER TABLE documents RENAME TO documents_new")
+    conn.execute("""CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE,
+        root TEXT NOT NULL, relpath TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,
+        size INTEGER NOT NULL, mtime REAL NOT NULL, sha256 TEXT NOT NULL, encoding TEXT NOT NULL,
+        words INTEGER NOT NULL, ft_hash TEXT)""")
+    conn.execute(f"INSERT INTO documents SELECT {', '.join(old)} FROM documents_new")
+    conn.execute("DROP TABLE documents_new")
     conn.commit()
     conn.close()
     with open_index(make_index.path) as cw:  # opened for writing: migrated
