@@ -301,7 +301,7 @@ def _annotate_and_store(
                         continue
                     job.chunk_keys[f"{src.doc_id}{_CHUNK_SEP}{offset}"] = (key, word_count(chunk))
                     yield f"{src.doc_id}{_CHUNK_SEP}{offset}", chunk
-                if job.complete():
+                if src.doc_id in inflight and job.complete():  # its last chunks were cached
                     finished(inflight.pop(src.doc_id))
 
     def finished(job: _Inflight) -> None:
