@@ -92,7 +92,17 @@ def child(args) -> None:
     started = time.perf_counter()
     last = {"stage": None, "at": started, "words": 0, "events": 0}
 
+    kill_stage, _, kill_after = (args.kill_at or "").partition(":")
+    seen_in_stage = {"n": 0}
+
     def progress(p) -> None:
+        if p.stage == kill_stage:  # a crash trial: kill -9 in this step (tests/test_big_files.py)
+            seen_in_stage["n"] += 1
+            if seen_in_stage["n"] > int(kill_after or 0):
+                import os
+                import signal
+
+                os.kill(os.getpid(), signal.SIGKILL)
         now = time.perf_counter()
         if p.stage != last["stage"]:
             if last["stage"] is not None:
@@ -124,6 +134,7 @@ def main() -> None:
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--file")
     parser.add_argument("--index")
+    parser.add_argument("--kill-at", default="", help="STAGE[:N]: kill -9 at that progress")
     parser.add_argument("--engine", default="",
                         help="an index/ folder of another commit (git archive COMMIT index)")
     args = parser.parse_args()

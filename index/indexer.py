@@ -329,6 +329,7 @@ def _annotate_and_store(
                     chunk_key, words = job.chunk_keys[key]
                     cache.put(chunk_key, annotator.identity, spans)
                     job.add(int(offset), spans)
+                    cache.commit()  # a chunk is ~1 s of NER: a kill loses no more than one
                     words_in_ner += words
                     notify(Progress("annotate", done, total, report.words + words_in_ner,
                                     job.src.relpath))
