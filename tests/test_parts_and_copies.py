@@ -9,7 +9,9 @@ import sqlite3
 from casework.index import patterns
 from casework.index.api import open_index
 from tests.conftest import cli_json
+from casework.tui.document_view import DocumentView
 from tests.format_samples import make_eml, make_pdf, make_zip
+from tests.test_tui import opened, pilot_test, settle
 
 CONTRACT = make_pdf(["Contract between Pemex and Vidanta."])
 
@@ -128,3 +130,25 @@ def test_an_old_catalog_gains_the_new_columns_in_place(tmp_path, make_index):
     assert make_index(root).added == 1
     conn = sqlite3.connect(make_index.path / "catalog.sqlite")
     assert json.loads(conn.execute("SELECT metadata FROM documents LIMIT 1").fetchone()[0]) == {}
+
+
+@pilot_test
+async def test_explorer_moves_from_a_message_to_its_attachment_and_back(tmp_path, make_index):
+    root = _case(tmp_path / "case")
+    make_index(root)
+    with open_index(make_index.path) as cw:
+        mail_id = cw.catalog.doc_id_at(str(root / "tip.eml"))
+        pdf_id = cw.document(mail_id).children[0].doc_id
+    async with opened(make_index.path, (80, 24)) as (app, pilot):
+        app.open_document(mail_id)
+        await settle(app, pilot, 0.2)
+        view = app.query_one(DocumentView)
+        assert view.doc.doc_id == mail_id
+        assert "1 part: contract.pdf" in str(app.query_one("#message").render())
+        await pilot.press("c")
+        await settle(app, pilot, 0.2)
+        assert view.doc.doc_id == pdf_id
+        assert "part of tip.eml" in str(app.query_one("#message").render())
+        await pilot.press("p")
+        await settle(app, pilot, 0.2)
+        assert view.doc.doc_id == mail_id
