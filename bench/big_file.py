@@ -112,14 +112,30 @@ def child(args) -> None:
             last["events"] += 1
             last["words"] = max(last["words"], p.words)
 
+    import threading
+
+    import psutil
+
+    peaks: dict[str, int] = {}
+    stop = threading.Event()
+
+    def sample() -> None:  # this process's RSS by step (spaCy's workers are not counted here)
+        me = psutil.Process()
+        while not stop.wait(0.2):
+            stage = last["stage"] or "read"
+            peaks[stage] = max(peaks.get(stage, 0), me.memory_info().rss)
+
+    threading.Thread(target=sample, daemon=True).start()
     annotator = RuleAnnotator() if args.ner == "rule" else None
     report = build(IndexDir(Path(args.index)), [Path(args.file)], jobs=args.jobs,
                    annotator=annotator, progress=progress)
+    stop.set()
     now = time.perf_counter()
     if last["stage"] is not None:
         stages[last["stage"]] = stages.get(last["stage"], 0) + now - last["at"]
     print(json.dumps({"seconds": round(now - started, 1),
                       "stages": {k: round(v, 1) for k, v in stages.items()},
+                      "parent_rss_mb_by_step": {k: round(v / 2**20) for k, v in peaks.items()},
                       "annotate_progress_events": last["events"],
                       "words_reported": report.words, "entities": report.entities,
                       "mentions": report.mentions}))

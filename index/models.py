@@ -17,12 +17,13 @@ _LATER: dict[str, tuple[type, dict[str, Any]]] = {}
 _MAKING = threading.Lock()  # the explorer's workers may look the same one up at once
 
 
-def record(cls: type | None = None, /, *, frozen: bool = True):
+def record(cls: type | None = None, /, *, frozen: bool = True, slots: bool = False):
     """``@dataclass(frozen=True)``, done on first use of the class; ``@record(frozen=False)``
-    for one that changes."""
+    for one that changes; ``slots=True`` for one made by the million (a span of a long text)."""
 
     def later(cls: type) -> type:
-        _LATER[cls.__name__] = (cls, {"frozen": frozen})
+        _LATER[cls.__name__] = (cls, {"frozen": frozen, "slots": slots} if slots else
+                                {"frozen": frozen})
         return cls
 
     return later if cls is None else later(cls)
@@ -59,7 +60,8 @@ class SourceFile:
     metadata: dict[str, Any] = field(default_factory=dict)  # author, created, email headers, ...
 
 
-@record
+# slots: a 50 MB text has ~1 M spans, and with a __dict__ each took ~400 bytes (~150 slotted)
+@record(slots=True)
 class Span:
     """An entity mention as an annotator found it: character offsets into the document text."""
 
