@@ -59,11 +59,13 @@ def _parts_lines(doc):
     from casework.tui.render import safe_text
 
     facts = [doc.content_type] if doc.content_type else []
-    facts += [f"{k} {doc.metadata[k]}" for k in ("author", "created", "modified")
-              if doc.metadata.get(k)]
     email = doc.metadata.get("email") or {}
-    facts += [f"{k.rstrip('_')} {', '.join(v) if isinstance(v, list) else v}"
-              for k, v in email.items() if k in ("from_", "to", "cc", "date") and v]
+    if email:  # a message's author and date are its From and Date
+        facts += [f"{k.rstrip('_')} {', '.join(v) if isinstance(v, list) else v}"
+                  for k in ("from_", "to", "cc", "date") if (v := email.get(k))]
+    else:
+        facts += [f"{k} {doc.metadata[k]}" for k in ("author", "created", "modified")
+                  if doc.metadata.get(k)]
     if facts:
         yield safe_text(" · ".join(facts), "dim")
     if doc.parent or doc.root:
