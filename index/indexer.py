@@ -162,7 +162,8 @@ def _update(
         written = report.added + report.updated
         sync.resolve_and_sync(
             index_dir, catalog, notify=notify, procs=jobs, rescan=True,
-            resolve_entities=bool(written + report.removed) or interrupted,
+            # a file turned into a copy of another may have taken its old document with it
+            resolve_entities=bool(written + report.removed + report.copies) or interrupted,
             # a first build has nothing in the full-text index to flag per entity
             first_build=written >= catalog.document_count(),
         )
@@ -347,9 +348,11 @@ def _annotate_and_store(
 
 
 # Longer texts go to NER in chunks of their own (see needing_ner); nlp.py still cuts any text
-# it is given at nlp.CHUNK_CHARS for spaCy's max_length.
+# it is given at nlp.CHUNK_CHARS for spaCy's max_length. A batch of 16 chunks of 50,000
+# characters held 600-900 MB in each spaCy worker; chunks of 10,000 are a batch of news
+# articles' size (FIELD-NOTES: 16-32 articles stay near 300 MB a process).
 SPLIT_CHARS = 200_000
-NER_CHUNK_CHARS = 50_000
+NER_CHUNK_CHARS = 10_000
 _CHUNK_SEP = "\x00"
 
 
