@@ -297,8 +297,9 @@ def _annotate_and_store(
                 for offset, chunk, _last in pieces:
                     key = hashlib.sha256(chunk.encode("utf-8", "surrogatepass")).hexdigest()
                     cached = cache.get(key, annotator.identity)
-                    if cached is not None:
+                    if cached is not None:  # annotated by a run that was killed
                         job.add(offset, cached)
+                        job.cached_keys.append(key)
                         continue
                     job.chunk_keys[f"{src.doc_id}{_CHUNK_SEP}{offset}"] = (key, word_count(chunk))
                     yield f"{src.doc_id}{_CHUNK_SEP}{offset}", chunk
@@ -311,7 +312,7 @@ def _annotate_and_store(
         spans = sorted(job.spans, key=lambda s: s.start)
         cache.put(job.src.sha256, annotator.identity, spans)
         if job.pieces > 1:
-            cache.forget([key for key, _ in job.chunk_keys.values()])
+            cache.forget([key for key, _ in job.chunk_keys.values()] + job.cached_keys)
         stored(job.src, spans)
         for copy in waiting_copies.pop(job.src.sha256, ()):
             if _stored_as_copy(catalog, copy):
@@ -364,7 +365,9 @@ class _Inflight:
     pieces: int
     spans: list[Span] = dataclasses.field(default_factory=list)
     answered: int = 0
+    # item key -> (cache key, words) of each chunk sent to NER; cache keys of chunks found cached
     chunk_keys: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    cached_keys: list[str] = dataclasses.field(default_factory=list)
 
     def add(self, offset: int, spans: list[Span]) -> None:
         self.answered += 1

@@ -92,6 +92,9 @@ def test_a_run_killed_in_any_step_is_finished_by_the_next(big_folder, reference,
     again = _run(big_folder, index)
     assert again.returncode == 0, again.stderr
     assert _facts(index) == reference
+    cache = sqlite3.connect(index / "annotations.sqlite")  # the chunks' entries made way for
+    assert cache.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 1  # the whole's
+    cache.close()
 
 
 def test_a_run_killed_in_the_rescan_is_finished_by_the_next_open(big_folder, reference,
