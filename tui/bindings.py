@@ -26,13 +26,12 @@ APP = [
     Binding("escape", "back", "Back", id="app.back"),
     Binding("left_square_bracket,alt+left", "back", "Back", show=False, id="app.history_back"),
     Binding("right_square_bracket,alt+right", "forward", "Forward", show=False, id="app.history_forward"),
-    Binding("e", "edit", "Open in $EDITOR (extracted text for attachments, PDFs ...)",
-            show=False, id="app.edit"),
+    Binding("e", "edit", "Open in $EDITOR", show=False, id="app.edit"),
+    Binding("question_mark,f1", "help", "Help", id="app.help"),
+    Binding("q", "quit", "Quit", id="app.quit"),
     # attachments under their message, members under their archive
     Binding("p", "open_parent", "Parent document", show=False, id="app.parent"),
     Binding("c", "open_child", "First part (attachment, member)", show=False, id="app.child"),
-    Binding("question_mark,f1", "help", "Help", id="app.help"),
-    Binding("q", "quit", "Quit", id="app.quit"),
 ]
 
 # Not in the footer (no room at 80 columns); listed on the help screen. Live only while an
