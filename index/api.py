@@ -13,6 +13,7 @@ annotator) can stand behind the same calls.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from pathlib import Path
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # records are made on first use (models.py): these only annot
         Cooccurrence,
         Document,
         DocumentInfo,
+        DocumentPart,
         EntityCard,
         EntitySummary,
         Hit,
@@ -267,7 +269,44 @@ class Casework(CaseFileMethods):
             size=row["size"],
             mtime=row["mtime"],
             sha256=row["sha256"],
+            parent=row["parent_id"],
+            root=row["container"],
+            depth=row["depth"],
+            ipath=row["ipath"],
+            content_type=row["content_type"],
+            metadata=json.loads(row["metadata"] or "{}"),
+            children=self.children(doc_id),
+            copies=self.catalog.copy_paths(doc_id),
         )
+
+    def children(self, doc_id: str) -> list[DocumentPart]:
+        """What was found inside a document (attachments, archive members), by path."""
+        return [models.DocumentPart(r["doc_id"], r["title"], r["path"], r["ipath"],
+                                    r["content_type"])
+                for r in self.catalog.children_rows(doc_id)]
+
+    def parent(self, doc_id: str) -> str | None:
+        """The id of the document this one was found in, or None (a file on disk)."""
+        row = self.catalog.document_row(doc_id)
+        if row is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        return row["parent_id"] or None
+
+    def text_to_open(self, doc_id: str) -> str:
+        """A path an editor can open for this document: its file when that is plain text on
+        disk, else a temporary file holding the extracted text (an attachment, a PDF)."""
+        import tempfile
+
+        row = self.catalog.document_row(doc_id)
+        if row is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        if not row["container"] and not row["content_type"] and os.path.isfile(row["path"]):
+            return row["path"]  # read by ingest as text: the file itself
+        name = os.path.basename(row["path"].rsplit("//", 1)[-1]) or doc_id
+        fd, tmp = tempfile.mkstemp(prefix=f"casework-{doc_id}-", suffix=f"-{name}.txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(row["text"])
+        return tmp
 
     def documents(self, title_contains: str = "", limit: int = 50, offset: int = 0) -> list[DocumentInfo]:
         """Documents by title (case-insensitive substring), for pickers and palettes."""

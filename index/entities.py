@@ -15,22 +15,26 @@ from casework.index import models
 from casework.index.catalog import Catalog
 from casework.index.errors import QueryError
 from casework.index.nlp import stop_words
+from casework.index.patterns import PATTERN_LABELS, normal_form
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
     from casework.index.models import Span
 
 # spaCy labels kept as entities. Numbers, dates, times, money and quantities are left out: in an
 # entity list they crowd out the people and organisations a reader follows across documents.
-KEPT_LABELS = (
+NER_LABELS = (
     "PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART",
     "LANGUAGE",
 )
+# e-mail addresses, phone numbers, URLs, IBANs: found by rule (patterns.py), resolved like names
+KEPT_LABELS = NER_LABELS + PATTERN_LABELS
 
 
 # The short tags people read in listings and legends ("Sheinbaum[PER]").
 LABEL_TAGS = {
     "PERSON": "PER", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "NORP": "NRP", "FAC": "FAC",
     "EVENT": "EVT", "PRODUCT": "PRD", "LAW": "LAW", "WORK_OF_ART": "ART", "LANGUAGE": "LNG",
+    "EMAIL": "EML", "PHONE": "TEL", "URL": "URL", "IBAN": "IBN",
 }
 _LABEL_NAMES = {
     **{label.casefold(): label for label in KEPT_LABELS},
@@ -55,7 +59,9 @@ def label_field(label: str) -> str:
     return label.lower()
 
 
-ENTITY_FIELDS = tuple(label_field(label) for label in KEPT_LABELS)
+# the full-text index's label fields: pattern entities are searched through the "entity" field
+# until the full-text schema gives them fields of their own
+ENTITY_FIELDS = tuple(label_field(label) for label in NER_LABELS)
 
 _QUOTES = "\"'“”‘’«»„‟‹›`´"
 _TRAILING_PUNCT = ",;:!?)]}"
@@ -112,6 +118,14 @@ def match_key(name: str) -> str:
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.replace("’", "'").replace("‘", "'")
     return _SPACES.sub(" ", stripped).strip().casefold()
+
+
+def form_key(surface: str, label: str) -> str:
+    """The key resolution groups a mention's text by: a pattern entity's normal form (one phone
+    number written three ways is one entity), else :func:`match_key`."""
+    if label in PATTERN_LABELS:
+        return normal_form(label, surface)
+    return match_key(surface)
 
 
 def entity_id_for(label: str, key: str) -> str:
@@ -317,6 +331,10 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
     everything = [(raw.start, raw.end) for raw in spans]
     for raw in spans:
         if raw.label not in KEPT_LABELS:
+            continue
+        if raw.label in PATTERN_LABELS:  # exact already: quotes and brackets belong to a URL
+            surface = text[raw.start : raw.end]
+            out.append((raw, surface, raw.label, entity_id_for(raw.label, form_key(surface, raw.label))))
             continue
         span = clean_span(text, raw)
         if span is None or (span.label == "PERSON" and _is_credit(text, span)):

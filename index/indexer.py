@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from casework.index import dates, entities, ingest, resolve, store, sync
+from casework.index import dates, entities, ingest, patterns, resolve, store, sync
 from casework.index.catalog import MODEL_KEY, STATE_KEY, UPDATING, AnnotationCache, Catalog
+from casework.index.catalog.documents import word_count
 from casework.index.cluster import DaskAnnotator  # imports Dask only when it annotates
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import create_fulltext
 from casework.index.models import IndexReport, Progress, SourceFile, Span
-from casework.index.nlp import Annotator, SpacyAnnotator
+from casework.index.nlp import Annotator, SpacyAnnotator, split_text
 from casework.index.store import IndexDir, WriteLock
 from casework.index.sync import ProgressFn
 
@@ -161,7 +162,8 @@ def _update(
         written = report.added + report.updated
         sync.resolve_and_sync(
             index_dir, catalog, notify=notify, procs=jobs, rescan=True,
-            resolve_entities=bool(written + report.removed) or interrupted,
+            # a file turned into a copy of another may have taken its old document with it
+            resolve_entities=bool(written + report.removed + report.copies) or interrupted,
             # a first build has nothing in the full-text index to flag per entity
             first_build=written >= catalog.document_count(),
         )
@@ -230,13 +232,17 @@ def _annotate_and_store(
     notify: ProgressFn,
     reading: _Reading,
 ) -> None:
-    inflight: dict[str, SourceFile] = {}
+    inflight: dict[str, _Inflight] = {}
     done = 0
     total = len(to_read)
+    words_in_ner = 0  # words of the chunks of long documents annotated so far
+    in_ner: set[str] = set()  # content hashes out for NER
+    waiting_copies: dict[str, list[SourceFile]] = {}  # the same content at other paths
 
     def stored(src: SourceFile, spans: list[Span]) -> None:
-        nonlocal done
+        nonlocal done, words_in_ner
         is_new = not catalog.doc_id_taken(src.doc_id)
+        spans = patterns.merge(spans, patterns.find(src.text))
         mentions = entities.mentions_for(src.text, spans)
         catalog.put_document(src, mentions)
         catalog.put_dated(src.doc_id, dates.extract_dates(src.text, spans, src.mtime, src.metadata),
@@ -247,7 +253,8 @@ def _annotate_and_store(
         else:
             report.updated += 1
         done += 1
-        report.words += len(src.text.split())
+        report.words += word_count(src.text)
+        words_in_ner = 0
         if done % _COMMIT_EVERY == 0:
             catalog.commit()
             cache.commit()
@@ -267,22 +274,73 @@ def _annotate_and_store(
                     report.unchanged += 1
                     done += 1
                     continue
+                if src.sha256 in in_ner:  # the same content as a document still out for NER
+                    waiting_copies.setdefault(src.sha256, []).append(src)
+                    continue
+                if _stored_as_copy(catalog, src):
+                    report.copies += 1
+                    done += 1
+                    continue
                 spans = cache.get(src.sha256, annotator.identity)
                 if spans is not None:
                     stored(src, spans)
                     continue
-                inflight[src.doc_id] = src
-                yield src.doc_id, ingest.ner_text(src)
+                text = ingest.ner_text(src)
+                in_ner.add(src.sha256)
+                if len(text) <= SPLIT_CHARS:
+                    inflight[src.doc_id] = _Inflight(src, 1)
+                    yield src.doc_id, text
+                    continue
+                # a long document goes to NER in chunks, each its own item: they spread over
+                # --jobs processes (or cluster workers), each is cached by its own hash so a
+                # killed run resumes from the last chunk, and progress moves with each one
+                pieces = list(split_text(text, NER_CHUNK_CHARS))
+                job = inflight[src.doc_id] = _Inflight(src, len(pieces))
+                for offset, chunk, _last in pieces:
+                    key = hashlib.sha256(chunk.encode("utf-8", "surrogatepass")).hexdigest()
+                    cached = cache.get(key, annotator.identity)
+                    if cached is not None:  # annotated by a run that was killed
+                        job.add(offset, cached)
+                        job.cached_keys.append(key)
+                        continue
+                    job.chunk_keys[f"{src.doc_id}{_CHUNK_SEP}{offset}"] = (key, word_count(chunk))
+                    yield f"{src.doc_id}{_CHUNK_SEP}{offset}", chunk
+                if src.doc_id in inflight and job.complete():  # its last chunks were cached
+                    finished(inflight.pop(src.doc_id))
+
+    def finished(job: _Inflight) -> None:
+        nonlocal done
+        in_ner.discard(job.src.sha256)
+        spans = sorted(job.spans, key=lambda s: s.start)
+        cache.put(job.src.sha256, annotator.identity, spans)
+        if job.pieces > 1:
+            cache.forget([key for key, _ in job.chunk_keys.values()] + job.cached_keys)
+        stored(job.src, spans)
+        for copy in waiting_copies.pop(job.src.sha256, ()):
+            if _stored_as_copy(catalog, copy):
+                report.copies += 1
+                done += 1
 
     texts = needing_ner()
     first = next(texts, None)  # so spaCy is loaded only if something needs annotating
     if first is not None:
         last_commit = time.monotonic()
         try:
-            for doc_id, spans in annotator.annotate(itertools.chain([first], texts)):
-                src = inflight.pop(doc_id)
-                cache.put(src.sha256, annotator.identity, spans)
-                stored(src, spans)
+            for key, spans in annotator.annotate(itertools.chain([first], texts)):
+                doc_id, _, offset = key.partition(_CHUNK_SEP)
+                job = inflight[doc_id]
+                if offset:
+                    chunk_key, words = job.chunk_keys[key]
+                    cache.put(chunk_key, annotator.identity, spans)
+                    job.add(int(offset), spans)
+                    cache.commit()  # a chunk is ~1 s of NER: a kill loses no more than one
+                    words_in_ner += words
+                    notify(Progress("annotate", done, total, report.words + words_in_ner,
+                                    job.src.relpath))
+                else:
+                    job.add(0, spans)
+                if job.complete():
+                    finished(inflight.pop(doc_id))
                 if time.monotonic() - last_commit > _CACHE_COMMIT_S:
                     cache.commit()  # a kill -9 loses at most this much NER
                     last_commit = time.monotonic()
@@ -290,6 +348,50 @@ def _annotate_and_store(
             cache.commit()  # interrupted (Ctrl-C, an error): what was annotated is kept
     catalog.commit()
     cache.commit()
+
+
+# Longer texts go to NER in chunks of their own (see needing_ner); nlp.py still cuts any text
+# it is given at nlp.CHUNK_CHARS for spaCy's max_length. A batch of 16 chunks of 50,000
+# characters held 600-900 MB in each spaCy worker; chunks of 10,000 are a batch of news
+# articles' size (FIELD-NOTES: 16-32 articles stay near 300 MB a process).
+SPLIT_CHARS = 200_000
+NER_CHUNK_CHARS = 10_000
+_CHUNK_SEP = "\x00"
+
+
+@dataclasses.dataclass
+class _Inflight:
+    """A document out for NER: its spans gathered chunk by chunk, offsets rebased."""
+
+    src: SourceFile
+    pieces: int
+    spans: list[Span] = dataclasses.field(default_factory=list)
+    answered: int = 0
+    # item key -> (cache key, words) of each chunk sent to NER; cache keys of chunks found cached
+    chunk_keys: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    cached_keys: list[str] = dataclasses.field(default_factory=list)
+
+    def add(self, offset: int, spans: list[Span]) -> None:
+        self.answered += 1
+        if not offset:
+            self.spans.extend(spans)
+            return
+        self.spans.extend(dataclasses.replace(
+            s, start=s.start + offset, end=s.end + offset, sent_start=s.sent_start + offset,
+            sent_end=s.sent_end + offset) for s in spans)
+
+    def complete(self) -> bool:
+        return self.answered == self.pieces
+
+
+def _stored_as_copy(catalog: Catalog, src: SourceFile) -> bool:
+    """Content already stored under another path is not stored twice: this path becomes a copy
+    of that document (``show`` lists it; search finds the one document)."""
+    same = catalog.document_with_sha256(src.sha256)
+    if same is None or same["path"] == src.path:
+        return False
+    catalog.put_copy(src.path, same["doc_id"], src.root, src.relpath, src.size, src.mtime)
+    return True
 
 
 def _read(
@@ -302,11 +404,18 @@ def _read(
     report.failed.extend({"path": f.path, "error": f.error} for f in read.failed)
     if not read.failed or read.sources:
         reading.children[cand.display_path] = {s.path for s in read.sources if s.container}
-    return [_settled(src, catalog) for src in read.sources]
+    settled = [_settled(src, catalog) for src in read.sources]
+    ids = {src.path: src.doc_id for src, _ in settled}  # a parent comes before its children
+    return [(dataclasses.replace(src, parent_id=ids.get(src.parent, "")) if src.parent else src,
+             row) for src, row in settled]
 
 
 def _settled(src: SourceFile, catalog: Catalog) -> tuple[SourceFile, sqlite3.Row | None]:
     existing = catalog.document_by_path(src.path)
+    if existing is not None and existing["sha256"] != src.sha256 \
+            and catalog.promote_copy(existing["doc_id"]) is not None:
+        # its old content lives on at a copy's path, under its id: this content is new
+        existing = None
     if existing is not None:
         return dataclasses.replace(src, doc_id=existing["doc_id"]), existing
     if catalog.doc_id_taken(src.doc_id):
@@ -325,21 +434,27 @@ def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report:
     failed = {f["path"] for f in report.failed}
     # under a folder that could not be listed this time, files are unknown, not gone
     failed_dirs = tuple(f + os.sep for f in failed)
-    gone = []
+
+    def is_gone(path: str, seen: set[str]) -> bool:
+        if path in seen or path in failed or path.startswith(failed_dirs):
+            return False
+        container = path.split(ingest.IPATH_SEP, 1)[0]
+        if container != path:
+            if container in children:
+                return path not in children[container]
+            if container in seen or container in failed:
+                return False
+            path = container
+        return not os.path.lexists(path)
+
+    gone, gone_copies = [], []
+    for root, seen in seen_by_root.items():
+        gone_copies.extend(p for p in catalog.copies_under(root) if is_gone(p, seen))
+    catalog.delete_copies(gone_copies)  # before a gone document moves to one of its copies
     for root, seen in seen_by_root.items():
         for path, doc_id in catalog.paths_under(root).items():
-            if path in seen or path in failed or path.startswith(failed_dirs):
-                continue
-            container = path.split(ingest.IPATH_SEP, 1)[0]
-            if container != path:
-                if container in children:
-                    if path not in children[container]:
-                        gone.append(doc_id)
-                    continue
-                if container in seen or container in failed:
-                    continue
-                path = container
-            if not os.path.lexists(path):
+            # a document whose path is gone lives on at a copy's path, if it has one
+            if is_gone(path, seen) and catalog.promote_copy(doc_id) is None:
                 gone.append(doc_id)
     catalog.delete_documents(gone)
     report.removed += len(gone)

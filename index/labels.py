@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from casework.index.catalog import Catalog
-from casework.index.entities import KEPT_LABELS, match_key
+from casework.index.entities import KEPT_LABELS, form_key, match_key
 from casework.index.names import all_caps, tokens
 
 CUE_WEIGHT = 2
@@ -38,7 +38,7 @@ def tally(catalog: Catalog, hints: list) -> Tally:
         if row["again"]:
             t.found_again[row["text"]] += row["n"]
             continue
-        key = match_key(row["text"])
+        key = form_key(row["text"], row["raw_label"])
         surfaces[key][row["text"]] += row["n"]
         label = row["raw_label"]
         if label == "PERSON" and all_caps(row["text"]):

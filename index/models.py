@@ -17,12 +17,13 @@ _LATER: dict[str, tuple[type, dict[str, Any]]] = {}
 _MAKING = threading.Lock()  # the explorer's workers may look the same one up at once
 
 
-def record(cls: type | None = None, /, *, frozen: bool = True):
+def record(cls: type | None = None, /, *, frozen: bool = True, slots: bool = False):
     """``@dataclass(frozen=True)``, done on first use of the class; ``@record(frozen=False)``
-    for one that changes."""
+    for one that changes; ``slots=True`` for one made by the million (a span of a long text)."""
 
     def later(cls: type) -> type:
-        _LATER[cls.__name__] = (cls, {"frozen": frozen})
+        _LATER[cls.__name__] = (cls, {"frozen": frozen, "slots": slots} if slots else
+                                {"frozen": frozen})
         return cls
 
     return later if cls is None else later(cls)
@@ -50,15 +51,17 @@ class SourceFile:
     sha256: str
     encoding: str
     # Set for what ingest finds inside a file (an attachment, an archive member), whose path is
-    # "<file on disk>//<name>[//<name>...]"; the catalog does not store these yet.
+    # "<file on disk>//<name>[//<name>...]".
     parent: str = ""  # the path of the document it was found in; "" for a file on disk
+    parent_id: str = ""  # that document's id, once the indexer has settled it
     container: str = ""  # the path of the file on disk it came out of; "" for that file itself
     depth: int = 0  # 0 for a file on disk, 1 for what is inside it, 2 inside that, ...
     content_type: str = ""  # MIME type, when ingest read the file with a format's parser
     metadata: dict[str, Any] = field(default_factory=dict)  # author, created, email headers, ...
 
 
-@record
+# slots: a 50 MB text has ~1 M spans, and with a __dict__ each took ~400 bytes (~150 slotted)
+@record(slots=True)
 class Span:
     """An entity mention as an annotator found it: character offsets into the document text."""
 
@@ -80,6 +83,17 @@ class Mention:
 
 
 @record
+class DocumentPart:
+    """A document found inside another (an attachment, an archive member), for its parent."""
+
+    doc_id: str
+    title: str
+    path: str
+    ipath: str  # its name inside the parent
+    content_type: str = ""
+
+
+@record
 class Document:
     doc_id: str
     title: str
@@ -89,6 +103,18 @@ class Document:
     size: int = 0
     mtime: float = 0.0
     sha256: str = ""
+    # found inside a file: the document it was found in (doc id, "" for a file on disk or when
+    # the parent gave no text), the file on disk it came out of (path), and how deep
+    parent: str = ""
+    root: str = ""
+    depth: int = 0
+    ipath: str = ""
+    content_type: str = ""
+    # author, created, modified, extractor, format extras, and "email": from, to, cc, date,
+    # subject, message_id, in_reply_to, references
+    metadata: dict[str, Any] = field(default_factory=dict)
+    children: list[DocumentPart] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)  # the same content at other paths
 
 
 @record
@@ -282,6 +308,7 @@ class IndexReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    copies: int = 0  # files whose content was already stored under another path
     skipped: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     entities: int = 0

@@ -19,17 +19,21 @@ news articles takes besides NER, and the largest part of casework's own indexing
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, count
 from typing import Iterable
 
 from casework.index.catalog import Catalog
 from casework.index.resolve import IN_DOCUMENT
+from casework.index.nlp import split_text
 
 SOURCE = "rescan"
 # Above this many new forms, scanning every document is cheaper than a substring pre-filter.
 _PREFILTER_MAX = 200
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
+# A long text is matched a window at a time, cut on paragraph boundaries: the token list of a
+# whole 50 MB text (~32 M strings and as many running sums) took several GB.
+WINDOW_CHARS = 1_000_000
 
 
 def wanted_forms(catalog: Catalog) -> set[str]:
@@ -156,7 +160,8 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
         last_end = -1
         sentences = sorted({(r["sent_start"], r["sent_end"]) for r in taken})
         rows = []
-        for a, b in sorted(matcher(text), key=lambda span: (span[0], span[0] - span[1])):
+        sentence_starts = [s for s, _ in sentences]
+        for a, b in sorted(_windowed(matcher, text), key=lambda span: (span[0], span[0] - span[1])):
             i = bisect_left(starts, b)
             if (i and reach[i - 1] > a) or last_end > a:
                 continue
@@ -166,17 +171,32 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
                 continue
             last_end = b
             entity_id, label = found
-            sa, sb = _sentence(text, a, b, sentences)
+            sa, sb = _sentence(text, a, b, sentences, sentence_starts)
             rows.append((doc_id, a, b, form, label, label, entity_id, sa, sb, SOURCE))
         catalog.add_mentions(rows)
         added += len(rows)
     return added
 
 
-def _sentence(text: str, a: int, b: int, known: list[tuple[int, int]]) -> tuple[int, int]:
-    for s, e in known:
-        if s <= a and b <= e:
+def _windowed(matcher: _Matcher, text: str) -> list[tuple[int, int]]:
+    if len(text) <= WINDOW_CHARS:
+        return matcher(text)
+    return [(a + offset, b + offset) for offset, piece, _ in split_text(text, WINDOW_CHARS)
+            for a, b in matcher(piece)]
+
+
+def _sentence(text: str, a: int, b: int, known: list[tuple[int, int]],
+              starts: list[int]) -> tuple[int, int]:
+    # the sentence known to the model that holds the find: found by bisection (a walk over
+    # every sentence per find was quadratic, minutes on a 50 MB text)
+    i = bisect_right(starts, a) - 1
+    while i >= 0 and known[i][0] <= a:
+        s, e = known[i]
+        if b <= e:
             return s, e
+        if a - s > 10_000:
+            break
+        i -= 1
     start = 0
     for m in _SENTENCE_END.finditer(text, max(0, a - 400), a):
         start = m.end()

@@ -151,7 +151,9 @@ def repair(index_dir: IndexDir) -> None:
     with WriteLock(index_dir):
         catalog = Catalog(index_dir.catalog)
         try:
-            resolve_and_sync(index_dir, catalog,
+            # an index run killed in resolution or the re-scan left both undone: the re-scan
+            # is redone here too (it was skipped, and the next run found nothing to redo)
+            resolve_and_sync(index_dir, catalog, rescan=True,
                              resolve_entities=catalog.get_meta(STATE_KEY) == UPDATING)
         finally:
             catalog.close()

@@ -145,7 +145,7 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "leave_search":
             return isinstance(self.focused, SearchBox) and self.screen is self.screen_stack[0]
-        if action == "edit":
+        if action in ("edit", "open_parent", "open_child"):
             return self.query_one(DocumentView).doc is not None
         if action == "curate":
             return self.curation_allowed(parameters[0])
@@ -295,6 +295,9 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         view.show(doc, matches=matches, entity_id=entity_id, offset=offset)
         view.border_title = f"Document: {printable(doc.title)}"
         view.border_subtitle = f"{len(view.marks)} {'mentions' if entity_id else 'matches'} · n/N"
+        parts = self._parts_line(doc)
+        if parts:
+            self._say(parts)
         self.query_one(EntitiesPane).show_entities(summaries, doc)
         self.load_marks(doc.doc_id)
         if preview:
@@ -379,21 +382,62 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             entities.add_entities(page)
 
     def action_edit(self) -> None:
-        """Open the document's file in $VISUAL / $EDITOR at the current line (as ugrep -Q does)."""
+        """Open the document in $VISUAL / $EDITOR at the current line (as ugrep -Q does): its
+        file when that is plain text, else its extracted text in a temporary file (never
+        "mail.eml//a.pdf", nor a PDF's bytes)."""
         view = self.query_one(DocumentView)
         if view.doc is None:
             return
         mark = view.current_mark
         offset = mark[0] if mark else view.source_top_offset()
         line = view.doc.text.count("\n", 0, offset) + 1
+        doc_id = view.doc.doc_id
+        self.session.run("edit", lambda cw: cw.text_to_open(doc_id),
+                         lambda path: self._run_editor(path, line))
+
+    def _run_editor(self, path: str, line: int) -> None:
         editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
         try:
             with self.suspend():
-                subprocess.run([*editor, f"+{line}", view.doc.path], check=False)
+                subprocess.run([*editor, f"+{line}", path], check=False)
         except SuspendNotSupported:
             self._say("cannot hand the terminal to an editor here", error=True)
         except OSError as exc:
             self._say(f"cannot run {editor[0]}: {exc.strerror or exc}", error=True)
+
+    # -- parents and parts (attachments under their message, members under their archive) --
+    def action_open_parent(self) -> None:
+        doc = self.query_one(DocumentView).doc
+        if doc is None:
+            return
+        if doc.parent:
+            self.open_document(doc.parent)
+        else:
+            self._say("this document is not inside another" if not doc.root else
+                      f"its container gave no text: {printable(doc.root)}")
+
+    def action_open_child(self) -> None:
+        doc = self.query_one(DocumentView).doc
+        if doc is None:
+            return
+        if doc.children:
+            self.open_document(doc.children[0].doc_id)
+        else:
+            self._say("this document has no attachments or members")
+
+    def _parts_line(self, doc) -> str:
+        """Where a document sits in its file: "in tip.eml · p" and "2 parts: a.pdf, b.xlsx · c"."""
+        bits = []
+        if doc.depth:
+            bits.append(f"part of {os.path.basename(doc.root)} · p")
+        if doc.children:
+            names = ", ".join(c.ipath for c in doc.children[:3])
+            more = "…" if len(doc.children) > 3 else ""
+            bits.append(f"{len(doc.children)} part{'s' if len(doc.children) != 1 else ''}: "
+                        f"{names}{more} · c")
+        if doc.copies:
+            bits.append(f"also at {len(doc.copies)} other path{'s' if len(doc.copies) != 1 else ''}")
+        return printable(" · ".join(bits))
 
     def action_filter_label(self, label: str) -> None:
         self.query_one(EntitiesPane).set_label_filter(label or None)

@@ -42,6 +42,9 @@ APP = [
     Binding("q", "quit", "Quit", show=False, id="app.quit"),
     # Textual's own ctrl+q, named here so the footer and the help screen show it
     Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit_anywhere"),
+    # attachments under their message, members under their archive
+    Binding("p", "open_parent", "Parent document", show=False, id="app.parent"),
+    Binding("c", "open_child", "First part (attachment, member)", show=False, id="app.child"),
 ]
 
 # In the footer of the entities and cross-reference panes only: live only while one of them

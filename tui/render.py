@@ -27,6 +27,10 @@ LABEL_STYLES: dict[str, Style] = {
     "LAW": Style(color="blue", underline=True),
     "WORK_OF_ART": Style(color="red", underline=True),
     "LANGUAGE": Style(color="cyan", underline=True),
+    "EMAIL": Style(color="bright_white", underline=True, italic=True),
+    "PHONE": Style(color="bright_white", underline=True, bold=True),
+    "URL": Style(color="blue", underline=True, italic=True),
+    "IBAN": Style(color="bright_white", underline=True, reverse=True),
 }
 DEFAULT_ENTITY_STYLE = Style(underline=True)
 MATCH_STYLE = Style(bold=True, reverse=True)

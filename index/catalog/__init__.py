@@ -32,6 +32,7 @@ from casework.index.catalog.schema import (
     STATE_KEY,
     UPDATING,
     connect,
+    migrate,
 )
 from casework.index.catalog.xref import Xref
 
@@ -50,6 +51,7 @@ class Catalog(Documents, Entities, Resolution, Xref, Dated):
         self.conn = connect(path, readonly=readonly)
         if not readonly:
             self.conn.executescript(SCHEMA)
+            migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()

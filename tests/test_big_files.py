@@ -1,0 +1,104 @@
+"""Issue 22 point 7: one long document. NER goes in chunks (each cached, so a killed run resumes
+from the last), progress counts words while NER runs, and a run killed in any step (NER, the
+store, resolution, the re-scan, the full-text write) is finished by the next run or open.
+
+bench/big_file.py runs the index in a child process with a rule-based stand-in for spaCy (the
+steps after NER are what grow with the text) and ``--kill-at STAGE:N`` to kill -9 itself."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casework.index import consistency
+from casework.index.api import open_index
+from casework.index.catalog import STATE_KEY
+from casework.index.location import seed_paths
+from tests.conftest import ROOT
+
+BENCH = ROOT / "bench" / "big_file.py"
+
+
+def _long_text(megabytes: float) -> str:
+    seeds = [p.read_text(encoding="utf-8") for p in seed_paths()]
+    parts, size, i = [], 0, 0
+    while size < megabytes * 1_000_000:
+        piece = f"Part {i}. Call +52 55 1234 {i % 10000:04d}.\n\n{seeds[i % len(seeds)]}\n\n"
+        parts.append(piece)
+        size += len(piece)
+        i += 1
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def big_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("big") / "docs"
+    folder.mkdir()
+    (folder / "big.txt").write_text(_long_text(2), encoding="utf-8")
+    return folder
+
+
+def _run(folder: Path, index: Path, kill_at: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(BENCH), "--child", "--file", str(folder), "--index", str(index),
+         "--jobs", "1", "--ner", "rule", "--kill-at", kill_at],
+        capture_output=True, text=True, timeout=600)
+
+
+def _facts(index: Path) -> dict:
+    with open_index(index) as cw:
+        assert consistency.check(cw.catalog, cw.fulltext, full=True).ok
+        assert cw.catalog.get_meta(STATE_KEY) == "clean"
+        facts = {
+            "documents": cw.document_count(),
+            "entities_mentions": cw.catalog.entity_and_mention_counts(),
+            "hits": cw.search("Harfuch").total,
+        }
+    conn = sqlite3.connect(index / "catalog.sqlite")
+    facts["rescanned"] = conn.execute("SELECT COUNT(*) FROM recall_docs").fetchone()[0]
+    facts["rescan_mentions"] = conn.execute(
+        "SELECT COUNT(*) FROM mentions WHERE source = 'rescan'").fetchone()[0]
+    conn.close()
+    return facts
+
+
+@pytest.fixture(scope="module")
+def reference(big_folder, tmp_path_factory) -> dict:
+    index = tmp_path_factory.mktemp("ref") / "index"
+    done = _run(big_folder, index)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    # progress moved while the one document was in NER, chunk by chunk, in words
+    assert out["annotate_progress_events"] > 10
+    assert out["words_reported"] > 300_000
+    return _facts(index)
+
+
+@pytest.mark.parametrize("kill_at", ["annotate:5", "resolve", "rescan", "store"])
+def test_a_run_killed_in_any_step_is_finished_by_the_next(big_folder, reference, tmp_path,
+                                                          kill_at):
+    index = tmp_path / "index"
+    killed = _run(big_folder, index, kill_at)
+    assert killed.returncode == -9, killed.stderr
+    if kill_at.startswith("annotate"):
+        cache = sqlite3.connect(index / "annotations.sqlite")
+        assert cache.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] >= 5  # chunks kept
+        cache.close()
+    again = _run(big_folder, index)
+    assert again.returncode == 0, again.stderr
+    assert _facts(index) == reference
+    cache = sqlite3.connect(index / "annotations.sqlite")  # the chunks' entries made way for
+    assert cache.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 1  # the whole's
+    cache.close()
+
+
+def test_a_run_killed_in_the_rescan_is_finished_by_the_next_open(big_folder, reference,
+                                                                 tmp_path):
+    index = tmp_path / "index"
+    assert _run(big_folder, index, "rescan").returncode == -9
+    assert _facts(index) == reference  # opening repaired it, re-scan included
