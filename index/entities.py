@@ -329,12 +329,12 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
             for word in _WORD.findall(text[raw.start : raw.end]):
                 other_words[word] += 1
     everything = [(raw.start, raw.end) for raw in spans]
+    patterned: list[tuple[Span, str]] = []
     for raw in spans:
         if raw.label not in KEPT_LABELS:
             continue
         if raw.label in PATTERN_LABELS:  # exact already: quotes and brackets belong to a URL
-            surface = text[raw.start : raw.end]
-            out.append((raw, surface, raw.label, entity_id_for(raw.label, form_key(surface, raw.label))))
+            patterned.append((raw, text[raw.start : raw.end]))
             continue
         span = clean_span(text, raw)
         if span is None or (span.label == "PERSON" and _is_credit(text, span)):
@@ -365,8 +365,10 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
         out.append((piece, text[piece.start : piece.end]))
     kept = [p for p, _ in out]
     out.extend((s, text[s.start : s.end]) for s in _surnames_after_full_names(text, kept))
+    out.extend(patterned)
     out.sort(key=lambda ps: ps[0].start)
-    return [(p, surface, p.label, entity_id_for(p.label, match_key(surface))) for p, surface in out]
+    return [(p, surface, p.label, entity_id_for(p.label, form_key(surface, p.label)))
+            for p, surface in out]
 
 
 def _name_around_nickname(text: str, pieces: list[tuple[Span, str]], i: int):

@@ -216,11 +216,15 @@ def test_markdown_is_blanked_before_ner_with_offsets_kept(make_index, tmp_path):
     (folder / "report.md").write_text(text, encoding="utf-8")
     make_index(folder)
     conn = sqlite3.connect(IndexDir(make_index.path).catalog)
-    rows = conn.execute("SELECT start, end, text FROM mentions").fetchall()
+    rows = conn.execute("SELECT start, end, text, label FROM mentions").fetchall()
     doc = conn.execute("SELECT text FROM documents").fetchone()[0]
     conn.close()
-    assert rows and all(doc[a:b] == t for a, b, t in rows)
-    assert not [t for _, _, t in rows if any(ch in t for ch in "[]()<>*#") or "http" in t]
+    assert rows and all(doc[a:b] == t for a, b, t, _ in rows)
+    # the address is an entity of its own (a URL, found by rule in the stored text); no name
+    # the model found holds markup
+    assert [t for _, _, t, label in rows if label == "URL"] == ["https://example.com/meridian"]
+    assert not [t for _, _, t, label in rows if label != "URL"
+                and (any(ch in t for ch in "[]()<>*#") or "http" in t)]
 
 
 # -- labels as people write them --------------------------------------------------------------
