@@ -202,7 +202,7 @@ class FulltextIndex:
             except Exception:  # its files may be gone: open what is there now
                 self._ix = None
             self._close_searcher()
-        self._searcher = self.ix.searcher()
+        self._searcher = self.ix.searcher(weighting=query.weighting())
         self._parser = query.make_parser(self.ix.schema)
         return self._searcher
 

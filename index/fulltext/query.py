@@ -44,11 +44,29 @@ MAX_SUGGEST_WORDS = 6
 _DANGLING_OPERATORS = re.compile(r"(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+$")
 
 
+# The scoring both engines share: each field's weight in a search of all of them, and BM25's
+# parameters (Whoosh's BM25F scores each field on its own and sums them). Chosen on a
+# known-item set of 3,823 news articles (bench/search_quality.py --grid): three remembered body
+# words, AND and OR, and two entity names of the article. The title is also the body's first
+# line, so a title weight above zero counts its words twice: the old title x2 (query) x2
+# (stored field boost) put the OR set at MRR 0.32 (tantivy 0.66). 300 items: title 0.25, K1 0.9
+# gave AND 0.977 / OR 0.933; title 1.0, K1 1.2 0.977 / 0.83; title 0 0.978 / 0.96 but a word
+# only in the title would then score nothing; K1 0.7 adds ~0.02 to OR, B moves it ~0.01.
+FIELD_BOOSTS = {"title": 0.25, "body": 1.0, "entity": 0.5}
+BM25_B = 0.75
+BM25_K1 = 0.9
+
+
+def weighting():
+    """Whoosh's BM25F with the shared parameters (rank.py computes the same)."""
+    from whoosh import scoring
+
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+
+
 def make_parser(schema) -> qparser.QueryParser:
     """Whoosh's parser with AND by default, fuzzy ``term~``, and every field addressable."""
-    parser = qparser.MultifieldParser(
-        SEARCH_FIELDS, schema, fieldboosts={"title": 2.0, "body": 1.0, "entity": 0.5}
-    )
+    parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, fieldboosts=dict(FIELD_BOOSTS))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
 

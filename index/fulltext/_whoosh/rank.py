@@ -13,7 +13,7 @@ their pickled blocks were most of a new query's time at 100,000 documents.
 Wildcard, prefix, fuzzy and range terms are expanded here too (:func:`expand`), within
 query.py's caps, each segment's words kept for the next query.
 
-Scores follow Whoosh: BM25F per term (idf and average length from the whole index, the
+Scores follow Whoosh: BM25F per term (B and K1 from query.py) (idf and average length from the whole index, the
 field's stored weight, which already holds the schema's field boost), times the query boost;
 Or and And sum their parts, a wildcard, prefix or fuzzy term sums its expansions, and a NOT
 inside an AND adds its boost. Ties go to the lower docnum. One difference, on purpose: Whoosh
@@ -47,8 +47,6 @@ from whoosh.util.numeric import byte_to_length
 from casework.index.fulltext import plain, query
 from casework.index.fulltext._whoosh import postings_file, term_seek
 
-# Whoosh's BM25F defaults (scoring.BM25F)
-B, K1 = 0.75, 1.2
 _POSITIONAL = (wq.Phrase, wq.Sequence, SpanQuery)
 _LENGTH_BYTES = [byte_to_length(b) if b else 1 for b in range(256)]
 
@@ -543,7 +541,7 @@ def _terms_key(seg: _Segment, queries) -> tuple | None:
             key.append((q.fieldname, btext))
             continue
         key.append((q.fieldname, btext, q.boost, seg.top.idf(q.fieldname, btext),
-                    seg.top.avg_field_length(q.fieldname)))
+                    seg.top.avg_field_length(q.fieldname), query.BM25_B, query.BM25_K1))
     return tuple(key)
 
 
@@ -583,7 +581,7 @@ def _term(seg: _Segment, field: str, btext: bytes, boost: float, within: Within 
     avgfl = seg.top.avg_field_length(field) or 1
     # the segment's state and the whole index's statistics (any commit may change those);
     # a copy, as callers add to what they get
-    key = (seg.state, field, btext, boost, idf, avgfl)
+    key = (seg.state, field, btext, boost, idf, avgfl, query.BM25_B, query.BM25_K1)
     if within is not None and len(within) * _WITHIN_SHARE < len(postings[0]) \
             and (not seg.segment_id or _TERMS.get(key) is None):
         # a few of many documents, and no full score kept: finding them costs ~30 ns a
@@ -617,7 +615,8 @@ def _bm25(seg: _Segment, field: str, ids, weights, idf: float, boost: float, avg
           ) -> Iterable:
     """Each posting's BM25F, scale * tf / (tf + norm[length byte]): Whoosh's operations in
     Whoosh's order, over the sorted ``ids`` (not empty) and their ``weights``."""
-    return _bm25_of(weights, _length_norms(seg, field, ids, avgfl), idf * (K1 + 1) * boost)
+    return _bm25_of(weights, _length_norms(seg, field, ids, avgfl),
+                    idf * (query.BM25_K1 + 1) * boost)
 
 
 def _length_norms(seg: _Segment, field: str, ids, avgfl: float) -> Iterable[float]:
@@ -625,7 +624,8 @@ def _length_norms(seg: _Segment, field: str, ids, avgfl: float) -> Iterable[floa
     lengths = seg.lengths(field)
     if ids[-1] >= len(lengths):  # no stored length: byte 0, as Whoosh reads it
         lengths = lengths + bytes(ids[-1] + 1 - len(lengths))
-    return map(_norms(avgfl).__getitem__, map(lengths.__getitem__, ids))
+    norms = _norms(avgfl, query.BM25_B, query.BM25_K1)
+    return map(norms.__getitem__, map(lengths.__getitem__, ids))
 
 
 def _bm25_of(weights, norms: Iterable[float], scale: float) -> Iterable[float]:
@@ -634,7 +634,7 @@ def _bm25_of(weights, norms: Iterable[float], scale: float) -> Iterable[float]:
 
 
 @functools.lru_cache(maxsize=64)
-def _norms(avgfl: float) -> list[float]:
+def _norms(avgfl: float, B: float, K1: float) -> list[float]:
     """BM25F's length normalisation for each of the 256 stored length bytes. Computed once for
     a field's average length: per term, it was most of the time of a wildcard expanding to
     thousands of rare words (``t*`` at 100,000 articles)."""
@@ -677,7 +677,8 @@ def _phrase(seg: _Segment, q) -> Scores:
     if not words or any((q.fieldname, w) not in seg.reader for w in words):
         return {}
     # as for a term's: the segment's state and the whole index's statistics
-    stats = (seg.top.avg_field_length(q.fieldname), *(seg.top.idf(q.fieldname, w) for w in words))
+    stats = (seg.top.avg_field_length(q.fieldname), query.BM25_B, query.BM25_K1,
+             *(seg.top.idf(q.fieldname, w) for w in words))
     key = (seg.state, q.fieldname, words, stats)
     scores = seg._cached(_PHRASES, key, lambda: _phrase_scores(seg, q.fieldname, words))
     return _boosted(q, scores) if q.boost != 1.0 else dict(scores)  # the caller's to change
@@ -710,7 +711,7 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
     for w in words:
         ids, weights = seg.postings(fieldname, w)
         tf = list(compress(weights, map(common.__contains__, ids)))
-        scores = _bm25_of(tf, norms, seg.top.idf(fieldname, w) * (K1 + 1))
+        scores = _bm25_of(tf, norms, seg.top.idf(fieldname, w) * (query.BM25_K1 + 1))
         total = list(scores) if total is None else list(map(add, total, scores))
     return dict(zip(docs, total))
 
