@@ -20,7 +20,7 @@ from casework.index.location import check_index_location, default_index_dir, res
 # tui/render.py) to paint its first screen, and opens the index in a worker after it. Loading
 # Whoosh and api.py first took ~55 ms of CPU from the explorer's start (importing its app:
 # 0.57 -> 0.515 s, median of 8 interleaved, on a busy machine).
-_API = ("Casework", "build_index", "build_seeds", "index_exists", "open_index")
+_API = ("Casework", "build_index", "build_seeds", "index_exists", "open_index", "term_spans")
 # Likewise the text-safety pair (a regular expression compiled on import): a cold --json
 # search never needs it.
 _SAFE = ("printable", "printable_same_length")
@@ -55,4 +55,5 @@ __all__ = [
     "printable",
     "printable_same_length",
     "resolve_index_dir",
+    "term_spans",
 ]

@@ -87,6 +87,14 @@ def index_exists(index: str | os.PathLike[str] | None = None) -> bool:
     return IndexDir(resolve_index_dir(index)).exists()
 
 
+def term_spans(text: str, terms) -> list[tuple[int, int]]:
+    """(start, end) of each word of ``text`` that is one of ``terms`` (a SearchResult's
+    ``terms``) as the index reads words: case and accents folded ("lodz" marks "Łódź")."""
+    from casework.index.fulltext.snippets import term_spans as spans
+
+    return spans(text, terms)
+
+
 class Casework:
     """An open index. Safe to use from one worker thread at a time per call."""
 
@@ -142,14 +150,17 @@ class Casework:
         self.close()
 
     # -- search -------------------------------------------------------------------------
-    def search(self, query: str, limit: int = 20, offset: int = 0, suggest: bool = True
-               ) -> SearchResult:
-        """Ranked hits with snippets. With no hits and ``suggest``, ``suggestion`` holds the
-        query respelt from the index's words (a vocabulary walk; pass False and call
-        :meth:`suggest` later to show the hits first)."""
+    def search(self, query: str, limit: int = 20, offset: int = 0, suggest: bool = True,
+               exact: bool = False) -> SearchResult:
+        """Ranked hits with snippets. A word the index lacks is searched as the words near it
+        (``corrections``) and words find their other forms, unless ``exact`` (or the word is
+        in quotes). With no hits and ``suggest``, ``suggestion`` holds the query respelt from
+        the index's words (a vocabulary walk; pass False and call :meth:`suggest` later to show
+        the hits first)."""
         from casework.index.fulltext.snippets import best_snippet, lead_snippet
 
-        found = self.fulltext.search(query, limit=limit, offset=offset, suggest=suggest)
+        found = self.fulltext.search(query, limit=limit, offset=offset, suggest=suggest,
+                                     exact=exact)
         counts = self.catalog.entity_counts([h.doc_id for h in found.hits])
         hits = []
         for hit in found.hits:
@@ -160,8 +171,14 @@ class Casework:
                 snippet=snippet, highlights=[list(r) for r in ranges],
                 entities=counts.get(hit.doc_id, 0),
             ))
-        return models.SearchResult(query=query, total=found.total, hits=hits,
-                                   suggestion=found.suggestion, offset=offset)
+        return models.SearchResult(
+            query=query, total=found.total, hits=hits, suggestion=found.suggestion,
+            offset=offset, terms=sorted(found.words), corrections=sorted(found.corrections.items()),
+            corrected=found.corrected, as_typed=found.as_typed, notes=list(found.notes))
+
+    def term_spans(self, text: str, terms) -> list[tuple[int, int]]:
+        """Where ``text`` holds ``terms`` (a SearchResult's), as the index reads words."""
+        return term_spans(text, terms)
 
     def suggest(self, query: str) -> str | None:
         """``query`` with its words unknown to the index replaced by the nearest known ones

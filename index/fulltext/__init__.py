@@ -22,7 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -37,7 +37,7 @@ if os.environ.get(ENGINE_VARIABLE, "").strip().lower() != "plain":
 from whoosh import index as whoosh_index  # noqa: E402
 
 from casework.index.errors import IndexIncompatible, QueryError  # noqa: E402
-from casework.index.fulltext import plain, query  # noqa: E402
+from casework.index.fulltext import plain, query, spelling  # noqa: E402
 from casework.index.fulltext.query import SEARCH_FIELDS  # noqa: E402, F401
 from casework.index.fulltext.schema import (  # noqa: E402, F401  (the names old indexes pickled)
     NameListTokenizer,
@@ -93,6 +93,12 @@ class FulltextHits:
     hits: list[FulltextHit]
     words: frozenset[str]
     suggestion: str | None = None
+    # words typed without quotes that the index lacks, searched as a near spelling instead:
+    # {typed: searched}, the query as searched, and the query that searches them as typed
+    corrections: dict[str, str] = field(default_factory=dict)
+    corrected: str | None = None
+    as_typed: str | None = None
+    notes: tuple[str, ...] = ()  # what this index cannot do that a rebuilt one would
 
 
 class Engine(Protocol):
@@ -158,6 +164,7 @@ class FulltextIndex:
         self._ix = None
         self._searcher = None
         self._parser = None
+        self._vocabulary: spelling.Vocabulary | None = None
         self._lock = threading.RLock()
 
     # -- opening ---------------------------------------------------------------------------
@@ -204,6 +211,8 @@ class FulltextIndex:
             self._close_searcher()
         self._searcher = self.ix.searcher(weighting=query.weighting())
         self._parser = query.make_parser(self.ix.schema)
+        self._vocabulary = spelling.Vocabulary(self.path, self._searcher.reader().generation(),
+                                               self._searcher.reader())
         return self._searcher
 
     # -- writing ---------------------------------------------------------------------------
@@ -242,7 +251,17 @@ class FulltextIndex:
         writer.commit(optimize=big and not fresh, merge=True)
         self._ix = None
         self._engine.upkeep(self.ix)
+        self._write_vocabulary()
         return n
+
+    def _write_vocabulary(self) -> None:
+        """The words and their counts for spelling (spelling.py); ~0.7 s at 52,000 words.
+        A failed write leaves queries to look words up in Whoosh's term index."""
+        try:
+            with self.ix.reader() as reader:
+                spelling.write(self.path, reader, reader.generation())
+        except OSError as exc:
+            _log.warning("casework: cannot write the spelling vocabulary: %s", exc)
 
     def delete(self, doc_ids: Iterable[str]) -> None:
         """Remove documents by id, in one commit."""
@@ -281,13 +300,15 @@ class FulltextIndex:
             self._current()
             return query.parse(self._parser, text)
 
-    def search(self, text: str, limit: int = 20, offset: int = 0, suggest: bool = True
-               ) -> FulltextHits:
+    def search(self, text: str, limit: int = 20, offset: int = 0, suggest: bool = True,
+               exact: bool = False) -> FulltextHits:
         """Hits for ``text``; with ``suggest`` and no hits, a spelling suggestion too (a walk
-        of the vocabulary: the explorer shows the hits first and asks :meth:`suggest` after)."""
+        of the vocabulary: the explorer shows the hits first and asks :meth:`suggest` after).
+        Unless ``exact``, a word the index lacks is searched as the words near it, and the hits
+        say so (``corrections``), and words find their other forms (``stem``)."""
         with self._lock:
             try:
-                return self._search(text, limit, offset, suggest, last_try=False)
+                return self._search(text, limit, offset, suggest, exact, last_try=False)
             except (QueryError, IndexIncompatible):
                 raise
             except Exception:
@@ -296,7 +317,7 @@ class FulltextIndex:
                 # and reading leaves the open reader finding nothing ("'NoneType' object is not
                 # subscriptable" from stored_fields). Read again from what is there now, once.
                 self.reopen()
-                return self._search(text, limit, offset, suggest, last_try=True)
+                return self._search(text, limit, offset, suggest, exact, last_try=True)
 
     def suggest(self, text: str) -> str | None:
         """The query with its unknown words replaced by near ones from the index, or None."""
@@ -318,8 +339,8 @@ class FulltextIndex:
             hits = searcher.more_like(docnum, "body", text=text, top=top, numterms=20)
             return {hit["doc_id"]: hit.score for hit in hits}
 
-    def _search(self, text: str, limit: int, offset: int, suggest: bool, last_try: bool
-                ) -> FulltextHits:
+    def _search(self, text: str, limit: int, offset: int, suggest: bool, exact: bool,
+                last_try: bool) -> FulltextHits:
         try:
             searcher = self._current()
         except Exception as exc:  # the full-text index vanished or broke under an open session
@@ -330,6 +351,16 @@ class FulltextIndex:
                 f"--index {self.path.parent} FOLDER"
             ) from None
         cleaned, parsed = query.parse(self._parser, text)
+        fixed, corrected, as_typed = {}, None, None
+        if not exact:
+            fixed = query.corrections(parsed, self._vocabulary, searcher.reader())
+            if fixed:
+                corrected = query.respelt(parsed, cleaned, fixed)
+                as_typed = query.respelt(parsed, cleaned, fixed, quote=True)
+                parsed = query.fuzzed(parsed, fixed, self._vocabulary)
+        for leaf in query.expanding_leaves(parsed):
+            if isinstance(leaf, query.DamerauFuzzy):
+                leaf.vocabulary = self._vocabulary
         try:
             q = self._engine.expand(searcher, parsed)
             total, top = self._engine.top(searcher, q, offset + limit,
@@ -349,4 +380,5 @@ class FulltextIndex:
         if total == 0 and suggest:
             suggestion = query.suggest(searcher, parsed, cleaned)
         return FulltextHits(total, hits, query.words(searcher, q) if page else frozenset(),
-                            suggestion)
+                            suggestion, {w: c for w, (c, _) in fixed.items()}, corrected,
+                            as_typed)

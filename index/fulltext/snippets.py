@@ -143,6 +143,20 @@ def _word_end(text: str, i: int, floor: int) -> int:
     return j if j > floor else i
 
 
+def term_spans(text: str, terms) -> list[tuple[int, int]]:
+    """(start, end) of each word of ``text`` that the index's analyzer makes one of ``terms``
+    (analysed forms: a SearchResult's ``terms``), in order, over the whole text (a 2 MB
+    document: ~20-60 ms, so callers on a screen run it off the screen's thread)."""
+    words = frozenset(terms)
+    if not words or not text:
+        return []
+    pattern = None
+    if len(words) <= _MAX_PATTERN_WORDS and "\u0130" not in text:
+        pattern = _candidates(words)
+    return [m.span() for m in (pattern or _WORD).finditer(text)
+            if m.group().lower().translate(_ACCENTS) in words]
+
+
 def lead_snippet(text: str, chars: int = 200) -> str:
     """The opening of a document, for hits that matched outside the body."""
     head = _one_line(text[: chars + 1])

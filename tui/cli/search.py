@@ -44,6 +44,12 @@ def print_hits(result) -> None:
 
     from casework.tui.render import match_count, safe_text, snippet_text
 
+    for note in result.notes:
+        stderr().print(Text(note, style="dim"))
+    if result.corrected:
+        stderr().print(Text("Showing results for ") + safe_text(result.corrected, "bold")
+                       + Text("; search for ") + safe_text(result.as_typed or "", "bold")
+                       + Text(" instead"))
     if result.total == 0:
         line = Text("No documents match ") + safe_text(result.query, "bold")
         if result.suggestion:
