@@ -8,6 +8,7 @@ suggestions.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 
@@ -18,8 +19,11 @@ from whoosh.spelling import Corrector
 from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import QueryError
 from casework.index.fulltext import spelling
+from casework.index.fulltext.schema import STEM_FIELD
 
 SEARCH_FIELDS = ["title", "body", "entity"]
+NO_STEMS_NOTE = ("this index finds words as typed only; casework index --rebuild gives it "
+                 "word forms (travel: travelled, travels)")
 
 # Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
 # index answers in bounded time instead of building a query of every term.
@@ -53,7 +57,10 @@ _DANGLING_OPERATORS = re.compile(r"(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+$")
 # (stored field boost) put the OR set at MRR 0.32 (tantivy 0.66). 300 items: title 0.25, K1 0.9
 # gave AND 0.977 / OR 0.933; title 1.0, K1 1.2 0.977 / 0.83; title 0 0.978 / 0.96 but a word
 # only in the title would then score nothing; K1 0.7 adds ~0.02 to OR, B moves it ~0.01.
-FIELD_BOOSTS = {"title": 0.25, "body": 1.0, "entity": 0.5}
+# Word forms (the stem field) at 0.1 / 0.25 / 0.5 / 1.0: another form of a remembered word
+# found at MRR 0.943 / 0.943 / 0.946 / 0.948 (0 without), AND 0.973 / 0.973 / 0.973 / 0.971,
+# OR 0.933 / 0.937 / 0.943 / 0.944.
+FIELD_BOOSTS = {"title": 0.25, "body": 1.0, "entity": 0.5, STEM_FIELD: 0.5}
 BM25_B = 0.75
 BM25_K1 = 0.9
 
@@ -67,7 +74,18 @@ def weighting():
 
 def make_parser(schema) -> qparser.QueryParser:
     """Whoosh's parser with AND by default, fuzzy ``term~``, and every field addressable."""
-    parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, fieldboosts=dict(FIELD_BOOSTS),
+    searched = [*SEARCH_FIELDS, *([STEM_FIELD] if STEM_FIELD in schema else [])]
+    # a word the analyzer splits ("ARL-2291", "4,500", "al-Qaeda", "9/11") is its parts in a
+    # row, not each part anywhere in the document (Whoosh's default: 89 of 3,788 articles for
+    # "2,500", 78 as a phrase). Set on the parser's copy of the schema; the stem field has no
+    # positions and keeps Whoosh's AND, which _cap drops.
+    schema = copy.copy(schema)
+    schema._fields = dict(schema._fields)
+    for name in schema.names():
+        if name != STEM_FIELD and schema[name].format.supports("positions"):
+            field = schema._fields[name] = copy.copy(schema[name])
+            field.multitoken_query = "phrase"
+    parser = qparser.MultifieldParser(searched, schema, fieldboosts=dict(FIELD_BOOSTS),
                                       phraseclass=ExactPhrase)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
@@ -155,6 +173,10 @@ def _cap(q):
             leaf.prefixlength = max(leaf.prefixlength, FUZZY_PREFIX)
 
     def node(n):
+        # word forms for words typed plainly: not for quoted ones, phrases, wildcards or fuzzy
+        # terms (which would expand over stems)
+        if getattr(n, "fieldname", None) == STEM_FIELD and type(n) is not wq.Term:
+            return wq.NullQuery
         # `field:*` is Every(field), which walks every posting of every term in the field;
         # every document has a title and a body, so match all documents cheaply instead.
         if isinstance(n, wq.Every):
@@ -162,9 +184,33 @@ def _cap(q):
         if type(n) is wq.FuzzyTerm:
             return DamerauFuzzy(n.fieldname, n.text, boost=n.boost, maxdist=n.maxdist,
                                 prefixlength=n.prefixlength)
+        if type(n) is wq.Or:
+            return _stems_apart(n)
+        if isinstance(n, wq.And) and all(getattr(s, "fieldname", None) == STEM_FIELD
+                                          for s in n.subqueries):
+            return wq.NullQuery  # a split word's stems, anywhere: its parts are found as typed
         return n
 
+    # not normalized after: Whoosh's normalize() would flatten the Or that keeps stems apart
     return q.accept(node)
+
+
+def _stems_apart(q):
+    """A word's fields as (title OR body OR entity) OR stem. Whoosh adds an Or's parts in a
+    tree ordered by each part's document count, and a word's stem is in as many documents as
+    the word itself, a tie Whoosh breaks by the matchers' memory addresses: the sum's last bit,
+    and so the order of equal documents, came out either way. Two parts add the same in any
+    order."""
+    if any(s is wq.NullQuery for s in q.subqueries):  # a stem dropped (above)
+        kept = [s for s in q.subqueries if s is not wq.NullQuery]
+        if len(kept) <= 1:
+            return kept[0] if kept else wq.NullQuery
+        q = wq.Or(kept, boost=q.boost)
+    stems = [s for s in q.subqueries if type(s) is wq.Term and s.fieldname == STEM_FIELD]
+    if not stems or len(stems) == len(q.subqueries):
+        return q
+    rest = [s for s in q.subqueries if not (type(s) is wq.Term and s.fieldname == STEM_FIELD)]
+    return wq.Or([wq.Or(rest) if len(rest) > 1 else rest[0], *stems], boost=q.boost)
 
 
 # A word is corrected when no document holds it, or when at most RARE_WORD documents do and a
@@ -178,12 +224,18 @@ RARE_WORD = 3
 CORRECT_RATIO = 20
 
 
+def without_stems(q):
+    """``q`` searching exact words only."""
+    return q.accept(lambda n: wq.NullQuery if getattr(n, "fieldname", None) == STEM_FIELD
+                    and n.is_leaf() else n).normalize()
+
+
 def corrections(q, vocabulary: spelling.Vocabulary, reader) -> dict[str, tuple[str, int]]:
     """{typed word: (nearest word, distance)} for the words of ``q`` typed without quotes or
     syntax that the index lacks or holds far less than a near spelling."""
     decided: dict[str, tuple[str, int] | None] = {}
     for leaf in q.leaves():
-        if type(leaf) is not wq.Term or leaf.text in decided:
+        if type(leaf) is not wq.Term or leaf.fieldname == STEM_FIELD or leaf.text in decided:
             continue
         word = leaf.text
         decided[word] = None
@@ -203,7 +255,7 @@ def fuzzed(q, corrected: dict[str, tuple[str, int]], vocabulary: spelling.Vocabu
     """``q`` with each corrected word searched as ``word~`` (at its correction's distance)."""
 
     def node(n):
-        if type(n) is wq.Term and n.text in corrected:
+        if type(n) is wq.Term and n.fieldname != STEM_FIELD and n.text in corrected:
             fuzzy = DamerauFuzzy(n.fieldname, n.text, boost=n.boost,
                                  maxdist=corrected[n.text][1], prefixlength=0)
             fuzzy.vocabulary = vocabulary
@@ -226,7 +278,8 @@ def respelt(q, text: str, corrected: dict[str, tuple[str, int]], quote: bool = F
     """``text`` with each corrected word replaced (or, with ``quote``, put in quotes so it is
     searched as typed)."""
     spans = sorted({(leaf.startchar, leaf.endchar, leaf.text) for leaf in q.leaves()
-                    if type(leaf) is wq.Term and leaf.text in corrected
+                    if type(leaf) is wq.Term and leaf.fieldname != STEM_FIELD
+                    and leaf.text in corrected
                     and getattr(leaf, "startchar", None) is not None})
     out, at = [], 0
     for start, end, word in spans:

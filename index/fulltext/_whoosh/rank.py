@@ -508,7 +508,8 @@ def _compound(seg: _Segment, q, within: Within = None) -> Scores:
             # parts scored within other documents may hold only those: such a sum is not kept
             return _sum([_scores(seg, s, within) for s in q.subqueries])
         # a copy, as callers add to what they get
-        return dict(seg._cached(_TERMS, key, lambda: _sum([_scores(seg, s) for s in q.subqueries])))
+        return dict(seg._cached(_TERMS, key,
+                                lambda: _sum([_scores(seg, s) for s in q.subqueries])))
     if isinstance(q, wq.AndNot):
         out = _scores(seg, q.a, within)
         for d in _scores(seg, q.b, out):
@@ -613,10 +614,10 @@ def _scored_within(seg: _Segment, field: str, postings: tuple[array, array], idf
 
 def _bm25(seg: _Segment, field: str, ids, weights, idf: float, boost: float, avgfl: float
           ) -> Iterable:
-    """Each posting's BM25F, scale * tf / (tf + norm[length byte]): Whoosh's operations in
-    Whoosh's order, over the sorted ``ids`` (not empty) and their ``weights``."""
-    return _bm25_of(weights, _length_norms(seg, field, ids, avgfl),
-                    idf * (query.BM25_K1 + 1) * boost)
+    """Each posting's BM25F, idf * (tf * (K1 + 1) / (tf + norm[length byte])) * boost:
+    Whoosh's operations in Whoosh's order, over the sorted ``ids`` (not empty) and their
+    ``weights``."""
+    return _bm25_of(weights, _length_norms(seg, field, ids, avgfl), idf, boost)
 
 
 def _length_norms(seg: _Segment, field: str, ids, avgfl: float) -> Iterable[float]:
@@ -628,9 +629,15 @@ def _length_norms(seg: _Segment, field: str, ids, avgfl: float) -> Iterable[floa
     return map(norms.__getitem__, map(lengths.__getitem__, ids))
 
 
-def _bm25_of(weights, norms: Iterable[float], scale: float) -> Iterable[float]:
-    """scale * tf / (tf + norm) for each posting's weight (tf) and length norm."""
-    return map(truediv, map(mul, repeat(scale), weights), map(add, weights, norms))
+def _bm25_of(weights, norms: Iterable[float], idf: float, boost: float = 1.0
+             ) -> Iterable[float]:
+    """idf * (tf * (K1 + 1) / (tf + norm)) * boost for each posting's weight (tf) and length
+    norm, in Whoosh's order of operations (scoring.bm25, then the term's boost): folding idf,
+    K1 + 1 and the boost into one factor first changed the last bit of some scores, which
+    broke ties between equal documents the other way."""
+    scores = map(mul, repeat(idf), map(truediv, map(mul, weights, repeat(query.BM25_K1 + 1)),
+                                       map(add, weights, norms)))
+    return map(mul, scores, repeat(boost)) if boost != 1.0 else scores
 
 
 @functools.lru_cache(maxsize=64)
@@ -711,7 +718,7 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
     for w in words:
         ids, weights = seg.postings(fieldname, w)
         tf = list(compress(weights, map(common.__contains__, ids)))
-        scores = _bm25_of(tf, norms, seg.top.idf(fieldname, w) * (query.BM25_K1 + 1))
+        scores = _bm25_of(tf, norms, seg.top.idf(fieldname, w))
         total = list(scores) if total is None else list(map(add, total, scores))
     return dict(zip(docs, total))
 
