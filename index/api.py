@@ -157,15 +157,18 @@ class Casework:
         in quotes). With no hits and ``suggest``, ``suggestion`` holds the query respelt from
         the index's words (a vocabulary walk; pass False and call :meth:`suggest` later to show
         the hits first)."""
-        from casework.index.fulltext.snippets import best_snippet, lead_snippet
+        from casework.index.fulltext.snippets import best_snippet, lead_snippet, word_forms
 
         found = self.fulltext.search(query, limit=limit, offset=offset, suggest=suggest,
                                      exact=exact)
         counts = self.catalog.entity_counts([h.doc_id for h in found.hits])
         hits = []
+        terms = set(found.words)
         for hit in found.hits:
             text = self.catalog.text_of(hit.doc_id) or ""
-            snippet, ranges = best_snippet(text, found.words) or (lead_snippet(text), [])
+            words = found.words | word_forms(text, found.stems) if found.stems else found.words
+            terms.update(words)
+            snippet, ranges = best_snippet(text, words) or (lead_snippet(text), [])
             hits.append(models.Hit(
                 doc_id=hit.doc_id, title=hit.title, path=hit.path, score=round(hit.score, 4),
                 snippet=snippet, highlights=[list(r) for r in ranges],
@@ -173,8 +176,12 @@ class Casework:
             ))
         return models.SearchResult(
             query=query, total=found.total, hits=hits, suggestion=found.suggestion,
-            offset=offset, terms=sorted(found.words), corrections=sorted(found.corrections.items()),
+            offset=offset, terms=sorted(terms), corrections=sorted(found.corrections.items()),
             corrected=found.corrected, as_typed=found.as_typed, notes=list(found.notes))
+
+    def explain(self, query: str, exact: bool = False) -> dict:
+        """How ``query`` is searched: parsed, corrected, its fuzzy and wildcard expansions."""
+        return self.fulltext.explain(query, exact=exact)
 
     def term_spans(self, text: str, terms) -> list[tuple[int, int]]:
         """Where ``text`` holds ``terms`` (a SearchResult's), as the index reads words."""

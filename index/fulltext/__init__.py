@@ -50,7 +50,12 @@ from casework.index.fulltext.schema import (  # noqa: E402, F401  (the names old
     text_analyzer,
     whoosh_fields,
 )
-from casework.index.fulltext.snippets import best_snippet, lead_snippet  # noqa: E402, F401
+from casework.index.fulltext.snippets import (  # noqa: E402, F401
+    best_snippet,
+    lead_snippet,
+    term_spans,
+    word_forms,
+)
 
 ENGINES = ("fast", "plain")
 _log = logging.getLogger(__name__)
@@ -101,6 +106,7 @@ class FulltextHits:
     corrected: str | None = None
     as_typed: str | None = None
     notes: tuple[str, ...] = ()  # what this index cannot do that a rebuilt one would
+    stems: frozenset[str] = frozenset()  # word forms searched (snippets.word_forms finds them)
 
 
 class Engine(Protocol):
@@ -343,17 +349,9 @@ class FulltextIndex:
             hits = searcher.more_like(docnum, "body", text=text, top=top, numterms=20)
             return {hit["doc_id"]: hit.score for hit in hits}
 
-    def _search(self, text: str, limit: int, offset: int, suggest: bool, exact: bool,
-                last_try: bool) -> FulltextHits:
-        try:
-            searcher = self._current()
-        except Exception as exc:  # the full-text index vanished or broke under an open session
-            self._searcher = None
-            raise IndexIncompatible(
-                f"cannot read the full-text index at {self.path} "
-                f"({type(exc).__name__}: {exc}); rebuild it with: casework index --rebuild "
-                f"--index {self.path.parent} FOLDER"
-            ) from None
+    def _prepare(self, searcher, text: str, exact: bool):
+        """The query as it runs: parsed, misspelt words searched as the words near them (unless
+        ``exact``), fuzzy terms on the vocabulary; with what was corrected and notes."""
         cleaned, parsed = query.parse(self._parser, text)
         fixed, corrected, as_typed = {}, None, None
         notes = () if query.STEM_FIELD in searcher.schema else (query.NO_STEMS_NOTE,)
@@ -368,6 +366,40 @@ class FulltextIndex:
         for leaf in query.expanding_leaves(parsed):
             if isinstance(leaf, query.DamerauFuzzy):
                 leaf.vocabulary = self._vocabulary
+        return cleaned, parsed, fixed, corrected, as_typed, notes
+
+    def explain(self, text: str, exact: bool = False) -> dict:
+        """How ``text`` is searched: the query as parsed and run, its corrections, and the
+        words each wildcard or fuzzy term expands to (within the caps)."""
+        with self._lock:
+            searcher = self._current()
+            cleaned, parsed, fixed, corrected, as_typed, notes = self._prepare(
+                searcher, text, exact)
+            expansions: dict[str, list[str]] = {}
+            readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
+            for leaf in query.expanding_leaves(parsed):
+                words = expansions.setdefault(str(leaf), [])
+                for reader in readers:
+                    for _, w in leaf.expanded_terms(reader):
+                        w = w.decode("utf-8", "replace") if isinstance(w, bytes) else w
+                        if w not in words and len(words) < 50:
+                            words.append(w)
+            return {"query": cleaned, "parsed": str(parsed), "corrections": fixed and
+                    {w: c for w, (c, _) in fixed.items()}, "corrected": corrected,
+                    "as_typed": as_typed, "expansions": expansions, "notes": list(notes)}
+
+    def _search(self, text: str, limit: int, offset: int, suggest: bool, exact: bool,
+                last_try: bool) -> FulltextHits:
+        try:
+            searcher = self._current()
+        except Exception as exc:  # the full-text index vanished or broke under an open session
+            self._searcher = None
+            raise IndexIncompatible(
+                f"cannot read the full-text index at {self.path} "
+                f"({type(exc).__name__}: {exc}); rebuild it with: casework index --rebuild "
+                f"--index {self.path.parent} FOLDER"
+            ) from None
+        cleaned, parsed, fixed, corrected, as_typed, notes = self._prepare(searcher, text, exact)
         try:
             q = self._engine.expand(searcher, parsed)
             total, top = self._engine.top(searcher, q, offset + limit,
@@ -388,4 +420,4 @@ class FulltextIndex:
             suggestion = query.suggest(searcher, parsed, cleaned)
         return FulltextHits(total, hits, query.words(searcher, q) if page else frozenset(),
                             suggestion, {w: c for w, (c, _) in fixed.items()}, corrected,
-                            as_typed, notes)
+                            as_typed, notes, query.stems(q) if page else frozenset())

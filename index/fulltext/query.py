@@ -19,7 +19,7 @@ from whoosh.spelling import Corrector
 from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import QueryError
 from casework.index.fulltext import spelling
-from casework.index.fulltext.schema import STEM_FIELD
+from casework.index.fulltext.schema import STEM_FIELD, stemmer
 
 SEARCH_FIELDS = ["title", "body", "entity"]
 NO_STEMS_NOTE = ("this index finds words as typed only; casework index --rebuild gives it "
@@ -125,6 +125,36 @@ class DamerauFuzzy(wq.FuzzyTerm):
                 yield word
 
 
+# Entity fields as the explorer and `casework entities` print their labels ([PER], NORP, ...),
+# any case: `per:trump`, `PER:trump`, `PERSON:trump` and `person:trump` are one field.
+FIELD_ALIASES = {"per": "person", "nrp": "norp", "evt": "event", "prd": "product",
+                 "art": "work_of_art", "lng": "language"}
+_FIELD_REF = re.compile(r"(?:^|(?<=[\s(+-]))([A-Za-z_]+):(?!//)")
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+def searchable_fields(schema) -> list[str]:
+    return [name for name in ("title", "body", "entity", *ENTITY_FIELDS) if name in schema]
+
+
+def _fields_named(text: str, schema) -> str:
+    """``text`` with each field name as the index names it (``PER:`` -> ``person:``); a
+    QueryError naming the fields if one is unknown."""
+    valid = searchable_fields(schema)
+    blanked = _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    out, at = [], 0
+    for m in _FIELD_REF.finditer(blanked):
+        name = m.group(1).lower()
+        name = FIELD_ALIASES.get(name, name)
+        if name not in valid:
+            raise QueryError(f"unknown field {m.group(1)!r}; fields: {', '.join(valid)} "
+                             f"(or a label as printed: {', '.join(sorted(FIELD_ALIASES))})")
+        out.append(text[at:m.start(1)] + name)
+        at = m.end(1)
+    out.append(text[at:])
+    return "".join(out)
+
+
 def parse(parser: qparser.QueryParser, text: str):
     """``(cleaned text, query)``, the query's expanding terms capped; QueryError when ``text``
     cannot be a query (empty, too long, no searchable terms, too many expanding terms)."""
@@ -133,6 +163,7 @@ def parse(parser: qparser.QueryParser, text: str):
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text).strip()
     if not cleaned:
         raise QueryError("empty query")
+    cleaned = _fields_named(cleaned, parser.schema)
     try:
         q = parser.parse(_DANGLING_OPERATORS.sub("", cleaned))
     except Exception as exc:  # whoosh raises assorted errors on odd syntax
@@ -242,7 +273,8 @@ def corrections(q, vocabulary: spelling.Vocabulary, reader) -> dict[str, tuple[s
         if len(word) < 3 or not word.isalpha() or len(decided) > MAX_SUGGEST_WORDS * 2:
             continue
         held = vocabulary.frequency(word)
-        if held > RARE_WORD or _in_field(reader, leaf.fieldname, word):
+        if held > RARE_WORD or _in_field(reader, leaf.fieldname, word) \
+                or (not held and _has_forms(reader, word)):
             continue
         for near, distance, n in vocabulary.near(word, 2 if len(word) > 7 and not held else 1):
             if n > held * CORRECT_RATIO:
@@ -263,6 +295,16 @@ def fuzzed(q, corrected: dict[str, tuple[str, int]], vocabulary: spelling.Vocabu
         return n
 
     return q.accept(node)
+
+
+def _has_forms(reader, word: str) -> bool:
+    """Whether the index holds another form of ``word`` ("kill": "killed"): not a typo."""
+    if STEM_FIELD not in reader.schema:
+        return False
+    try:
+        return (STEM_FIELD, stemmer().stemWord(word)) in reader
+    except Exception:
+        return False
 
 
 def _in_field(reader, field: str, word: str) -> bool:
@@ -337,6 +379,15 @@ def words(searcher, q) -> frozenset[str]:
     except Exception:  # highlighting is a nicety; a query that ran must not fail on it
         return frozenset()
     return frozenset(found)
+
+
+def stems(q) -> frozenset[str]:
+    """The word-form stems ``q`` searches (the stem field's terms)."""
+    try:
+        return frozenset(leaf.text for leaf in q.leaves()
+                         if type(leaf) is wq.Term and leaf.fieldname == STEM_FIELD)
+    except Exception:
+        return frozenset()
 
 
 def suggest(searcher, q, text: str) -> str | None:
