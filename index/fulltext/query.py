@@ -276,10 +276,14 @@ def corrections(q, vocabulary: spelling.Vocabulary, reader) -> dict[str, tuple[s
         if held > RARE_WORD or _in_field(reader, leaf.fieldname, word) \
                 or (not held and _has_forms(reader, word)):
             continue
-        for near, distance, n in vocabulary.near(word, 2 if len(word) > 7 and not held else 1):
+        # two edits only for a long word that has no word one edit away: the edits of its
+        # edits are ~200,000 strings to look up (~100 ms), one edit's ~600 (~1 ms)
+        near = vocabulary.near(word, 1)
+        if not near and not held and len(word) > 7:
+            near = vocabulary.near(word, 2)
+        for found, distance, n in near[:1]:
             if n > held * CORRECT_RATIO:
-                decided[word] = (near, distance)
-            break
+                decided[word] = (found, distance)
     return {w: c for w, c in decided.items() if c}
 
 
