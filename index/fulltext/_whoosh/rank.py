@@ -4,7 +4,7 @@ Whoosh ranks through a tree of matcher objects, several Python calls per posting
 ``presdent~`` (9,386 matches) took ~60 ms and ``immigra*`` ~80 ms at 20,000 articles, five
 times that at 100,000, and Whoosh's fast top-N path cannot count what it skips. Here each
 term's posting list is read a block at a time (ids and weights are arrays), scored with the
-same BM25F as Whoosh's default weighting, and the query tree becomes dict unions and
+same BM25F as Whoosh's (query.py's B and K1), and the query tree becomes dict unions and
 intersections. :func:`supported` says which trees it takes; :func:`top` gives the rest to
 the plain engine. Decoded posting lists and field lengths are kept between queries (bounded
 caches).
@@ -13,7 +13,7 @@ their pickled blocks were most of a new query's time at 100,000 documents.
 Wildcard, prefix, fuzzy and range terms are expanded here too (:func:`expand`), within
 query.py's caps, each segment's words kept for the next query.
 
-Scores follow Whoosh: BM25F per term (B and K1 from query.py) (idf and average length from the whole index, the
+Scores follow Whoosh: BM25F per term (idf and average length from the whole index, the
 field's stored weight, which already holds the schema's field boost), times the query boost;
 Or and And sum their parts, a wildcard, prefix or fuzzy term sums its expansions, and a NOT
 inside an AND adds its boost. Ties go to the lower docnum. One difference, on purpose: Whoosh
