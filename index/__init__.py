@@ -20,7 +20,8 @@ from casework.index.location import check_index_location, default_index_dir, res
 # tui/render.py) to paint its first screen, and opens the index in a worker after it. Loading
 # Whoosh and api.py first took ~55 ms of CPU from the explorer's start (importing its app:
 # 0.57 -> 0.515 s, median of 8 interleaved, on a busy machine).
-_API = ("Casework", "build_index", "build_seeds", "index_exists", "open_index", "watch_index")
+_API = ("Casework", "build_index", "build_seeds", "index_exists", "open_index", "watch_index",
+        "term_spans")
 # Likewise the text-safety pair (a regular expression compiled on import): a cold --json
 # search never needs it.
 _SAFE = ("printable", "printable_same_length")
@@ -64,4 +65,5 @@ __all__ = [
     "printable_same_length",
     "resolve_index_dir",
     "watch_index",
+    "term_spans",
 ]

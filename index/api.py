@@ -118,6 +118,14 @@ def index_exists(index: str | os.PathLike[str] | None = None) -> bool:
     return IndexDir(resolve_index_dir(index)).exists()
 
 
+def term_spans(text: str, terms) -> list[tuple[int, int]]:
+    """(start, end) of each word of ``text`` that is one of ``terms`` (a SearchResult's
+    ``terms``) as the index reads words: case and accents folded ("lodz" marks "Łódź")."""
+    from casework.index.fulltext.snippets import term_spans as spans
+
+    return spans(text, terms)
+
+
 class Casework(CaseFileMethods):
     """An open index. Safe to use from one worker thread at a time per call."""
 
@@ -173,11 +181,13 @@ class Casework(CaseFileMethods):
         self.close()
 
     # -- search -------------------------------------------------------------------------
-    def search(self, query: str, limit: int = 20, offset: int = 0, suggest: bool = True
-               ) -> SearchResult:
-        """Ranked hits with snippets. With no hits and ``suggest``, ``suggestion`` holds the
-        query respelt from the index's words (a vocabulary walk; pass False and call
-        :meth:`suggest` later to show the hits first).
+    def search(self, query: str, limit: int = 20, offset: int = 0, suggest: bool = True,
+               exact: bool = False) -> SearchResult:
+        """Ranked hits with snippets. A word the index lacks is searched as the words near it
+        (``corrections``) and words find their other forms, unless ``exact`` (or the word is
+        in quotes). With no hits and ``suggest``, ``suggestion`` holds the query respelt from
+        the index's words (a vocabulary walk; pass False and call :meth:`suggest` later to show
+        the hits first).
 
         Filters kept by casework rather than the full-text index: ``tag:NAME``, ``starred:``,
         ``watched:`` (the reader's marks and watch list) and ``date:2025-02..2025-03`` (the
@@ -191,36 +201,51 @@ class Casework(CaseFileMethods):
                 dated = self.catalog.docs_dated_between(*days) if days[0] <= days[1] else set()
                 allowed = dated if allowed is None else allowed & dated
         if allowed is None:
-            return self._ranked(query, limit, offset, suggest)
-        return self._filtered(query, rest, allowed, limit, offset, suggest)
+            return self._ranked(query, limit, offset, suggest, exact=exact)
+        return self._filtered(query, rest, allowed, limit, offset, suggest, exact)
 
     def _ranked(self, query: str, limit: int, offset: int, suggest: bool,
-                allowed: set[str] | None = None) -> SearchResult:
+                allowed: set[str] | None = None, exact: bool = False) -> SearchResult:
         """Ranked hits with their snippets, made from the catalog's copy of each text; with
         ``allowed``, only those documents (ranked among every hit, then paged)."""
-        from casework.index.fulltext.snippets import best_snippet, lead_snippet
+        from casework.index.fulltext.snippets import best_snippet, lead_snippet, word_forms
 
         if allowed is None:
-            found = self.fulltext.search(query, limit=limit, offset=offset, suggest=suggest)
+            found = self.fulltext.search(query, limit=limit, offset=offset, suggest=suggest,
+                                         exact=exact)
             total, page = found.total, found.hits
         else:
             # ids and scores only, no snippets: the snippets are made for the page alone
             found = self.fulltext.search(query, limit=max(1, self.document_count()),
-                                         suggest=suggest)
+                                         suggest=suggest, exact=exact)
             kept = [h for h in found.hits if h.doc_id in allowed]
             total, page = len(kept), kept[offset:offset + limit]
         counts = self.catalog.entity_counts([h.doc_id for h in page])
         hits = []
-        for hit in page:
-            text = self.catalog.text_of(hit.doc_id) or ""
-            snippet, ranges = best_snippet(text, found.words) or (lead_snippet(text), [])
+        texts = [self.catalog.text_of(hit.doc_id) or "" for hit in page]
+        # the hits' other forms of the searched words, as one set for every snippet (a set
+        # per hit made a pattern per hit: ~2 ms each)
+        words = found.words.union(*(word_forms(text, found.stems) for text in texts)) \
+            if found.stems else found.words
+        for hit, text in zip(page, texts):
+            snippet, ranges = best_snippet(text, words) or (lead_snippet(text), [])
             hits.append(models.Hit(
                 doc_id=hit.doc_id, title=hit.title, path=hit.path, score=round(hit.score, 4),
                 snippet=snippet, highlights=[list(r) for r in ranges],
                 entities=counts.get(hit.doc_id, 0),
             ))
-        return models.SearchResult(query=query, total=total, hits=hits,
-                                   suggestion=found.suggestion, offset=offset)
+        return models.SearchResult(
+            query=query, total=total, hits=hits, suggestion=found.suggestion,
+            offset=offset, terms=sorted(words), corrections=sorted(found.corrections.items()),
+            corrected=found.corrected, as_typed=found.as_typed, notes=list(found.notes))
+
+    def explain(self, query: str, exact: bool = False) -> dict:
+        """How ``query`` is searched: parsed, corrected, its fuzzy and wildcard expansions."""
+        return self.fulltext.explain(query, exact=exact)
+
+    def term_spans(self, text: str, terms) -> list[tuple[int, int]]:
+        """Where ``text`` holds ``terms`` (a SearchResult's), as the index reads words."""
+        return term_spans(text, terms)
 
     def doc_ids_matching(self, query: str) -> list[str]:
         """Every document a query finds, best first (all of them for an empty query)."""

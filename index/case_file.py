@@ -192,11 +192,11 @@ class CaseFileMethods:
     # for exact counts: search(..., only=doc ids) applied as a Whoosh filter.
 
     def _filtered(self, query: str, rest: str, allowed: set[str], limit: int, offset: int,
-                  suggest: bool = False) -> "SearchResult":
+                  suggest: bool = False, exact: bool = False) -> "SearchResult":
         """``rest``'s hits among the ``allowed`` documents; with no words left, those
         documents by title."""
         if rest:
-            found = self._ranked(rest, limit, offset, suggest, allowed=allowed)
+            found = self._ranked(rest, limit, offset, suggest, allowed=allowed, exact=exact)
             return dataclasses.replace(found, query=query)
         rows = [self.catalog.document_row(d) for d in allowed]
         rows = sorted((r for r in rows if r is not None),

@@ -141,11 +141,21 @@ class Hit:
 
 @record
 class SearchResult:
-    query: str
+    query: str  # as typed
     total: int
     hits: list[Hit]
     suggestion: str | None
     offset: int = 0
+    # the index's words the search matched (fuzzy expansions, corrections, folded accents,
+    # word forms), for marking them in a text with casework.index.term_spans
+    terms: list[str] = field(default_factory=list)
+    # words typed without quotes that the index lacks, searched as near spellings instead:
+    # [typed, nearest] pairs; ``corrected`` the query as searched, ``as_typed`` the query that
+    # searches the typed words exactly (in quotes)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    corrected: str | None = None
+    as_typed: str | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. what an old index cannot do
 
 
 @record

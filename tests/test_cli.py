@@ -33,11 +33,19 @@ def test_search_boolean_and_finds_both(seeds_index):
     assert data["total"] == 2
 
 
-def test_search_nothing_found_exits_1_with_suggestion(seeds_index):
+def test_search_corrects_a_misspelt_word_and_says_so(seeds_index):
     data, proc = cli_json("search", "Sheinbam", index=seeds_index)
+    assert proc.returncode == 0 and data["total"] > 0
+    assert data["corrections"] == [["sheinbam", "sheinbaum"]]
+    assert data["corrected"] == "Sheinbaum" and data["as_typed"] == '"Sheinbam"'
+    assert "sheinbaum" in data["terms"]
+
+
+def test_search_nothing_found_exits_1_with_suggestion(seeds_index):
+    data, proc = cli_json("search", '"Sheinbam"', index=seeds_index)
     assert proc.returncode == 1
     assert data["total"] == 0 and data["hits"] == []
-    assert data["suggestion"] == "sheinbaum"
+    assert data["suggestion"] == '"sheinbaum"'
 
 
 def test_show_offsets_slice_to_mention_text(seeds_index):

@@ -152,13 +152,43 @@ def test_query_syntax(seeds_index, query, expected, fulltext_engine):
 def test_suggestion_is_the_commonest_of_the_closest_words(seeds_index, typed, meant,
                                                            fulltext_engine):
     """Whoosh's corrector offered the commonest word within two edits ("afte" -> "at"); the
-    closest come first."""
+    closest come first. (An exact search: otherwise the typo is searched corrected.)"""
     with open_index(seeds_index) as cw:
-        result = cw.search(typed)
+        result = cw.search(typed, exact=True)
         assert result.total == 0 and result.suggestion == meant
-        later = cw.search(typed, suggest=False)  # the explorer shows hits first, then asks
+        later = cw.search(typed, suggest=False, exact=True)  # hits first, then it asks
         assert later.total == 0 and later.suggestion is None
         assert cw.suggest(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [("Sheinbam", "sheinbaum"), ("Shienbaum", "sheinbaum"), ("heinbaum", "sheinbaum"),
+     ("harfcuh cartel", "harfuch"), ("person:sheinbam", "sheinbaum")],
+)
+def test_a_misspelt_word_is_searched_as_the_words_near_it_and_says_so(seeds_index, typed, meant,
+                                                                     fulltext_engine):
+    """A transposition is one edit, and the first letter may be the typo."""
+    with open_index(seeds_index) as cw:
+        result = cw.search(typed)
+        exactly = cw.search(typed, exact=True)
+        quoted = cw.search(result.as_typed)
+    assert result.total > 0 and exactly.total == 0 and quoted.total == 0
+    assert [w for _, w in result.corrections] == [meant]
+    assert meant in result.corrected.lower() and meant in result.terms
+    assert typed.split()[0].split(":")[-1] in result.as_typed and '"' in result.as_typed
+
+
+def test_a_known_word_is_not_corrected(seeds_index, fulltext_engine):
+    with open_index(seeds_index) as cw:
+        result = cw.search("cartel")
+    assert result.corrections == [] and result.corrected is None
+
+
+def test_fuzzy_counts_a_transposition_as_one_edit(seeds_index, fulltext_engine):
+    with open_index(seeds_index) as cw:
+        assert cw.search("shienbaum~1").total > 0
+        assert "sheinbaum" in cw.search("heinbaum~").terms
 
 
 def test_no_suggestion_for_a_query_that_cannot_run(seeds_index, fulltext_engine):

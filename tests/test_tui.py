@@ -21,7 +21,6 @@ from casework.tui.entities_pane import EntitiesPane
 from casework.tui.help_screen import HelpScreen
 from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox
-from casework.tui.session import query_terms
 from casework.tui.xref_pane import XrefPane
 
 
@@ -159,9 +158,18 @@ async def test_malformed_query_keeps_last_good_results_and_says_why(seeds_index)
 @pilot_test
 async def test_zero_results_show_spelling_suggestion(seeds_index):
     async with opened(seeds_index, (120, 40)) as (app, pilot):
-        await type_query(app, pilot, "sheinbam")
+        await type_query(app, pilot, '"sheinbam"')  # in quotes: searched as typed
         assert app.last_result.total == 0
-        assert "did you mean: sheinbaum" in str(app.query_one("#message").render())
+        assert 'did you mean: "sheinbaum"' in str(app.query_one("#message").render())
+
+
+@pilot_test
+async def test_a_corrected_search_says_so_in_the_status(seeds_index):
+    async with opened(seeds_index, (120, 40)) as (app, pilot):
+        await type_query(app, pilot, "sheinbam")
+        assert app.last_result.total > 0
+        message = str(app.query_one("#message").render())
+        assert "sheinbaum" in message and '"sheinbam"' in message and "instead" in message
 
 
 MARKUP_DOC = textwrap.dedent("""\
@@ -221,7 +229,7 @@ async def test_two_megabyte_document_opens_without_freezing(seeds_index):
         view = app.query_one(DocumentView)
         started = time.perf_counter()
         app._doc_seq += 1
-        app._show_document(doc, [], None, "e1", app._doc_seq)
+        app._show_document(doc, [], [], None, "e1", app._doc_seq)
         await pilot.pause()
         took = time.perf_counter() - started
         assert took < 2.0, f"opening 2 MB took {took:.2f}s"
@@ -244,15 +252,23 @@ def test_wrap_offsets_cover_the_text_without_loss():
 
 
 def test_search_terms_are_marked_ignoring_case_and_accents_as_the_index_does():
-    from casework.tui.session import find_terms
+    from casework.tui.session import match_spans
 
-    text = "Omar García Harfuch met GARCIA; garcíaX is another word."
-    assert [text[s:e] for s, e in find_terms(text, ["garcia", "harf*"])] == ["García", "Harfuch", "GARCIA"]
+    text = "Omar García Harfuch met GARCIA; garcíaX is another word. Łódź, Lodz."
+    assert [text[s:e] for s, e in match_spans(text, ["garcia", "harfuch", "lodz"])] == [
+        "García", "Harfuch", "GARCIA", "Łódź", "Lodz"]
 
 
-def test_query_terms_drop_operators_fields_and_syntax():
-    assert query_terms('person:Sheinbaum AND "El Mencho" OR cart* NOT harfuch~2') == [
-        "Sheinbaum", "El", "Mencho", "cart*", "harfuch"]
+def test_marks_are_the_words_the_engine_matched(seeds_index):
+    from casework.index import open_index
+    from casework.tui.session import match_spans
+
+    with open_index(seeds_index) as cw:
+        result = cw.search("sheinbam~ AND cartel")
+        text = cw.document(result.hits[0].doc_id).text
+    assert "sheinbaum" in result.terms
+    marked = {text[s:e].lower() for s, e in match_spans(text, result.terms)}
+    assert any(m.startswith("sheinbaum") for m in marked) and "cartel" in marked
 
 
 @pilot_test

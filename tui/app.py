@@ -202,7 +202,10 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             self._say(self._ready_message)
             return
         results.border_title = f"Results ({result.total})"
-        if result.total == 0:
+        if result.corrected:
+            self._say(f"{match_count(result.total)} for {printable(result.corrected)!r}; "
+                      f"search for {printable(result.as_typed or '')!r} instead")
+        elif result.total == 0:
             self._show_suggestion(result.suggestion, seq, query)
             self.session.run("search", lambda cw: cw.suggest(query),
                              lambda hint: hint and self._show_suggestion(hint, seq, query),
@@ -211,7 +214,10 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             self._say(f"{match_count(result.total)}; Enter opens")
         document = self.query_one(DocumentView)
         if document.doc is not None and document.selected_entity is None:
-            document.set_marks(matches=match_spans(document.doc.text, query))
+            text, terms = document.doc.text, self._terms()
+            self.session.run("marks", lambda cw: match_spans(text, terms),
+                             lambda spans: document.set_marks(matches=spans),
+                             seq=self.session.newer("marks"))
 
     def _show_suggestion(self, suggestion: str | None, seq: int, query: str) -> None:
         if not self.session.is_current("search", seq):
@@ -273,22 +279,32 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
 
     def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int,
                       preview: bool = False) -> None:
-        self.session.run(
-            "document", lambda cw: (cw.document(doc_id), cw.entities(doc_id=doc_id, limit=100_000)),
-            lambda found: self._show_document(*found, offset, entity_id, seq, preview), seq=seq,
-            failed=partial(self._document_failed, preview=preview))
+        terms = self._terms()
+
+        def read(cw):
+            doc = cw.document(doc_id)
+            return doc, cw.entities(doc_id=doc_id, limit=100_000), match_spans(doc.text, terms)
+
+        self.session.run("document", read,
+                         lambda found: self._show_document(*found, offset, entity_id, seq, preview),
+                         seq=seq, failed=partial(self._document_failed, preview=preview))
 
     def _document_failed(self, message: str, preview: bool) -> None:
         if not preview:
             self._opening = False
         self._say(message, error=True)
 
-    def _show_document(self, doc, summaries, offset, entity_id, seq, preview: bool = False) -> None:
+    def _terms(self) -> list[str]:
+        """The words the last search matched, to mark in documents."""
+        result = self.last_result
+        return list(getattr(result, "terms", []) or []) if self._query.strip() else []
+
+    def _show_document(self, doc, summaries, matches, offset, entity_id, seq,
+                       preview: bool = False) -> None:
         if not self.session.is_current("document", seq):
             return
         if not preview:
             self._opening = False
-        matches = match_spans(doc.text, self._query)
         if preview:
             offset = matches[0][0] if matches else None
         view = self.query_one(DocumentView)
@@ -345,11 +361,12 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
                     card = cw.entity(entity_id)
                 except CaseworkError:
                     card = None  # merged away or hidden
-            return doc, summaries, card, top
+            return doc, summaries, card, top, match_spans(doc.text, terms) if doc else []
 
+        terms = self._terms()
         self.session.run("document", reload, lambda found: self._show_refreshed(*found))
 
-    def _show_refreshed(self, doc, summaries, card, top) -> None:
+    def _show_refreshed(self, doc, summaries, card, top, matches) -> None:
         view = self.query_one(DocumentView)
         entities = self.query_one(EntitiesPane)
         xref = self.query_one(XrefPane)
@@ -362,7 +379,7 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         if doc is not None:
             anchor = view.source_top_offset()
             marked = card.entity_id if card is not None else None
-            view.show(doc, matches=match_spans(doc.text, self._query), entity_id=marked)
+            view.show(doc, matches=matches, entity_id=marked)
             view.go_to_offset(anchor, center=False)
             entities.show_entities(summaries, doc)
         else:

@@ -12,9 +12,7 @@ opens the index, after the first screen is painted.
 
 from __future__ import annotations
 
-import re
 import threading
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -144,61 +142,11 @@ class Session:
 
 
 # -- which words of a document a search matched ---------------------------------------------
-# A stopgap: SearchResult does not say which words matched, and the engine exposes neither its
-# query parser nor its accent folding, so the explorer reads the query itself here. When the
-# engine returns matched terms (and a helper to find them in a text), match_spans calls that
-# and the three functions under it go.
 
-def match_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Where the words of ``query`` occur in ``text``: what n / N step through after a search."""
-    return find_terms(text, query_terms(query))
+def match_spans(text: str, terms) -> list[tuple[int, int]]:
+    """Where ``text`` holds the words a search matched (its SearchResult's ``terms``: fuzzy
+    expansions, corrections, folded accents), as the engine reads words: what n / N step
+    through after a search. A 2 MB document takes tens of milliseconds: call it in a worker."""
+    from casework.index import term_spans
 
-
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
-_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
-
-
-def query_terms(query: str) -> list[str]:
-    """The words of a query worth marking in a document: no operators, fields or syntax."""
-    terms: list[str] = []
-    for phrase, word in _TOKEN.findall(query):
-        if phrase:
-            terms.extend(phrase.split())
-            continue
-        if word in _OPERATORS:
-            continue
-        word = word.split(":", 1)[1] if ":" in word else word
-        word = re.sub(r"[~^][0-9.]*$", "", word).strip("()+-\"'")
-        if word and word not in _OPERATORS:
-            terms.append(word)
-    return terms
-
-
-def fold_accents(text: str) -> str:
-    """The text with accents dropped, one character for one ('García' -> 'Garcia'), as the
-    full-text index folds them, so marks land where the search matched."""
-    table = {}
-    for ch in set(text):
-        if ord(ch) > 127:
-            base = unicodedata.normalize("NFD", ch)[0]
-            if base != ch and len(base) == 1:
-                table[ord(ch)] = base
-    return text.translate(table) if table else text
-
-
-def find_terms(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Case- and accent-insensitive whole-word occurrences of the search terms ('wild*' as a
-    prefix)."""
-    parts = []
-    for term in terms:
-        term = fold_accents(term)
-        if term.endswith("*"):
-            stem = term.rstrip("*")
-            if stem:
-                parts.append(re.escape(stem) + r"\w*")
-        elif term:
-            parts.append(re.escape(term))
-    if not parts or not text:
-        return []
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
-    return [(m.start(), m.end()) for m in pattern.finditer(fold_accents(text))]
+    return term_spans(text, terms) if terms else []

@@ -8,6 +8,7 @@ suggestions.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 
@@ -17,8 +18,12 @@ from whoosh.spelling import Corrector
 
 from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import QueryError
+from casework.index.fulltext import spelling
+from casework.index.fulltext.schema import STEM_FIELD, stemmer
 
 SEARCH_FIELDS = ["title", "body", "entity"]
+NO_STEMS_NOTE = ("this index finds words as typed only; casework index --rebuild gives it "
+                 "word forms (travel: travelled, travels)")
 
 # Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
 # index answers in bounded time instead of building a query of every term.
@@ -44,13 +49,110 @@ MAX_SUGGEST_WORDS = 6
 _DANGLING_OPERATORS = re.compile(r"(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+$")
 
 
+# The scoring both engines share: each field's weight in a search of all of them, and BM25's
+# parameters (Whoosh's BM25F scores each field on its own and sums them). Chosen on a
+# known-item set of 3,823 news articles (bench/search_quality.py --grid): three remembered body
+# words, AND and OR, and two entity names of the article. The title is also the body's first
+# line, so a title weight above zero counts its words twice: the old title x2 (query) x2
+# (stored field boost) put the OR set at MRR 0.32 (tantivy 0.66). 300 items: title 0.25, K1 0.9
+# gave AND 0.977 / OR 0.933; title 1.0, K1 1.2 0.977 / 0.83; title 0 0.978 / 0.96 but a word
+# only in the title would then score nothing; K1 0.7 adds ~0.02 to OR, B moves it ~0.01.
+# Word forms (the stem field) at 0.1 / 0.25 / 0.5 / 1.0: another form of a remembered word
+# found at MRR 0.943 / 0.943 / 0.946 / 0.948 (0 without), AND 0.973 / 0.973 / 0.973 / 0.971,
+# OR 0.933 / 0.937 / 0.943 / 0.944.
+FIELD_BOOSTS = {"title": 0.25, "body": 1.0, "entity": 0.5, STEM_FIELD: 0.5}
+BM25_B = 0.75
+BM25_K1 = 0.9
+
+
+def weighting():
+    """Whoosh's BM25F with the shared parameters (rank.py computes the same)."""
+    from whoosh import scoring
+
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+
+
 def make_parser(schema) -> qparser.QueryParser:
     """Whoosh's parser with AND by default, fuzzy ``term~``, and every field addressable."""
-    parser = qparser.MultifieldParser(
-        SEARCH_FIELDS, schema, fieldboosts={"title": 2.0, "body": 1.0, "entity": 0.5}
-    )
+    searched = [*SEARCH_FIELDS, *([STEM_FIELD] if STEM_FIELD in schema else [])]
+    # a word the analyzer splits ("ARL-2291", "4,500", "al-Qaeda", "9/11") is its parts in a
+    # row, not each part anywhere in the document (Whoosh's default: 89 of 3,788 articles for
+    # "2,500", 78 as a phrase). Set on the parser's copy of the schema; the stem field has no
+    # positions and keeps Whoosh's AND, which _cap drops.
+    schema = copy.copy(schema)
+    schema._fields = dict(schema._fields)
+    for name in schema.names():
+        if name != STEM_FIELD and schema[name].format.supports("positions"):
+            field = schema._fields[name] = copy.copy(schema[name])
+            field.multitoken_query = "phrase"
+    parser = qparser.MultifieldParser(searched, schema, fieldboosts=dict(FIELD_BOOSTS),
+                                      phraseclass=ExactPhrase)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
+
+
+class ExactTerm(wq.Term):
+    """A word typed in quotes: searched as typed, never corrected (or stemmed)."""
+
+
+class ExactPhrase(wq.Phrase):
+    """A quoted phrase. Quoted alone, a word becomes an ExactTerm with the field's boost
+    (Whoosh's Phrase made a plain Term and dropped the boost)."""
+
+    def normalize(self):
+        if len(self.words) == 1:
+            term = ExactTerm(self.fieldname, self.words[0], boost=self.boost)
+            if self.char_ranges:  # where the word was typed, for spelling suggestions
+                term.startchar, term.endchar = self.char_ranges[0]
+            return term
+        return super().normalize()
+
+
+class DamerauFuzzy(wq.FuzzyTerm):
+    """``word~``: the index's words within Damerau distance ``maxdist`` of it, the first letter
+    included (spelling.py), in place of Whoosh's Levenshtein walk with the first letter kept.
+    ``vocabulary`` is set by the index before the engines expand the term; without it,
+    Whoosh's own walk."""
+
+    vocabulary = None
+
+    def _btexts(self, ixreader):
+        if self.vocabulary is None:
+            yield from super()._btexts(ixreader)
+            return
+        for word in spelling.within(self.vocabulary, self.text, self.maxdist):
+            if (self.fieldname, word) in ixreader:
+                yield word
+
+
+# Entity fields as the explorer and `casework entities` print their labels ([PER], NORP, ...),
+# any case: `per:trump`, `PER:trump`, `PERSON:trump` and `person:trump` are one field.
+FIELD_ALIASES = {"per": "person", "nrp": "norp", "evt": "event", "prd": "product",
+                 "art": "work_of_art", "lng": "language"}
+_FIELD_REF = re.compile(r"(?:^|(?<=[\s(+-]))([A-Za-z_]+):(?!//)")
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+def searchable_fields(schema) -> list[str]:
+    return [name for name in ("title", "body", "entity", *ENTITY_FIELDS) if name in schema]
+
+
+def _fields_named(text: str, schema) -> str:
+    """``text`` with each field name as the index names it (``PER:`` -> ``person:``); a
+    QueryError naming the fields if one is unknown."""
+    valid = searchable_fields(schema)
+    blanked = _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    out, at = [], 0
+    for m in _FIELD_REF.finditer(blanked):
+        name = m.group(1).lower()
+        name = FIELD_ALIASES.get(name, name)
+        if name not in valid:
+            raise QueryError(f"unknown field {m.group(1)!r}; fields: {', '.join(valid)} "
+                             f"(or a label as printed: {', '.join(sorted(FIELD_ALIASES))})")
+        out.append(text[at:m.start(1)] + name)
+        at = m.end(1)
+    out.append(text[at:])
+    return "".join(out)
 
 
 def parse(parser: qparser.QueryParser, text: str):
@@ -61,6 +163,7 @@ def parse(parser: qparser.QueryParser, text: str):
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text).strip()
     if not cleaned:
         raise QueryError("empty query")
+    cleaned = _fields_named(cleaned, parser.schema)
     try:
         q = parser.parse(_DANGLING_OPERATORS.sub("", cleaned))
     except Exception as exc:  # whoosh raises assorted errors on odd syntax
@@ -95,13 +198,153 @@ def _cap(q):
     for leaf in leaves:
         if isinstance(leaf, wq.FuzzyTerm):
             leaf.maxdist = min(leaf.maxdist, MAX_FUZZY_DISTANCE)
-            # The first letter is taken as typed: Whoosh compares every term of the field by
-            # edit distance, ~100 ms of a cold `presdent~` at 2,000 documents and growing with
-            # the vocabulary; terms sharing the first letter are about a twentieth of it.
+            # Without a vocabulary (DamerauFuzzy), the first letter is taken as typed: Whoosh
+            # compares every term of the field by edit distance, ~100 ms of a cold
+            # `presdent~` at 2,000 documents; terms sharing the first letter are a twentieth.
             leaf.prefixlength = max(leaf.prefixlength, FUZZY_PREFIX)
-    # `field:*` is Every(field), which walks every posting of every term in the field; every
-    # document has a title and a body, so match all documents cheaply instead.
-    return q.accept(lambda node: wq.Every() if isinstance(node, wq.Every) else node)
+
+    def node(n):
+        # word forms for words typed plainly: not for quoted ones, phrases, wildcards or fuzzy
+        # terms (which would expand over stems)
+        if getattr(n, "fieldname", None) == STEM_FIELD and type(n) is not wq.Term:
+            return wq.NullQuery
+        # `field:*` is Every(field), which walks every posting of every term in the field;
+        # every document has a title and a body, so match all documents cheaply instead.
+        if isinstance(n, wq.Every):
+            return wq.Every()
+        if type(n) is wq.FuzzyTerm:
+            return DamerauFuzzy(n.fieldname, n.text, boost=n.boost, maxdist=n.maxdist,
+                                prefixlength=n.prefixlength)
+        if type(n) is wq.Or:
+            return _stems_apart(n)
+        if isinstance(n, wq.And) and all(getattr(s, "fieldname", None) == STEM_FIELD
+                                          for s in n.subqueries):
+            return wq.NullQuery  # a split word's stems, anywhere: its parts are found as typed
+        return n
+
+    # not normalized after: Whoosh's normalize() would flatten the Or that keeps stems apart
+    return q.accept(node)
+
+
+def _stems_apart(q):
+    """A word's fields as (title OR body OR entity) OR stem. Whoosh adds an Or's parts in a
+    tree ordered by each part's document count, and a word's stem is in as many documents as
+    the word itself, a tie Whoosh breaks by the matchers' memory addresses: the sum's last bit,
+    and so the order of equal documents, came out either way. Two parts add the same in any
+    order."""
+    if any(s is wq.NullQuery for s in q.subqueries):  # a stem dropped (above)
+        kept = [s for s in q.subqueries if s is not wq.NullQuery]
+        if len(kept) <= 1:
+            return kept[0] if kept else wq.NullQuery
+        q = wq.Or(kept, boost=q.boost)
+    stems = [s for s in q.subqueries if type(s) is wq.Term and s.fieldname == STEM_FIELD]
+    if not stems or len(stems) == len(q.subqueries):
+        return q
+    rest = [s for s in q.subqueries if not (type(s) is wq.Term and s.fieldname == STEM_FIELD)]
+    return wq.Or([wq.Or(rest) if len(rest) > 1 else rest[0], *stems], boost=q.boost)
+
+
+# A word is corrected when no document holds it, or when at most RARE_WORD documents do and a
+# word one edit away is in CORRECT_RATIO times as many. It is then searched as ``word~`` would
+# be (itself if held, and the words near it): the nearest word alone was wrong when several
+# are near ("sids" is "side", "sides", "kids"; 300 one-typo queries: MRR 0.86), and with the
+# others the query's other words pick the document (0.943). Correcting rare words as well
+# (held by at most 3, 5 documents): 0.948, 0.955, but OR queries lose ~0.003 a step and a rare
+# real word ("dome") is shown as corrected: 3 it is.
+RARE_WORD = 3
+CORRECT_RATIO = 20
+
+
+def without_stems(q):
+    """``q`` searching exact words only."""
+    return q.accept(lambda n: wq.NullQuery if getattr(n, "fieldname", None) == STEM_FIELD
+                    and n.is_leaf() else n).normalize()
+
+
+def corrections(q, vocabulary: spelling.Vocabulary, reader) -> dict[str, tuple[str, int]]:
+    """{typed word: (nearest word, distance)} for the words of ``q`` typed without quotes or
+    syntax that the index lacks or holds far less than a near spelling."""
+    decided: dict[str, tuple[str, int] | None] = {}
+    for leaf in q.leaves():
+        if type(leaf) is not wq.Term or leaf.fieldname == STEM_FIELD or leaf.text in decided:
+            continue
+        word = leaf.text
+        decided[word] = None
+        if len(word) < 3 or not word.isalpha() or len(decided) > MAX_SUGGEST_WORDS * 2:
+            continue
+        held = vocabulary.frequency(word)
+        if held > RARE_WORD or _in_field(reader, leaf.fieldname, word) \
+                or (not held and _has_forms(reader, word)):
+            continue
+        # two edits only for a long word that has no word one edit away: the edits of its
+        # edits are ~200,000 strings to look up (~100 ms), one edit's ~600 (~1 ms)
+        near = vocabulary.near(word, 1)
+        if not near and not held and len(word) > 7:
+            near = vocabulary.near(word, 2)
+        for found, distance, n in near[:1]:
+            if n > held * CORRECT_RATIO:
+                decided[word] = (found, distance)
+    return {w: c for w, c in decided.items() if c}
+
+
+def fuzzed(q, corrected: dict[str, tuple[str, int]], vocabulary: spelling.Vocabulary):
+    """``q`` with each corrected word searched as ``word~`` (at its correction's distance)."""
+
+    def node(n):
+        if type(n) is wq.Term and n.fieldname != STEM_FIELD and n.text in corrected:
+            fuzzy = DamerauFuzzy(n.fieldname, n.text, boost=n.boost,
+                                 maxdist=corrected[n.text][1], prefixlength=0)
+            fuzzy.vocabulary = vocabulary
+            return fuzzy
+        return n
+
+    return q.accept(node)
+
+
+def _has_forms(reader, word: str) -> bool:
+    """Whether the index holds another form of ``word`` ("kill": "killed"): not a typo."""
+    if STEM_FIELD not in reader.schema:
+        return False
+    try:
+        return (STEM_FIELD, stemmer().stemWord(word)) in reader
+    except Exception:
+        return False
+
+
+def _in_field(reader, field: str, word: str) -> bool:
+    if field in ("title", "body", "entity"):
+        return False  # the body holds the others' words: the vocabulary said
+    try:
+        return (field, word) in reader
+    except Exception:
+        return False
+
+
+def respelt(q, text: str, corrected: dict[str, tuple[str, int]], quote: bool = False) -> str:
+    """``text`` with each corrected word replaced (or, with ``quote``, put in quotes so it is
+    searched as typed)."""
+    spans = sorted({(leaf.startchar, leaf.endchar, leaf.text) for leaf in q.leaves()
+                    if type(leaf) is wq.Term and leaf.fieldname != STEM_FIELD
+                    and leaf.text in corrected
+                    and getattr(leaf, "startchar", None) is not None})
+    out, at = [], 0
+    for start, end, word in spans:
+        if start < at:
+            continue
+        typed = text[start:end]
+        out.append(text[at:start])
+        out.append(f'"{typed}"' if quote else _same_case(typed, corrected[word][0]))
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _same_case(typed: str, word: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
 
 
 def expansion_deadline() -> float:
@@ -140,6 +383,15 @@ def words(searcher, q) -> frozenset[str]:
     except Exception:  # highlighting is a nicety; a query that ran must not fail on it
         return frozenset()
     return frozenset(found)
+
+
+def stems(q) -> frozenset[str]:
+    """The word-form stems ``q`` searches (the stem field's terms)."""
+    try:
+        return frozenset(leaf.text for leaf in q.leaves()
+                         if type(leaf) is wq.Term and leaf.fieldname == STEM_FIELD)
+    except Exception:
+        return frozenset()
 
 
 def suggest(searcher, q, text: str) -> str | None:

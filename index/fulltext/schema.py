@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from whoosh import fields, formats
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Tokenizer
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, Tokenizer
 from whoosh.support.charset import accent_map
 
 from casework.index.entities import ENTITY_FIELDS
@@ -144,6 +144,84 @@ def text_field(**kwargs) -> fields.TEXT:
     return field
 
 
+# Word forms: the body's words stemmed (Snowball English, by PyStemmer), searched beside the
+# exact fields at a lower weight, so `travel` finds "travelled". No positions: a phrase or a
+# quoted word is exact, never stemmed. Indexes written before this field search without it.
+STEM_FIELD = "stem"
+STEM_LANGUAGE = "english"
+
+
+class SnowballFilter(Filter):
+    """Stems each token with PyStemmer's Snowball (a C extension; Whoosh's own Snowball is pure
+    Python, ~10x slower). Pickled into the schema by language name only."""
+
+    def __init__(self, language: str = STEM_LANGUAGE):
+        self.language = language
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.language == self.language
+
+    def __getstate__(self):
+        return {"language": self.language}
+
+    def __setstate__(self, state):
+        self.language = state["language"]
+
+    def __call__(self, tokens):
+        stem = stemmer(self.language).stemWord
+        for t in tokens:
+            t.text = stem(t.text)
+            yield t
+
+
+_STEMMERS: dict = {}
+
+
+def stemmer(language: str = STEM_LANGUAGE):
+    """PyStemmer's stemmer for ``language``, made once (it keeps a cache of stemmed words)."""
+    found = _STEMMERS.get(language)
+    if found is None:
+        import Stemmer
+
+        found = _STEMMERS[language] = Stemmer.Stemmer(language)
+    return found
+
+
+# The stem field's words are split at dots too, so the parts of a dotted word are found
+# ("amazon" finds "Amazon.com", "twitter" finds "pic.twitter.com"), while the exact fields keep
+# the whole word (hyphens, @ and commas split words in every field: "ARL-2291" is arl 2291).
+PART = re.compile(r"\w+")
+
+
+def stem_analyzer():
+    return RegexTokenizer(PART) | LowercaseFilter() | CharsetFilter(accent_map) | SnowballFilter()
+
+
+class StemFrequency(formats.Frequency):
+    """Whoosh's Frequency format, writing the stems that stem_analyzer() makes in bulk: the
+    words found with one findall, folded as one string, stemmed in one stemWords call."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        words = "\n".join(PART.findall(value)).lower().translate(ACCENTS).split("\n")
+        if words == [""]:
+            return
+        counts: dict[str, int] = {}
+        for stem in stemmer().stemWords(words):
+            counts[stem] = counts.get(stem, 0) + 1
+        fb = self.field_boost
+        for stem, n in counts.items():
+            yield stem, n, n * fb, formats.pack_uint(n)
+
+
+def stem_field() -> fields.TEXT:
+    field = fields.TEXT(analyzer=stem_analyzer(), phrase=False)
+    field.format = StemFrequency(field_boost=field.format.field_boost)
+    return field
+
+
 def names_analyzer():
     return NameListTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
@@ -162,10 +240,13 @@ def make_schema() -> fields.Schema:
     schema = fields.Schema(
         doc_id=fields.ID(stored=True, unique=True),
         path=fields.ID(stored=True),
-        title=text_field(stored=True, field_boost=2.0),
+        # no stored field boost: query.FIELD_BOOSTS weighs the title once (indexes written
+        # before keep title weights doubled, which only ranks their title words higher)
+        title=text_field(stored=True),
         body=text_field(stored=False),
         entity=names_field(),
     )
+    schema.add(STEM_FIELD, stem_field())
     for name in ENTITY_FIELDS:
         schema.add(name, names_field())
     return schema
@@ -178,6 +259,7 @@ def whoosh_fields(entry: FulltextEntry) -> dict[str, str]:
         "path": entry.path,
         "title": entry.title,
         "body": entry.body,
+        STEM_FIELD: entry.body,
         "entity": "\n".join(n for names in entry.entities.values() for n in names),
     }
     for field, names in entry.entities.items():
@@ -186,5 +268,5 @@ def whoosh_fields(entry: FulltextEntry) -> dict[str, str]:
     return doc
 
 
-for _cls in (NameListTokenizer, TextPositions, NamePositions):
+for _cls in (NameListTokenizer, TextPositions, NamePositions, SnowballFilter, StemFrequency):
     _cls.__module__ = PICKLED_AS

@@ -143,6 +143,37 @@ def _word_end(text: str, i: int, floor: int) -> int:
     return j if j > floor else i
 
 
+def term_spans(text: str, terms) -> list[tuple[int, int]]:
+    """(start, end) of each word of ``text`` that the index's analyzer makes one of ``terms``
+    (analysed forms: a SearchResult's ``terms``), in order, over the whole text (a 2 MB
+    document: ~20-60 ms, so callers on a screen run it off the screen's thread)."""
+    words = frozenset(terms)
+    if not words or not text:
+        return []
+    pattern = None
+    if len(words) <= _MAX_PATTERN_WORDS and "\u0130" not in text:
+        pattern = _candidates(words)
+    return [m.span() for m in (pattern or _WORD).finditer(text)
+            if m.group().lower().translate(_ACCENTS) in words]
+
+
+def word_forms(text: str, stems, limit: int = SNIPPET_SEEK_CHARS) -> set[str]:
+    """The words of ``text`` (its first ``limit`` chars) whose stem is one of ``stems``, in the
+    index's analysed forms: the other forms of a searched word to mark ("travelled" for
+    travel). Candidates are found by a pattern of the stems' first letters (a Snowball stem
+    is its word's start but for a last letter or two: "happi" of "happy"), then stemmed."""
+    if not stems or not text:
+        return set()
+    from casework.index.fulltext.schema import stemmer
+
+    prefixes = sorted({s[:-1] if len(s) > 3 else s for s in stems}, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, prefixes)) + r")\w*",
+                         re.IGNORECASE)
+    found = {m.group().lower().translate(_ACCENTS) for m in pattern.finditer(text, 0, limit)}
+    stem = stemmer().stemWord
+    return {w for w in found if stem(w) in stems}
+
+
 def lead_snippet(text: str, chars: int = 200) -> str:
     """The opening of a document, for hits that matched outside the body."""
     head = _one_line(text[: chars + 1])

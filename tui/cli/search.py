@@ -17,24 +17,134 @@ from casework.tui.cli.output import (
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many hits (paging).")
+@click.option("--exact", is_flag=True,
+              help="Words as typed: no spelling correction, no other word forms.")
+@click.option("--explain", is_flag=True,
+              help="Print how the query is read (fields, corrections, expansions); no search.")
+@click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="One query a line (- for stdin): each one's total and matching documents.")
+@click.option("--csv", "as_csv", is_flag=True, help="With --batch: CSV rows to stdout.")
 @index_option
 @json_option
 @click.pass_context
 @handles_errors
-def search(ctx, query, limit, offset, index_path, as_json) -> None:
-    """Full-text search: AND by default; OR, NOT, "phrases", wild*, fuzzy~, person:NAME ..."""
+def search(ctx, query, limit, offset, exact, explain, batch, as_csv, index_path, as_json) -> None:
+    """Full-text search. Words are ANDed; a misspelt word is searched as the words near it
+    (the output says so) and a word finds its other forms, unless it is in quotes or --exact.
+
+    \b
+    Syntax, with examples:
+      cartel violence            both words (AND is the default)
+      cartel OR violence         either word
+      cartel NOT violence        the first without the second
+      "white house"              a phrase, words exactly as typed
+      "white house"~5            the words within 5 positions of each other
+      presdent~  presdent~2      words within 1 (or 2) edits; a swap of two letters is one
+      immigra*   wom?n           wildcards
+      title:senate               a field: title, body, entity (any entity name)
+      person:harfuch  PER:harfuch  org:cjng  NRP:mexican
+                                 an entity field, by label as printed (PER, ORG, GPE, LOC,
+                                 NRP, FAC, EVT, PRD, LAW, ART, LNG) or spelt out (person)
+      senate^2 vote              weigh a word more
+    \b
+    Exit codes: 0 found, 1 nothing found, 2 error (a bad query or an unknown field).
+    """
     from casework.index.models import to_json
 
+    if batch is not None:
+        with open_casework(ctx, index_path) as cw:
+            any_found = run_batch(cw, batch, limit, exact, as_json, as_csv)
+        found(any_found)
+        return
+    if not query:
+        raise click.UsageError("give a QUERY, or --batch FILE")
     with open_casework(ctx, index_path) as cw:
-        result = cw.search(query, limit=limit, offset=offset)
+        if explain:
+            explained = cw.explain(query, exact=exact)
+            emit_json(explained) if as_json else print_explained(explained)
+            return
+        result = cw.search(query, limit=limit, offset=offset, exact=exact)
     if as_json:
         emit_json(to_json(result))
     else:
         print_hits(result)
     found(result.total)
+
+
+def run_batch(cw, lines, limit: int, exact: bool, as_json: bool, as_csv: bool) -> bool:
+    """Each line's query: its total and matching documents, as a table, CSV or JSON lines.
+    A query that cannot run is reported in its row (and on stderr), and the rest go on."""
+    import csv
+    import json
+    import sys
+
+    from rich.table import Table
+
+    from casework.index import QueryError
+
+    rows = []
+    writer = csv.writer(sys.stdout) if as_csv else None
+    if writer:
+        writer.writerow(["query", "total", "doc_id", "path", "title", "error"])
+    any_found = False
+    for line in lines:
+        query = line.strip()
+        if not query:
+            continue
+        try:
+            result = cw.search(query, limit=limit, exact=exact, suggest=False)
+            error = ""
+        except QueryError as exc:
+            result, error = None, str(exc)
+            stderr().print(safe_line(f"{query}: {error}"))
+        total = result.total if result else 0
+        any_found |= total > 0
+        hits = result.hits if result else []
+        if as_json:
+            sys.stdout.write(json.dumps({
+                "query": query, "total": total, "error": error or None,
+                "corrected": result.corrected if result else None,
+                "documents": [{"doc_id": h.doc_id, "path": h.path, "title": h.title,
+                               "score": h.score} for h in hits]}, ensure_ascii=False) + "\n")
+        elif writer:
+            for h in hits or [None]:
+                writer.writerow([query, total, h.doc_id if h else "", h.path if h else "",
+                                 h.title if h else "", error])
+        else:
+            rows.append((query, total, hits, error))
+    if rows:
+        from rich.text import Text
+
+        table = Table("query", "total", "documents", box=None, show_edge=False)
+        for query, total, hits, error in rows:
+            table.add_row(Text(query), str(total),
+                          Text(error) if error else Text(", ".join(h.path for h in hits)))
+        stdout().print(table)
+    return any_found
+
+
+def safe_line(text: str):
+    from casework.tui.render import safe_text
+
+    return safe_text(text)
+
+
+def print_explained(explained: dict) -> None:
+    from rich.text import Text
+
+    out = stdout()
+    out.print(Text("query:    ") + Text(explained["query"]))
+    out.print(Text("parsed:   ") + Text(explained["parsed"]))
+    if explained.get("corrected"):
+        out.print(Text("searched: ") + Text(explained["corrected"])
+                  + Text(f"  (as typed: {explained['as_typed']})", style="dim"))
+    for term, words in explained.get("expansions", {}).items():
+        out.print(Text(f"  {term} -> ") + Text(", ".join(words) or "(no words)"))
+    for note in explained.get("notes", []):
+        out.print(Text(note, style="dim"))
 
 
 def print_hits(result) -> None:
@@ -44,6 +154,12 @@ def print_hits(result) -> None:
 
     from casework.tui.render import match_count, safe_text, snippet_text
 
+    for note in result.notes:
+        stderr().print(Text(note, style="dim"))
+    if result.corrected:
+        stderr().print(Text("Showing results for ") + safe_text(result.corrected, "bold")
+                       + Text("; search for ") + safe_text(result.as_typed or "", "bold")
+                       + Text(" instead"))
     if result.total == 0:
         line = Text("No documents match ") + safe_text(result.query, "bold")
         if result.suggestion:

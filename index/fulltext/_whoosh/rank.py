@@ -4,7 +4,7 @@ Whoosh ranks through a tree of matcher objects, several Python calls per posting
 ``presdent~`` (9,386 matches) took ~60 ms and ``immigra*`` ~80 ms at 20,000 articles, five
 times that at 100,000, and Whoosh's fast top-N path cannot count what it skips. Here each
 term's posting list is read a block at a time (ids and weights are arrays), scored with the
-same BM25F as Whoosh's default weighting, and the query tree becomes dict unions and
+same BM25F as Whoosh's (query.py's B and K1), and the query tree becomes dict unions and
 intersections. :func:`supported` says which trees it takes; :func:`top` gives the rest to
 the plain engine. Decoded posting lists and field lengths are kept between queries (bounded
 caches).
@@ -47,8 +47,6 @@ from whoosh.util.numeric import byte_to_length
 from casework.index.fulltext import plain, query
 from casework.index.fulltext._whoosh import postings_file, term_seek
 
-# Whoosh's BM25F defaults (scoring.BM25F)
-B, K1 = 0.75, 1.2
 _POSITIONAL = (wq.Phrase, wq.Sequence, SpanQuery)
 _LENGTH_BYTES = [byte_to_length(b) if b else 1 for b in range(256)]
 
@@ -510,7 +508,8 @@ def _compound(seg: _Segment, q, within: Within = None) -> Scores:
             # parts scored within other documents may hold only those: such a sum is not kept
             return _sum([_scores(seg, s, within) for s in q.subqueries])
         # a copy, as callers add to what they get
-        return dict(seg._cached(_TERMS, key, lambda: _sum([_scores(seg, s) for s in q.subqueries])))
+        return dict(seg._cached(_TERMS, key,
+                                lambda: _sum([_scores(seg, s) for s in q.subqueries])))
     if isinstance(q, wq.AndNot):
         out = _scores(seg, q.a, within)
         for d in _scores(seg, q.b, out):
@@ -543,7 +542,7 @@ def _terms_key(seg: _Segment, queries) -> tuple | None:
             key.append((q.fieldname, btext))
             continue
         key.append((q.fieldname, btext, q.boost, seg.top.idf(q.fieldname, btext),
-                    seg.top.avg_field_length(q.fieldname)))
+                    seg.top.avg_field_length(q.fieldname), query.BM25_B, query.BM25_K1))
     return tuple(key)
 
 
@@ -583,7 +582,7 @@ def _term(seg: _Segment, field: str, btext: bytes, boost: float, within: Within 
     avgfl = seg.top.avg_field_length(field) or 1
     # the segment's state and the whole index's statistics (any commit may change those);
     # a copy, as callers add to what they get
-    key = (seg.state, field, btext, boost, idf, avgfl)
+    key = (seg.state, field, btext, boost, idf, avgfl, query.BM25_B, query.BM25_K1)
     if within is not None and len(within) * _WITHIN_SHARE < len(postings[0]) \
             and (not seg.segment_id or _TERMS.get(key) is None):
         # a few of many documents, and no full score kept: finding them costs ~30 ns a
@@ -615,9 +614,10 @@ def _scored_within(seg: _Segment, field: str, postings: tuple[array, array], idf
 
 def _bm25(seg: _Segment, field: str, ids, weights, idf: float, boost: float, avgfl: float
           ) -> Iterable:
-    """Each posting's BM25F, scale * tf / (tf + norm[length byte]): Whoosh's operations in
-    Whoosh's order, over the sorted ``ids`` (not empty) and their ``weights``."""
-    return _bm25_of(weights, _length_norms(seg, field, ids, avgfl), idf * (K1 + 1) * boost)
+    """Each posting's BM25F, idf * (tf * (K1 + 1) / (tf + norm[length byte])) * boost:
+    Whoosh's operations in Whoosh's order, over the sorted ``ids`` (not empty) and their
+    ``weights``."""
+    return _bm25_of(weights, _length_norms(seg, field, ids, avgfl), idf, boost)
 
 
 def _length_norms(seg: _Segment, field: str, ids, avgfl: float) -> Iterable[float]:
@@ -625,16 +625,23 @@ def _length_norms(seg: _Segment, field: str, ids, avgfl: float) -> Iterable[floa
     lengths = seg.lengths(field)
     if ids[-1] >= len(lengths):  # no stored length: byte 0, as Whoosh reads it
         lengths = lengths + bytes(ids[-1] + 1 - len(lengths))
-    return map(_norms(avgfl).__getitem__, map(lengths.__getitem__, ids))
+    norms = _norms(avgfl, query.BM25_B, query.BM25_K1)
+    return map(norms.__getitem__, map(lengths.__getitem__, ids))
 
 
-def _bm25_of(weights, norms: Iterable[float], scale: float) -> Iterable[float]:
-    """scale * tf / (tf + norm) for each posting's weight (tf) and length norm."""
-    return map(truediv, map(mul, repeat(scale), weights), map(add, weights, norms))
+def _bm25_of(weights, norms: Iterable[float], idf: float, boost: float = 1.0
+             ) -> Iterable[float]:
+    """idf * (tf * (K1 + 1) / (tf + norm)) * boost for each posting's weight (tf) and length
+    norm, in Whoosh's order of operations (scoring.bm25, then the term's boost): folding idf,
+    K1 + 1 and the boost into one factor first changed the last bit of some scores, which
+    broke ties between equal documents the other way."""
+    scores = map(mul, repeat(idf), map(truediv, map(mul, weights, repeat(query.BM25_K1 + 1)),
+                                       map(add, weights, norms)))
+    return map(mul, scores, repeat(boost)) if boost != 1.0 else scores
 
 
 @functools.lru_cache(maxsize=64)
-def _norms(avgfl: float) -> list[float]:
+def _norms(avgfl: float, B: float, K1: float) -> list[float]:
     """BM25F's length normalisation for each of the 256 stored length bytes. Computed once for
     a field's average length: per term, it was most of the time of a wildcard expanding to
     thousands of rare words (``t*`` at 100,000 articles)."""
@@ -677,7 +684,8 @@ def _phrase(seg: _Segment, q) -> Scores:
     if not words or any((q.fieldname, w) not in seg.reader for w in words):
         return {}
     # as for a term's: the segment's state and the whole index's statistics
-    stats = (seg.top.avg_field_length(q.fieldname), *(seg.top.idf(q.fieldname, w) for w in words))
+    stats = (seg.top.avg_field_length(q.fieldname), query.BM25_B, query.BM25_K1,
+             *(seg.top.idf(q.fieldname, w) for w in words))
     key = (seg.state, q.fieldname, words, stats)
     scores = seg._cached(_PHRASES, key, lambda: _phrase_scores(seg, q.fieldname, words))
     return _boosted(q, scores) if q.boost != 1.0 else dict(scores)  # the caller's to change
@@ -710,7 +718,7 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
     for w in words:
         ids, weights = seg.postings(fieldname, w)
         tf = list(compress(weights, map(common.__contains__, ids)))
-        scores = _bm25_of(tf, norms, seg.top.idf(fieldname, w) * (K1 + 1))
+        scores = _bm25_of(tf, norms, seg.top.idf(fieldname, w))
         total = list(scores) if total is None else list(map(add, total, scores))
     return dict(zip(docs, total))
 
