@@ -16,7 +16,7 @@ from whoosh import index
 from whoosh.writing import SegmentWriter
 
 from casework.index.fulltext import create_fulltext, make_schema, open_fulltext, whoosh_fields
-from casework.index.fulltext._whoosh import postings_file, rank
+from casework.index.fulltext._whoosh import phrases, postings_file, rank
 import test_rank
 from test_rank import COUNT_ONLY, QUERIES, _entries, _parsed, _sentences
 
@@ -112,8 +112,8 @@ def test_rank_from_the_file_counts_what_whoosh_counts(two_segments, text):
 @pytest.mark.parametrize("text", [t for t in QUERIES if '"' in t])
 def test_phrases_match_as_whoosh_matches_them_either_way(two_segments, monkeypatch, text,
                                                           keys_per_document):
-    monkeypatch.setattr(rank, "_KEYS_PER_DOCUMENT", keys_per_document)
-    monkeypatch.setattr(rank, "_PHRASES", rank._Cache(250_000, len))  # none kept from before
+    monkeypatch.setattr(phrases, "_KEYS_PER_DOCUMENT", keys_per_document)
+    monkeypatch.setattr(phrases, "_PHRASES", rank._Cache(250_000, len))  # none kept from before
     _, s, ws = two_segments
     test_rank.test_rank_gives_whooshs_count_order_and_scores((s, ws), text)
 

@@ -37,7 +37,9 @@ stubs.load()  # before the rest of Whoosh is imported: see stubs.py
 from functools import partial  # noqa: E402
 
 from casework.index.fulltext._whoosh import postings_file  # noqa: E402
-from casework.index.fulltext._whoosh.rank import expand, read_postings, top  # noqa: E402, F401
+from casework.index.fulltext._whoosh.expand import expand  # noqa: E402, F401
+from casework.index.fulltext._whoosh.rank import top  # noqa: E402, F401
+from casework.index.fulltext._whoosh.segment import read_postings  # noqa: E402, F401
 
 NAME = "fast"
 WRITER_MB = 128
