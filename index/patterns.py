@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 from typing import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 from casework.index import models
 
@@ -114,6 +113,8 @@ def _urls(text: str) -> Iterator[models.Span]:
 
 
 def _normal_url(surface: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit  # index time only: off a cold search
+
     url = surface if "://" in surface else "http://" + surface
     try:
         parts = urlsplit(url)
