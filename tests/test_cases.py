@@ -364,3 +364,22 @@ def test_a_tag_starting_with_h_is_removed_not_help(case):
     run_cli("tag", doc, "+hot", index=case)
     removed, _ = cli_json("tag", doc, "-hot", index=case)
     assert removed["tags"] == []
+
+
+def test_read_commands_read_the_demo_until_a_case_of_ones_own_exists(seeds_index, tmp_path):
+    """A newcomer runs `casework` (which builds the demo), then the tour's `casework search`:
+    it reads the demo, as the explorer does, and says so on stderr; once `casework index`
+    has built the default case, that is what it reads."""
+    import shutil
+
+    from conftest import run_cli
+
+    data = tmp_path / "data"
+    shutil.copytree(seeds_index, data / "casework" / "cases" / "demo")
+    env = {"XDG_DATA_HOME": str(data), "HOME": str(tmp_path)}
+    proc = run_cli("search", "harfuch", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "demo case" in proc.stderr and json.loads(proc.stdout)["total"] == 2
+    shutil.copytree(seeds_index, data / "casework" / "cases" / "default")
+    proc = run_cli("search", "harfuch", "--json", env=env)
+    assert proc.returncode == 0 and "demo case" not in proc.stderr

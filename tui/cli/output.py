@@ -153,7 +153,16 @@ def open_casework(ctx: click.Context, index_path: str | None):
     """The index the command names, opened; its open-time notes go to stderr as warnings."""
     from casework.index import open_index
 
-    cw = open_index(index_path_of(ctx, index_path))
+    path = index_path_of(ctx, index_path)
+    if path is None:
+        # as the explorer does: with no case of one's own yet, the demo it built is read
+        from casework.index.location import demo_index_dir, explorer_index_dir
+
+        shown = explorer_index_dir()
+        if shown == demo_index_dir() and (shown / "casework-index.json").is_file():
+            warn("reading the demo case: `casework index FOLDER` starts a case of your own")
+            path = str(shown)
+    cw = open_index(path)
     for note in getattr(cw, "notes", []):
         warn(note)
     return cw
