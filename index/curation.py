@@ -16,7 +16,7 @@ from pathlib import Path
 from casework.index.catalog import Catalog
 from casework.index.entities import label_of, match_key
 from casework.index.errors import CaseworkError
-from casework.index.store import write_atomic
+from casework.index.store import read_jsonl, write_atomic
 from casework.index.xref import find_entity
 
 # apart: two entities the reader says are different (a suggestion rejected in the review
@@ -25,20 +25,8 @@ OPS = ("merge", "split", "rename", "relabel", "hide", "apart")
 
 
 def load(path: Path) -> list[dict]:
-    """Judgements in order; a line that is not a JSON object is skipped, never fatal."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    out = []
-    for line in lines:
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict) and item.get("op") in OPS:
-            out.append(item)
-    return out
+    """Judgements in order; a line that is not one is skipped, never fatal."""
+    return [item for item in read_jsonl(path) if item.get("op") in OPS]
 
 
 def _append(path: Path, judgement: dict) -> None:

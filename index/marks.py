@@ -17,6 +17,7 @@ from pathlib import Path
 
 from casework.index.catalog import Catalog
 from casework.index.errors import CaseworkError, NotFound
+from casework.index.store import read_jsonl
 
 FILE = "marks.jsonl"
 OPS = ("tag", "untag", "star", "unstar", "note", "unnote")
@@ -49,19 +50,8 @@ def find_document(catalog: Catalog, doc: str) -> str:
 
 def load(path: Path) -> list[dict]:
     """Marks in order; a line that is not one is skipped, never fatal."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    out = []
-    for line in lines:
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict) and item.get("op") in OPS and isinstance(item.get("path"), str):
-            out.append(item)
-    return out
+    return [item for item in read_jsonl(path)
+            if item.get("op") in OPS and isinstance(item.get("path"), str)]
 
 
 def append(catalog: Catalog, doc_id: str, items: list[dict]) -> None:

@@ -223,6 +223,24 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), os.fsdecode(a))
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    """The JSON objects of a reader's file (curation.jsonl, marks.jsonl), one a line, in order;
+    a line that is not one is skipped, and a missing or unreadable file is empty: never fatal."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    out = []
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict):
+            out.append(item)
+    return out
+
+
 def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
