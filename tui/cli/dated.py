@@ -43,16 +43,8 @@ def timeline(ctx, query, entity, limit, index_path, as_json) -> None:
     if as_json:
         emit_json({"events": to_json(events)})
     else:
-        from rich.text import Text
-
-        from casework.tui.render import safe_text
-
-        out = stdout()
-        for e in events:
-            when = e.iso_start if e.iso_start == e.iso_end else f"{e.iso_start}..{e.iso_end}"
-            out.print(Text(f"{when:<22} ", style="bold") + safe_text(e.text, "italic")
-                      + Text(f"  {e.doc_id} ", style="dim") + safe_text(e.title, "dim"))
-            out.print(Text("  ") + _marked(e.sentence, e.text))
+        _print_in_sentences(events, lambda e: e.iso_start if e.iso_start == e.iso_end
+                            else f"{e.iso_start}..{e.iso_end}", width=22)
     found(events)
 
 
@@ -75,17 +67,22 @@ def money(ctx, query, entity, limit, index_path, as_json) -> None:
     if as_json:
         emit_json({"amounts": to_json(amounts)})
     else:
-        from rich.text import Text
-
-        from casework.tui.render import safe_text
-
-        out = stdout()
-        for a in amounts:
-            out.print(Text(f"{a.currency} {a.amount:>17,.2f}  ", style="bold")
-                      + safe_text(a.text, "italic") + Text(f"  {a.doc_id} ", style="dim")
-                      + safe_text(a.title, "dim"))
-            out.print(Text("  ") + _marked(a.sentence, a.text))
+        _print_in_sentences(amounts, lambda a: f"{a.currency} {a.amount:>17,.2f} ", width=0)
     found(amounts)
+
+
+def _print_in_sentences(items, lead, width: int) -> None:
+    """Each dated event or amount as people read it: its lead (a day or an amount) in bold,
+    the words found, the document; then the whole sentence with them marked."""
+    from rich.text import Text
+
+    from casework.tui.render import safe_text
+
+    out = stdout()
+    for item in items:
+        out.print(Text(f"{lead(item):<{width}} ", style="bold") + safe_text(item.text, "italic")
+                  + Text(f"  {item.doc_id} ", style="dim") + safe_text(item.title, "dim"))
+        out.print(Text("  ") + _marked(item.sentence, item.text))
 
 
 def _marked(sentence: str, piece: str):
