@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # records are made on first use (models.py): these only annot
         DocumentInfo,
         DocumentPart,
         EntityCard,
+        Family,
         EntitySummary,
         Hit,
         IndexReport,
@@ -309,6 +310,19 @@ class Casework(CaseFileMethods):
         return [models.DocumentPart(r["doc_id"], r["title"], r["path"], r["ipath"],
                                     r["content_type"])
                 for r in self.catalog.children_rows(doc_id)]
+
+    def family(self, doc_id: str, limit: int = 5000) -> Family:
+        """The file on disk a document came out of and everything found in it (attachments,
+        archive members, theirs in turn), in path order, at most ``limit`` of them; a file
+        with nothing inside is a family of one. One indexed query, without any text."""
+        root = self.catalog.family_root(doc_id)
+        if root is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        rows = self.catalog.family_rows(root, limit)
+        members = [models.FamilyMember(r["doc_id"], r["title"], r["path"], r["ipath"], r["depth"],
+                                       r["parent_id"], r["content_type"]) for r in rows]
+        total = len(members) if len(members) < limit else self.catalog.family_size(root)
+        return models.Family(root, members, total)
 
     def parent(self, doc_id: str) -> str | None:
         """The id of the document this one was found in, or None (a file on disk)."""

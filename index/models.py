@@ -94,6 +94,30 @@ class DocumentPart:
 
 
 @record
+class FamilyMember:
+    """One document of a file's family: the file on disk, or something found in it (at any
+    depth), with where it sits: its parent's id ("" for the file on disk, or when the parent
+    gave no text) and its path ("<file>//<name>//<name>", so the tree holds without parents)."""
+
+    doc_id: str
+    title: str
+    path: str
+    ipath: str
+    depth: int
+    parent: str = ""
+    content_type: str = ""
+
+
+@record
+class Family:
+    """A file on disk and everything found in it, in path order (up to a limit)."""
+
+    root: str  # the file on disk's path
+    members: list[FamilyMember]
+    total: int  # members there are (``members`` stops at the limit asked for)
+
+
+@record
 class Document:
     doc_id: str
     title: str

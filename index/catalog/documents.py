@@ -95,6 +95,22 @@ class Documents(Tables):
             "SELECT doc_id, title, path, ipath, content_type, depth FROM documents "
             "WHERE parent_id = ? AND doc_id != ? ORDER BY path", (doc_id, doc_id)).fetchall()
 
+    def family_rows(self, root: str, limit: int) -> list[sqlite3.Row]:
+        """The document at ``root`` (a file on disk) and every one found in it, by path."""
+        return self.conn.execute(
+            "SELECT doc_id, title, path, ipath, depth, parent_id, content_type FROM documents "
+            "WHERE path = ? OR container = ? ORDER BY path LIMIT ?", (root, root, limit)).fetchall()
+
+    def family_size(self, root: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM documents WHERE path = ? OR container = ?",
+                                 (root, root)).fetchone()[0]
+
+    def family_root(self, doc_id: str) -> str | None:
+        """The path of the file on disk a document came out of (its own path if on disk)."""
+        row = self.conn.execute("SELECT path, container FROM documents WHERE doc_id = ?",
+                                (doc_id,)).fetchone()
+        return None if row is None else (row["container"] or row["path"])
+
     def doc_id_at(self, path: str) -> str | None:
         row = self.conn.execute("SELECT doc_id FROM documents WHERE path = ?", (path,)).fetchone()
         return row[0] if row else None

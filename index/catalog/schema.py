@@ -144,6 +144,7 @@ DOCUMENT_COLUMNS = (
 )
 SCHEMA_AFTER_COLUMNS = """
 CREATE INDEX IF NOT EXISTS documents_parent ON documents(parent_id);
+CREATE INDEX IF NOT EXISTS documents_container ON documents(container);
 """
 
 
