@@ -32,6 +32,7 @@ from casework.tui.commands import CaseworkCommands
 from casework.tui.curation import CurationMixin
 from casework.tui.document_view import DocumentView
 from casework.tui.entities_pane import EntitiesPane
+from casework.tui.family_screen import FamilyScreen, load_family
 from casework.tui.help_screen import HelpScreen
 from casework.tui.indexing import IndexingMixin
 from casework.tui.layout import PaneLayout
@@ -147,6 +148,14 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             return isinstance(self.focused, SearchBox) and self.screen is self.screen_stack[0]
         if action in ("edit", "open_parent", "open_child"):
             return self.query_one(DocumentView).doc is not None
+        if action == "family":
+            # In a pane's footer only while the document showing (in the results: the hit
+            # previewed) has a family: at 80 columns it pushes "esc Back" or "f1 Help" off.
+            # P answers everywhere through the app's own binding (a lone file: a family of one).
+            if parameters:
+                doc = self.query_one(DocumentView).doc
+                return doc is not None and bool(doc.depth or doc.children)
+            return self._family_target() is not None
         if action == "curate":
             return self.curation_allowed(parameters[0])
         if action in ("star", "tag", "note"):
@@ -314,6 +323,7 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         parts = self._parts_line(doc)
         if parts:
             self._say(parts)
+        self.refresh_bindings()  # the panes' footers show P only for a family
         self.query_one(EntitiesPane).show_entities(summaries, doc)
         self.load_marks(doc.doc_id)
         if preview:
@@ -442,8 +452,37 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         else:
             self._say("this document has no attachments or members")
 
+    def _family_target(self) -> str | None:
+        """The document the parts tree is for: the hit under the results cursor while the
+        results have focus (the preview may not have caught up), else the document showing."""
+        results = self.query_one(ResultsList)
+        if self.focused is results:
+            hit = results.highlighted_hit
+            if hit is not None:
+                return hit.doc_id
+        doc = self.query_one(DocumentView).doc
+        return doc.doc_id if doc is not None else None
+
+    def action_family(self, where: str = "") -> None:
+        """The parts tree of the document's file; Enter there opens a document of it.
+        (``where``: the pane whose footer shows the key, for ``check_action``.)"""
+        doc_id = self._family_target()
+        if doc_id is None:
+            self._say("no document here: search, then P on a hit")
+            return
+        screen = FamilyScreen(doc_id)
+
+        def opened(choice: str | None) -> None:
+            if choice is not None:
+                self.open_document(choice)
+
+        self.push_screen(screen, opened)
+        self.session.run("family", lambda cw: load_family(cw, doc_id), screen.show_family,
+                         failed=screen.show_failure)
+
     def _parts_line(self, doc) -> str:
-        """Where a document sits in its file: "in tip.eml · p" and "2 parts: a.pdf, b.xlsx · c"."""
+        """Where a document sits in its file: "part of tip.eml · p · P tree" and
+        "2 parts: a.pdf, b.xlsx · c · P tree"."""
         bits = []
         if doc.depth:
             bits.append(f"part of {os.path.basename(doc.root)} · p")
@@ -452,6 +491,8 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             more = "…" if len(doc.children) > 3 else ""
             bits.append(f"{len(doc.children)} part{'s' if len(doc.children) != 1 else ''}: "
                         f"{names}{more} · c")
+        if bits:
+            bits.append("P tree")
         if doc.copies:
             bits.append(f"also at {len(doc.copies)} other path{'s' if len(doc.copies) != 1 else ''}")
         return printable(" · ".join(bits))

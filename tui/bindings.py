@@ -45,6 +45,7 @@ APP = [
     # attachments under their message, members under their archive
     Binding("p", "open_parent", "Parent document", show=False, id="app.parent"),
     Binding("c", "open_child", "First part (attachment, member)", show=False, id="app.child"),
+    Binding("P", "family", "Parts tree (attachments, members)", show=False, id="app.family"),
 ]
 
 # In the footer of the entities and cross-reference panes only: live only while one of them
@@ -96,6 +97,7 @@ _PANE_COMMON = [
 RESULTS = [
     Binding("enter", "select", "Open", id="results.open"),
     Binding("v", "toggle_compact", "One line a hit", id="results.compact"),
+    Binding("P", "app.family('pane')", "Parts", id="results.family"),
     *LIST, *_PANE_COMMON,
 ]
 ENTITIES = [Binding("enter", "select", "Card", id="entities.card"), *CURATION, *LIST, *_PANE_COMMON]
@@ -117,7 +119,22 @@ DOCUMENT = [
     Binding("N", "previous_mark", "Prev mention", id="doc.previous_mark"),
     Binding("e", "app.edit", "Edit", id="doc.edit"),
     Binding("t", "toggle_tags", "Tags", id="doc.toggle_tags"),
+    Binding("P", "app.family('pane')", "Parts", id="doc.family"),
     *_PANE_COMMON,
+]
+
+# The parts tree (P): the file on disk, its attachments and members, at every depth.
+# (Tree adds up/down and shift+arrows between siblings.)
+FAMILY = [
+    Binding("enter", "open", "Open", id="family.open"),
+    Binding("p", "to_parent", "Parent", id="family.parent"),
+    Binding("c", "to_child", "First part", id="family.child"),
+    Binding("right,l", "unfold", "Unfold, then into the parts", show=False, id="family.unfold"),
+    Binding("left,h", "fold", "Fold, then out to the parent", show=False, id="family.fold"),
+    Binding("space", "toggle_node", "Fold / unfold", show=False, id="family.toggle"),
+    Binding("j", "cursor_down", "Down", show=False, id="family.down"),
+    Binding("k", "cursor_up", "Up", show=False, id="family.up"),
+    Binding("escape,P", "dismiss", "Close", id="family.close"),
 ]
 
 HELP_SCREEN = [
@@ -148,6 +165,7 @@ HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Lists (results, entities, cross-references, timeline)",
      LIST + [Binding("enter", "select", "Open / select", id="help.select"), _MOVE]),
     ("Timeline (T)", TIMELINE[:2]),
+    ("Parts tree (P, from the results or a document)", FAMILY + [_MOVE]),
     ("Document", DOCUMENT + [_MOVE]),
     ("Command palette", [Binding("ctrl+p", "command_palette",
                                  "Open document by title, go to entity, filter by label, "

@@ -11,6 +11,7 @@ from casework.index.models import SearchResult
 from casework.tui.render import safe_text, snippet_text
 
 from casework.tui import bindings
+from casework.tui.family import part_prefix
 from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument
 
 
@@ -40,9 +41,21 @@ def hit_prompt(hit, compact: bool = False) -> Text:
             snippet = snippet[len(snippet.plain) - len(snippet.plain.lstrip(" .:—-")):]
         text.append(f" · {hit.entities} ent · ", style="dim")
         text.append_text(snippet)
+    text = _marked_as_part(text, hit.path)
     text.no_wrap = True
     text.overflow = "ellipsis"
     return text
+
+
+def _marked_as_part(text: Text, path: str) -> Text:
+    """A hit found inside another file says so at the start of its file-name row:
+    '└ attachment of mail.eml · contract.pdf …'. Hits stay in rank order (grouping them under
+    their parent would reorder the ranking and split pages); the parts tree (P) shows the family."""
+    prefix = part_prefix(path)
+    if prefix is None:
+        return text
+    row = text.plain.find("\n") + 1  # the second row, or the only one (compact)
+    return text[:row] + prefix + text[row:]
 
 
 def _one_line(text: Text) -> Text:
@@ -83,6 +96,13 @@ class ResultsList(OptionList):
         self.compact = not self.compact
         for i, hit in enumerate(self._hits):
             self.replace_option_prompt(f"hit:{i}", hit_prompt(hit, self.compact))
+
+    @property
+    def highlighted_hit(self):
+        """The hit under the cursor, or None (no hits, or the "more" row)."""
+        option = self.highlighted_option
+        option_id = (option.id if option is not None else None) or ""
+        return self._hits[int(option_id[4:])] if option_id.startswith("hit:") else None
 
     @property
     def loaded(self) -> int:
