@@ -44,6 +44,7 @@ from casework.index.fulltext.schema import (  # noqa: E402, F401  (the names old
     SnowballFilter,
     StemFrequency,
     TextPositions,
+    WordTokenizer,
     make_schema,
     names_analyzer,
     text_analyzer,
