@@ -248,6 +248,25 @@ class Casework(CaseFileMethods):
         """Where ``text`` holds ``terms`` (a SearchResult's), as the index reads words."""
         return term_spans(text, terms)
 
+    def match_terms(self, query: str, text: str = "", exact: bool = False) -> list[str]:
+        """The index's words ``query`` matches, as its SearchResult's ``terms`` (expansions,
+        corrections, folded accents), with the other forms of its words that ``text`` holds
+        (all of it: a result's terms have only its page's): what to mark in ``text`` with
+        :func:`term_spans`. The reader's filters (``tag:``, ``date:``, ...) mark nothing."""
+        rest, _ = self._reader_filters(query)
+        if "date:" in rest:
+            from casework.index import timeline
+
+            rest, _ = timeline.split_date_filter(rest)
+        if not rest.strip():
+            return []
+        words, stems = self.fulltext.matched_words(rest, exact=exact)
+        if stems and text:
+            from casework.index.fulltext.snippets import word_forms
+
+            words = words | word_forms(text, stems, limit=len(text))
+        return sorted(words)
+
     def doc_ids_matching(self, query: str) -> list[str]:
         """Every document a query finds, best first (all of them for an empty query)."""
         if not query.strip():

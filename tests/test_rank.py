@@ -216,7 +216,8 @@ def test_snippet_matches_are_the_analyzers():
 
     analyzer = text_analyzer()
     tricky = ("RUBÉN rubén Rubens ruben. U.S. u.s.a us-ruben ruben's Ruben*x ruben.x x.ruben "
-              "ſenate SENATE İstanbul istanbul Köln koln naïve NAIVE ﬁsh Ｒｕｂｅｎ ruben_x")
+              "ſenate SENATE İstanbul istanbul Köln koln naïve NAIVE ﬁsh Ｒｕｂｅｎ ruben_x "
+              "4,500 4500 4.500 1,234,567.89 1.234.567,89 2 300 1,2,300 x4,500 4,500.x")
     texts = [p.read_text(encoding="utf-8") for p in seed_paths()] + [tricky]
     rng = random.Random(5)
     for text in texts:
@@ -334,6 +335,7 @@ def test_bulk_text_format_writes_what_the_analyzer_makes():
     texts = [p.read_text(encoding="utf-8") for p in seed_paths()] + _sentences()[:50] + [
         "", " \n ", "İstanbul Straße ÆON café Ǆ ﬁnal Ⅻ x\u0307y", "U.S. a.b.c d*e x..y 3.14 _x_",
         "El Mencho, el mencho; EL MENCHO!", "tab\there\u00a0nbsp\u2028line",
+        "4,500 then 4500, 4.500 and 4 500; 1,234,567.89 or 1.234.567,89; 1,2,300 4,500,00",
     ]
     for text in texts:
         expected = sorted(whooshs.word_values(text, analyzer, mode="index"))

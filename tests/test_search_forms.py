@@ -18,6 +18,8 @@ DOCS = {
     "d2": "Orders from Amazon.com rose; mail ops@example.org about ticket ARL-2291.",
     "d3": "The budget was 4,500 dollars, and 4 other costs were 500 each.",
     "d4": "A travel agent in Łódź met the president.",
+    "d5": "Sales of 4500 units brought 1,234,567.89 euros.",
+    "d6": "Tickets cost 4.500 pesos; 2 300 people and 1.234.567,89 more came.",
 }
 
 
@@ -55,8 +57,27 @@ def test_dotted_words_addresses_and_numbers_by_the_whole_and_by_their_parts(ft, 
 
 
 def test_a_split_number_is_its_parts_in_a_row(ft):
-    assert _ids(ft.search("4,500")) == {"d3"}
     assert _ids(ft.search("500,4")) == set()
+    assert _ids(ft.search('"4,500 dollars"')) == {"d3"}  # a phrase: the parts as typed
+
+
+@pytest.mark.parametrize("typed, docs", [
+    ("4500", {"d3", "d5", "d6"}), ("4,500", {"d3", "d5", "d6"}), ("4.500", {"d3", "d5", "d6"}),
+    ("1234567.89", {"d5"}), ("1,234,567.89", {"d5"}), ("2300", {"d6"}), ("2,300", {"d6"}),
+    ('"1234567,89"', {"d6"}), ('"4500 pesos"', {"d6"}), ("1,2,300", set()),
+])
+def test_a_number_with_separators_is_found_as_its_digits_joined(ft, typed, docs):
+    assert _ids(ft.search(typed, exact=True)) == docs
+    assert _ids(ft.search(typed)) == docs
+
+
+def test_a_joined_number_marks_the_number_as_written(ft):
+    found = ft.search("4500")
+    marked = {d: [DOCS[d][s:e] for s, e in term_spans(DOCS[d], found.words)]
+              for d in ("d3", "d5", "d6")}
+    assert marked == {"d3": ["4,500"], "d5": ["4500"], "d6": ["4.500"]}
+    both = term_spans(DOCS["d3"], {"4500", "4", "500"})  # a part inside a marked number: once
+    assert [DOCS["d3"][s:e] for s, e in both] == ["4,500", "4", "500"]
 
 
 def test_a_misspelt_word_is_corrected_and_the_matched_words_mark_the_text(ft):

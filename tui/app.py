@@ -28,6 +28,7 @@ from casework.tui.render import match_count
 from casework.index import printable
 
 from casework.tui import bindings
+from casework.tui.batch import BatchMixin
 from casework.tui.commands import CaseworkCommands
 from casework.tui.curation import CurationMixin
 from casework.tui.document_view import DocumentView
@@ -60,15 +61,16 @@ def index_entities(cw) -> tuple[list, None, dict[str, int]]:
     return summaries, None, totals
 
 
-class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
+class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
     TITLE = "casework"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     COMMANDS = App.COMMANDS | {CaseworkCommands}
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [*bindings.APP, *bindings.MARKS]  # the curation keys are the entity panes'
+    BINDINGS = [*bindings.APP, *bindings.MARKS, *bindings.BATCH]  # curation: the entity panes'
 
-    def __init__(self, index_path: str | Path | None = None):
+    def __init__(self, index_path: str | Path | None = None, batch: str | Path | None = None):
         super().__init__()
+        self.pending_batch = batch  # a batch file to load once the index is open
         self.session = Session(self, index_path, report=partial(self._say, error=True))
         self.places = History()  # where back and forward go
         self._ready_message = "Type to search; ? for keys."
@@ -160,6 +162,8 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             return self.curation_allowed(parameters[0])
         if action in ("star", "tag", "note"):
             return self.marks_allowed()
+        if action == "batch_step":
+            return self.batch_allowed()
         return True
 
     def action_leave_search(self, key: str = "enter") -> None:
@@ -210,7 +214,7 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
             results.border_title = f"Documents ({result.total})"
             self._say(self._ready_message)
             return
-        results.border_title = f"Results ({result.total})"
+        results.border_title = f"Results ({result.total})" + self.batch_title(query)
         if result.corrected:
             self._say(f"{match_count(result.total)} for {printable(result.corrected)!r}; "
                       f"search for {printable(result.as_typed or '')!r} instead")
@@ -551,5 +555,5 @@ class CaseworkApp(MarksMixin, CurationMixin, IndexingMixin, PaneLayout, App):
         self.push_screen(HelpScreen(bindings.HELP_SECTIONS))
 
 
-def run(index_path: str | None = None) -> None:
-    CaseworkApp(index_path).run()
+def run(index_path: str | None = None, batch: str | None = None) -> None:
+    CaseworkApp(index_path, batch=batch).run()

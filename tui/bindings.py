@@ -75,6 +75,22 @@ MARKS = [
     Binding("semicolon", "note", "Note on document", show=False, id="marks.note"),
 ]
 
+# Batch search: a file of queries, one a line (tui/batch.py). Not in the search box, where
+# these are characters; > and < only once a batch is loaded.
+BATCH = [
+    Binding("B", "batch", "Batch search: load a file of queries, or its list",
+            show=False, id="batch.list"),
+    Binding("greater_than_sign", "batch_step(1)", "Next batch query", show=False,
+            id="batch.next"),
+    Binding("less_than_sign", "batch_step(-1)", "Previous batch query", show=False,
+            id="batch.previous"),
+]
+BATCH_LIST = [
+    Binding("enter", "select", "Run query", id="batch_list.run"),
+    Binding("L", "load", "Load another file", id="batch_list.load"),
+    Binding("escape,B", "dismiss", "Close", id="batch_list.close"),
+]
+
 # The search box: earlier queries of this case, newest first.
 SEARCH_BOX = [
     Binding("up", "history_older", "Earlier query", show=False, id="search.history_older"),
@@ -98,6 +114,10 @@ RESULTS = [
     Binding("enter", "select", "Open", id="results.open"),
     Binding("v", "toggle_compact", "One line a hit", id="results.compact"),
     Binding("P", "app.family('pane')", "Parts", id="results.family"),
+    Binding("B", "app.batch", "Batch", id="results.batch"),
+    # shown once a batch is loaded (the app's check_action)
+    Binding("greater_than_sign", "app.batch_step(1)", "Next query", id="results.batch_next"),
+    Binding("less_than_sign", "app.batch_step(-1)", "Prev query", id="results.batch_previous"),
     *LIST, *_PANE_COMMON,
 ]
 ENTITIES = [Binding("enter", "select", "Card", id="entities.card"), *CURATION, *LIST, *_PANE_COMMON]
@@ -161,14 +181,18 @@ HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
                     Binding("escape", "back", "Move to the results (then single keys work)",
                             id="help.search_escape")]),
     ("Results, entities, cross-references: Enter", [RESULTS[0], ENTITIES[0], XREF[0]]),
-    ("Results", RESULTS[1:2]),
+    ("Results", RESULTS[1:6]),
     ("Lists (results, entities, cross-references, timeline)",
      LIST + [Binding("enter", "select", "Open / select", id="help.select"), _MOVE]),
+    ("Batch search (a file of queries, one a line; casework --batch FILE opens with it)",
+     BATCH),
+    ("Batch list (B)", BATCH_LIST),
     ("Timeline (T)", TIMELINE[:2]),
     ("Parts tree (P, from the results or a document)", FAMILY + [_MOVE]),
     ("Document", DOCUMENT + [_MOVE]),
     ("Command palette", [Binding("ctrl+p", "command_palette",
                                  "Open document by title, go to entity, filter by label, "
-                                 "toggle panes, rebuild index, run a saved search",
+                                 "toggle panes, rebuild index, run a saved search, "
+                                 "load a batch file",
                                  id="help.palette")]),
 ]

@@ -1,5 +1,6 @@
 """Command palette (ctrl+p): open a document by title, go to an entity, filter entities by
-label, toggle panes, rebuild the index, run a saved search (with its current count)."""
+label, toggle panes, rebuild the index, run a saved search (with its current count), load a
+batch file of queries."""
 
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ class CaseworkCommands(Provider):
             yield (f"Toggle pane: {name}", partial(app.action_toggle_pane, key),
                    "Hide or show this pane (wide layout)")
         yield ("Rebuild index", app.action_rebuild, "Re-scan the indexed folders and update the index")
+        yield ("Batch search: load a file of queries", app.action_load_batch,
+               "One query a line; a list with each one's count, > and < step through them (B)")
+        if app.batch_queries:
+            yield (f"Batch search: the list ({len(app.batch_queries)} queries)",
+                   app.action_batch, "Each query with its count; Enter runs one")
         for saved in getattr(self, "_saved", []):
             count = "error" if saved.count < 0 else str(saved.count)
             yield (f"Saved search: {printable(saved.name)} ({count})",

@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from casework.index.models import Document
-from casework.tui.render import MATCH_STYLE, label_style, label_tag
+from casework.tui.render import MATCH_STYLE, label_style, label_tag, wrap_offsets
 from casework.index import printable_same_length
 
 from casework.tui import bindings
@@ -28,34 +28,6 @@ CURRENT_STYLE = Style(reverse=True, bold=True)
 SELECTED_ENTITY_STYLE = Style(bold=True, overline=True)
 TAG_STYLE = Style(dim=True)
 PLAIN_TAG_STYLE = Style(italic=True)  # NO_COLOR: dim text on a grey background is unreadable
-
-
-def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
-    """(start, end) character ranges of the screen lines of ``text`` wrapped at ``width``.
-
-    Breaks at the last space that fits, else hard-breaks. Counts characters, not cells: a line
-    of wide (CJK) characters is cropped on screen rather than wrapped exactly.
-    """
-    width = max(1, width)
-    lines: list[tuple[int, int]] = []
-    pos, n = 0, len(text)
-    while True:
-        nl = text.find("\n", pos)
-        if nl == -1:
-            nl = n
-        start = pos
-        while nl - start > width:
-            cut = text.rfind(" ", start, start + width + 1)
-            if cut <= start:
-                lines.append((start, start + width))
-                start += width
-            else:
-                lines.append((start, cut))
-                start = cut + 1
-        lines.append((start, nl))
-        if nl >= n:
-            return lines
-        pos = nl + 1
 
 
 class DocumentView(ScrollView, can_focus=True):

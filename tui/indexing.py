@@ -60,6 +60,9 @@ class IndexingMixin:
         if self.session.offers("query_history"):
             box = self.query_one(SearchBox)
             self.session.run("history", lambda cw: cw.query_history(), box.set_history)
+        if getattr(self, "pending_batch", None):  # casework --batch FILE
+            self.load_batch(self.pending_batch)
+            self.pending_batch = None
 
     def check_index(self) -> None:
         """Ask the index, in a worker, whether another process has committed since."""

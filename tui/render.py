@@ -7,6 +7,10 @@ a document or a file name goes into a ``rich.text.Text`` (never a markup string)
 
 from __future__ import annotations
 
+from itertools import accumulate
+from operator import itemgetter
+
+from rich.segment import Segment, Segments
 from rich.style import Style
 from rich.text import Text
 
@@ -72,30 +76,153 @@ def safe_text(value: str, style: str | Style = "") -> Text:
     return Text(printable(value), style=style)
 
 
-def document_text(doc: Document, tags: bool = False) -> Text:
-    """The whole document with every entity mention styled by label.
+# A search match written inside these when there is no colour at all (NO_COLOR, a pipe): entity
+# tags use [ ], so a match inside a name reads '[PER Claudia «Sheinbaum»]'
+MATCH_OPEN, MATCH_CLOSE = "«", "»"
+TAG_STYLE = Style(dim=True)
 
-    With ``tags``, each mention is written inside its label tag ('[PER Claudia Sheinbaum]') for
-    output with no colour at all; offsets then no longer index the returned text.
+
+def document_segments(doc: Document, matches=(), tags: bool = False,
+                      width: int | None = None) -> Segments:
+    """The whole document as segments to print: every entity mention styled by label and the
+    search ``matches`` (character ranges of the text, casework.index.term_spans) in bold
+    reverse video over them.
+
+    With ``tags`` (output with no colour at all), each mention is written inside its label tag
+    ('[PER Claudia Sheinbaum]') and each match inside «»; a match is cut where a mention starts
+    or ends, so the brackets nest. With ``width``, lines are wrapped at the last space that
+    fits. One pass over the text, the marks and the lines: a 2 MB document with 20,000 marks
+    takes ~0.1 s, where rich's Text, which cleans and measures every character again, took
+    ~3 s.
     """
     raw = printable_same_length(doc.text)
-    if not tags:
-        text = Text(raw)
-        for m in doc.entities:
-            text.stylize(label_style(m.label), m.start, m.end)
-        return text
-    text = Text()
-    pos = 0
-    for m in doc.entities:
-        if m.start < pos:
+    mentions, end = [], 0
+    for m in sorted(doc.entities, key=lambda m: (m.start, -m.end)):
+        if m.start >= end and m.end > m.start:  # an overlapping mention: the first one only
+            mentions.append(m)
+            end = m.end
+    # (offset, order, ...): at one offset a match closes, then a mention, then a mention
+    # opens, then a match
+    events: list[tuple] = []
+    for m in mentions:
+        events.append((m.start, 2, label_style(m.label), f"[{label_tag(m.label)} "))
+        events.append((m.end, 1, None, "]"))
+    for start, stop in _cut_at(sorted(matches), mentions):
+        events.append((start, 3, MATCH_STYLE, MATCH_OPEN))
+        events.append((stop, 0, None, MATCH_CLOSE))
+    events.sort(key=itemgetter(0, 1))
+    if tags:  # no colour at all: the text with its tags, one string
+        parts, pos = [], 0
+        for at, _, _, tag in events:
+            parts.append(raw[pos:at])
+            parts.append(tag)
+            pos = at
+        parts.append(raw[pos:])
+        flat = "".join(parts)
+        if width:
+            flat = "\n".join(flat[a:b] for a, b in wrap_offsets(flat, width))
+        return Segments([Segment(flat), Segment.line()])
+    pieces: list[tuple[str, Style | None]] = []
+    pos, mention, match = 0, None, False
+    for at, order, style, _ in events:
+        if at > pos:
+            pieces.append((raw[pos:at], _combined(mention, match)))
+            pos = at
+        if order == 0:
+            match = False
+        elif order == 1:
+            mention = None
+        elif order == 2:
+            mention = style
+        else:
+            match = True
+    pieces.append((raw[pos:], None))
+    segments = _wrapped(pieces, width) if width else [
+        Segment(text, style) for text, style in pieces if text]
+    segments.append(Segment.line())  # print ends a Text with one; segments are printed as is
+    return Segments(segments)
+
+
+def _combined(mention: Style | None, match: bool) -> Style | None:
+    if not match:
+        return mention
+    return MATCH_STYLE if mention is None else mention + MATCH_STYLE
+
+
+def _cut_at(matches, mentions) -> list[tuple[int, int]]:
+    """``matches`` (sorted) without overlaps, each cut where a mention starts or ends inside
+    it. The mentions are sorted and apart, so one pointer walks them once."""
+    out: list[tuple[int, int]] = []
+    j, end = 0, 0
+    for start, stop in matches:
+        if start < end or stop <= start:
             continue
-        text.append(raw[pos : m.start])
-        text.append(f"[{label_tag(m.label)} ", style="dim")
-        text.append(raw[m.start : m.end], style=label_style(m.label))
-        text.append("]", style="dim")
-        pos = m.end
-    text.append(raw[pos:])
-    return text
+        end = stop
+        while j < len(mentions) and mentions[j].end <= start:
+            j += 1
+        k, cut = j, start
+        while k < len(mentions) and mentions[k].start < stop:
+            for edge in (mentions[k].start, mentions[k].end):
+                if cut < edge < stop:
+                    out.append((cut, edge))
+                    cut = edge
+            k += 1
+        out.append((cut, stop))
+    return out
+
+
+def _wrapped(pieces: list[tuple[str, Style | None]], width: int) -> list[Segment]:
+    """The pieces cut into lines of at most ``width`` characters (wrap_offsets), with a line
+    break between them in place of the space or newline each line ended at."""
+    texts = [text for text, _ in pieces]
+    flat = "".join(texts)
+    ends = list(accumulate(map(len, texts)))
+    out: list[Segment] = []
+    append, line, last = out.append, Segment.line(), len(pieces) - 1
+    i = 0
+    for n, (a, b) in enumerate(wrap_offsets(flat, width)):
+        if n:
+            append(line)
+        while i < last and ends[i] <= a:  # the piece holding the line's first character
+            i += 1
+        k, at = i, a
+        while at < b:
+            stop = min(b, ends[k])
+            if stop > at:
+                append(Segment(flat[at:stop], pieces[k][1]))
+                at = stop
+            if k == last:
+                break
+            k += 1
+    return out
+
+
+def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
+    """(start, end) character ranges of the screen lines of ``text`` wrapped at ``width``.
+
+    Breaks at the last space that fits, else hard-breaks. Counts characters, not cells: a line
+    of wide (CJK) characters is cropped on screen rather than wrapped exactly.
+    """
+    width = max(1, width)
+    lines: list[tuple[int, int]] = []
+    pos, n = 0, len(text)
+    while True:
+        nl = text.find("\n", pos)
+        if nl == -1:
+            nl = n
+        start = pos
+        while nl - start > width:
+            cut = text.rfind(" ", start, start + width + 1)
+            if cut <= start:
+                lines.append((start, start + width))
+                start += width
+            else:
+                lines.append((start, cut))
+                start = cut + 1
+        lines.append((start, nl))
+        if nl >= n:
+            return lines
+        pos = nl + 1
 
 
 def marked_text(raw: str, marks: list[tuple[int, int, str]], tags: bool = False) -> Text:

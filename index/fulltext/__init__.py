@@ -44,6 +44,7 @@ from casework.index.fulltext.schema import (  # noqa: E402, F401  (the names old
     SnowballFilter,
     StemFrequency,
     TextPositions,
+    WordTokenizer,
     make_schema,
     names_analyzer,
     text_analyzer,
@@ -393,6 +394,16 @@ class FulltextIndex:
             return {"query": cleaned, "parsed": str(parsed), "corrections": fixed and
                     {w: c for w, (c, _) in fixed.items()}, "corrected": corrected,
                     "as_typed": as_typed, "expansions": expansions, "notes": list(notes)}
+
+    def matched_words(self, text: str, exact: bool = False) -> tuple[frozenset[str], frozenset[str]]:
+        """``(words, stems)`` a search for ``text`` matches, as its hits carry them, without
+        ranking: the index's words (expansions and corrections included) and the word-form
+        stems (snippets.word_forms finds their forms in a text)."""
+        with self._lock:
+            searcher = self._current()
+            _, parsed, *_ = self._prepare(searcher, text, exact)
+            q = self._engine.expand(searcher, parsed)
+            return query.words(searcher, q), query.stems(q)
 
     def _search(self, text: str, limit: int, offset: int, suggest: bool, exact: bool,
                 last_try: bool) -> FulltextHits:

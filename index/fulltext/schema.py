@@ -11,7 +11,14 @@ import re
 from typing import TYPE_CHECKING
 
 from whoosh import fields, formats
-from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, Tokenizer
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    Token,
+    Tokenizer,
+)
 from whoosh.support.charset import accent_map
 
 from casework.index.entities import ENTITY_FIELDS
@@ -57,13 +64,105 @@ class NameListTokenizer(Tokenizer):
 
 def text_analyzer():
     # No stemming and no stop words: exact search must be exact ("the cartel" is a phrase).
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    return WordTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 # RegexTokenizer's default expression, its group made non-capturing so findall gives whole words
 # (snippets.py finds words with it too); ACCENTS folds as CharsetFilter(accent_map) does
 WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
 ACCENTS = str.maketrans(accent_map)
+
+# A number written with thousands separators ("4,500", "4.500", "4 500", "1,234,567.89"): WORD
+# splits it at commas and spaces ("4", "500"), so `4500` missed it. Its groups joined (and a
+# decimal point's part kept: "1234567.89", a word as WORD reads one) are indexed as one more
+# word. The groups after the first are three digits, all behind one separator; not inside a
+# longer word or after a list's comma ("1,2,300"); a decimal comma ("1.234,56") stays a word
+# of its own after the joined "1234". ASCII digits only, so the joined word needs no folding.
+NUMBER = re.compile(
+    r"(?<![\w*])(?<![\w*][.,])"
+    r"[0-9]{1,3}(?P<sep>[,. \u00a0\u202f\u2009])[0-9]{3}(?:(?P=sep)[0-9]{3})*"
+    r"(?!(?P=sep)[0-9])(?:\.[0-9]+)?(?![\w*])(?!\.[\w*])")
+
+
+def joined_number(m: re.Match) -> str:
+    """The digits of a NUMBER match as one word: "4,500" -> "4500", "1,234.5" -> "1234.5"."""
+    number = m.group()
+    sep = m.group("sep")
+    if sep == ".":
+        return number.replace(".", "")
+    head, dot, decimals = number.partition(".")
+    return head.replace(sep, "") + dot + decimals
+
+
+# NUMBER's lookbehinds are tried at every char (~0.25 ms a news article); this finds where the
+# first number may start in a fifth of that, and two articles in three have none
+_NUMBER_HINT = re.compile(r"[0-9][,. \u00a0\u202f\u2009][0-9]{3}")
+
+
+def joined_numbers(text: str, start: int = 0, end: int | None = None):
+    """(start, end, joined word) of each number with separators in ``text``, in order."""
+    end = len(text) if end is None else end
+    hint = _NUMBER_HINT.search(text, start, end)
+    if hint is None:
+        return
+    # lookbehinds see the chars before pos; a number starts at most 2 digits before its hint
+    for m in NUMBER.finditer(text, max(start, hint.start() - 2), end):
+        yield m.start(), m.end(), joined_number(m)
+
+
+class WordTokenizer(Tokenizer):
+    """RegexTokenizer's words, and each number with separators also as its joined word.
+
+    Indexing, the joined word comes before the number's first part, at the position of its
+    last part (so a phrase "4500 dollars" finds "4,500 dollars"). A query that is one such
+    number alone (`4,500`) is its joined word only, which finds "4,500", "4.500" and "4500";
+    a quoted phrase keeps the parts as typed. Indexes written before keep RegexTokenizer in
+    their pickled schema, and so their queries too.
+    """
+
+    def __init__(self):
+        self.inner = RegexTokenizer()
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, start_pos=0, start_char=0,
+                 mode="", tokenize=True, **kw):
+        numbers = list(joined_numbers(value)) if tokenize else []
+        if not numbers:
+            yield from self.inner(value, positions=positions, chars=chars, start_pos=start_pos,
+                                  start_char=start_char, mode=mode, tokenize=tokenize, **kw)
+            return
+        if mode == "query":
+            if len(numbers) == 1 and all(
+                    numbers[0][0] <= m.start() and m.end() <= numbers[0][1]
+                    for m in WORD.finditer(value)):
+                t = Token(positions, chars, mode=mode, **kw)
+                t.text, t.boost, t.stopped = numbers[0][2], 1.0, False
+                if positions:
+                    t.pos = start_pos
+                if chars:
+                    t.startchar, t.endchar = start_char + numbers[0][0], start_char + numbers[0][1]
+                yield t
+                return
+            numbers = []  # in a phrase, the parts as typed
+        at = iter(numbers)
+        number = next(at, None)
+        for t in self.inner(value, positions=positions, chars=True, start_pos=start_pos,
+                            start_char=0, mode=mode, **kw):
+            text, startchar, endchar = t.text, t.startchar, t.endchar
+            if number is not None and startchar == number[0]:
+                t.text = number[2]
+                if positions:
+                    t.pos += len(WORD.findall(value, number[0], number[1])) - 1
+                t.startchar, t.endchar = start_char + number[0], start_char + number[1]
+                yield t
+                t.text, t.startchar, t.endchar = text, startchar, endchar
+                if positions:
+                    t.pos -= len(WORD.findall(value, number[0], number[1])) - 1
+                number = next(at, None)
+            t.startchar, t.endchar = start_char + startchar, start_char + endchar
+            yield t
 
 
 class TextPositions(formats.Positions):
@@ -91,7 +190,27 @@ class TextPositions(formats.Positions):
                 poses[word] = [pos]
             else:
                 found.append(pos)
+        if isinstance(getattr(analyzer, "items", [None])[0], WordTokenizer):
+            _add_joined_numbers(value, poses)
         yield from _word_values(self, poses)
+
+
+def _add_joined_numbers(value: str, poses: dict[str, list[int]]) -> None:
+    """Each number with separators' joined word at its last part's position, as
+    WordTokenizer makes them. Positions are counted by finding the words between numbers
+    again: only in texts that hold such a number."""
+    pos, at = 0, 0
+    for start, end, joined in joined_numbers(value):
+        pos += len(WORD.findall(value, at, start))
+        parts = len(WORD.findall(value, start, end))
+        found = poses.get(joined)
+        if found is None:
+            poses[joined] = [pos + parts - 1]
+        elif pos + parts - 1 not in found:
+            found.append(pos + parts - 1)
+            found.sort()
+        pos += parts
+        at = end
 
 
 class NamePositions(formats.Positions):
@@ -268,5 +387,5 @@ def whoosh_fields(entry: FulltextEntry) -> dict[str, str]:
     return doc
 
 
-for _cls in (NameListTokenizer, TextPositions, NamePositions, SnowballFilter, StemFrequency):
+for _cls in (NameListTokenizer, WordTokenizer, TextPositions, NamePositions, SnowballFilter, StemFrequency):
     _cls.__module__ = PICKLED_AS

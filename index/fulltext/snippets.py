@@ -7,10 +7,12 @@ the full-text layer says a query matched, in the index's analysed forms.
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 
 from casework.index.fulltext.schema import ACCENTS as _ACCENTS
 from casework.index.fulltext.schema import WORD as _WORD
+from casework.index.fulltext.schema import joined_numbers
 
 SNIPPET_CHARS = 240
 SNIPPET_SURROUND = 80
@@ -85,6 +87,15 @@ def _word_matches(text: str, words: frozenset[str] | set[str]):
     folded alike, so the matches are the analyzer's either way.
     """
     limit = min(len(text), SNIPPET_SEEK_CHARS + SNIPPET_SCAN_CHARS + SNIPPET_CHARS)
+    found = _plain_word_matches(text, words, limit)
+    if _numbers_in(words):
+        # a number's joined word comes before its first part, as the analyzer gives them
+        found = heapq.merge(_number_matches(text, words, limit), found,
+                            key=lambda m: (m[0], -m[1]))
+    yield from found
+
+
+def _plain_word_matches(text: str, words, limit: int):
     pattern = None
     if len(words) <= _MAX_PATTERN_WORDS and "\u0130" not in text:  # İ: its lowercase is 2 chars
         pattern = _candidates(frozenset(words))
@@ -94,6 +105,22 @@ def _word_matches(text: str, words: frozenset[str] | set[str]):
         word = m.group().lower().translate(_ACCENTS)
         if word in words:
             yield m.start(), m.end(), word
+
+
+def _numbers_in(words) -> bool:
+    """Whether ``words`` may hold a number's joined word (schema.NUMBER): only then is the
+    text searched for numbers with separators."""
+    return any(w[:1].isdigit() and w.replace(".", "").isdigit() for w in words)
+
+
+def _number_matches(text: str, words, limit: int):
+    """(start, end, joined word) of each number with separators whose joined word is one of
+    ``words``: "4,500" when 4500 matched."""
+    for start, end, joined in joined_numbers(text, 0, limit):
+        if end == limit < len(text):
+            return
+        if joined in words:
+            yield start, end, joined
 
 
 @functools.lru_cache(maxsize=64)
@@ -153,8 +180,20 @@ def term_spans(text: str, terms) -> list[tuple[int, int]]:
     pattern = None
     if len(words) <= _MAX_PATTERN_WORDS and "\u0130" not in text:
         pattern = _candidates(words)
-    return [m.span() for m in (pattern or _WORD).finditer(text)
-            if m.group().lower().translate(_ACCENTS) in words]
+    spans = [m.span() for m in (pattern or _WORD).finditer(text)
+             if m.group().lower().translate(_ACCENTS) in words]
+    if not _numbers_in(words):
+        return spans
+    numbers = [(s, e) for s, e, _ in _number_matches(text, words, len(text))]
+    if not numbers:
+        return spans
+    # "4,500" whole when its joined word matched; a part inside a marked number is not marked
+    # again, so n / N step once per number
+    out: list[tuple[int, int]] = []
+    for span in heapq.merge(numbers, spans, key=lambda m: (m[0], -m[1])):
+        if not out or span[0] >= out[-1][1]:
+            out.append(span)
+    return out
 
 
 def word_forms(text: str, stems, limit: int = SNIPPET_SEEK_CHARS) -> set[str]:

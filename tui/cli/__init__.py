@@ -53,11 +53,12 @@ class _Casework(click.Group):
 @click.group(cls=_Casework, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @index_option
+@explorer.batch_option
 @click.option("--version", "-V", is_flag=True, expose_value=False, is_eager=True,
               callback=lambda ctx, _, value: _show_version(ctx, value),
               help="Show the version and exit.")
 @click.pass_context
-def cli(ctx: click.Context, index_path: str | None) -> None:
+def cli(ctx: click.Context, index_path: str | None, batch: str | None) -> None:
     """Search, read and cross-reference a folder of documents.
 
     With no command, opens the explorer on your default case; until you build one
@@ -67,8 +68,9 @@ def cli(ctx: click.Context, index_path: str | None) -> None:
     _invoked = ctx.invoked_subcommand
     ctx.ensure_object(dict)
     ctx.obj["index"] = index_path
+    ctx.obj["batch"] = batch
     if ctx.invoked_subcommand is None:
-        ctx.invoke(explorer.tui, index_path=index_path)
+        ctx.invoke(explorer.tui, index_path=index_path, batch=batch)
 
 
 for _command in (explorer.tui, index_cmd.index_cmd, search.search, show.show,

@@ -13,11 +13,20 @@ NO_TERMINAL = ("the explorer needs a terminal (stdin and stdout); without one us
                "`casework search QUERY`, `casework show DOC_ID` or `casework --help`")
 
 
+def batch_option(f):
+    return click.option(
+        "--batch", "batch", metavar="FILE", default=None,
+        type=click.Path(exists=True, dir_okay=False, readable=True),
+        help="Open with this file of queries (one a line) listed with their counts; "
+             "> and < step through them.")(f)
+
+
 @click.command()
 @index_option
+@batch_option
 @click.pass_context
 @handles_errors
-def tui(ctx: click.Context, index_path: str | None) -> None:
+def tui(ctx: click.Context, index_path: str | None, batch: str | None = None) -> None:
     """Open the explorer on an index (the demo case until you build your own)."""
     from casework.index import check_index_location
     from casework.index.errors import IndexMissing
@@ -41,4 +50,4 @@ def tui(ctx: click.Context, index_path: str | None) -> None:
         fail(NO_TERMINAL, EXIT_ERROR)
     from casework.tui.app import run
 
-    run(path)
+    run(path, batch=batch or (ctx.obj or {}).get("batch"))

@@ -70,8 +70,18 @@ def search(ctx, query, limit, offset, exact, explain, batch, as_csv, index_path,
     if as_json:
         emit_json(to_json(result))
     else:
-        print_hits(result)
+        print_hits(result, show_options=_show_options(ctx, index_path, exact))
     found(result.total)
+
+
+def _show_options(ctx, index_path, exact: bool) -> list[str]:
+    """The options a `casework show` of a hit needs to read what this search read."""
+    options = ["--exact"] if exact else []
+    if index_path or (ctx.obj or {}).get("index"):
+        options += ["--index", index_path or ctx.obj["index"]]
+    elif ctx.meta.get("casework.case"):
+        options += ["--case", ctx.meta["casework.case"]]
+    return options
 
 
 def run_batch(cw, lines, limit: int, exact: bool, as_json: bool, as_csv: bool) -> bool:
@@ -147,9 +157,10 @@ def print_explained(explained: dict) -> None:
         out.print(Text(note, style="dim"))
 
 
-def print_hits(result) -> None:
+def print_hits(result, show_options: list[str] | None = None) -> None:
     """The count line and each hit (id, title, score, path, snippet); "no documents match"
-    with its suggestion goes to stderr."""
+    with its suggestion goes to stderr, and after the hits how to read one with what matched
+    marked (a `casework show` with ``show_options``)."""
     from rich.text import Text
 
     from casework.tui.render import match_count, safe_text, snippet_text
@@ -177,3 +188,11 @@ def print_hits(result) -> None:
         out.print(head)
         out.print(safe_text(hit.path, "dim"))
         out.print(Text("  ") + snippet_text(hit))
+    if result.hits and result.query:
+        # a message, not a result: on stderr, so `casework search x | grep` reads hits only
+        import shlex
+
+        stderr().print(Text("To read a hit with what matched marked: ", style="dim")
+                       + safe_text(shlex.join(["casework", "show", result.hits[0].doc_id,
+                                               "-q", result.query, *(show_options or [])])),
+                       soft_wrap=True)  # one line, to copy

@@ -17,25 +17,38 @@ from casework.tui.cli.output import (
 
 @click.command()
 @click.argument("doc_id")
+@click.option("--query", "-q", "query", metavar="QUERY",
+              help="Mark the words this search matches in the document (as `casework search "
+                   "QUERY` finds them: corrections, word forms, accents folded).")
+@click.option("--exact", is_flag=True, help="With --query: words as typed (as search --exact).")
 @index_option
 @json_option
 @click.pass_context
 @handles_errors
-def show(ctx, doc_id, index_path, as_json) -> None:
-    """Print a document with its entity mentions marked."""
+def show(ctx, doc_id, query, exact, index_path, as_json) -> None:
+    """Print a document with its entity mentions marked, and with --query the words that
+    search matched (bold reverse video; without colour inside «»)."""
     from casework.index.models import to_json
 
+    terms: list[str] = []
+    matches: list[tuple[int, int]] = []
     with open_casework(ctx, index_path) as cw:
         doc = cw.document(doc_id)
+        if query is not None:
+            terms = cw.match_terms(query, doc.text, exact=exact)
+            matches = cw.term_spans(doc.text, terms)
     if as_json:
         payload = to_json(doc)
-        emit_json({k: payload[k] for k in (
+        shown = {k: payload[k] for k in (
             "doc_id", "title", "path", "text", "entities", "parent", "root", "depth", "ipath",
-            "content_type", "metadata", "children", "copies")})
+            "content_type", "metadata", "children", "copies")}
+        if query is not None:
+            shown.update(query=query, terms=terms, matches=[list(m) for m in matches])
+        emit_json(shown)
         return
     from rich.text import Text
 
-    from casework.tui.render import document_text, legend, safe_text
+    from casework.tui.render import MATCH_CLOSE, MATCH_OPEN, document_segments, legend, safe_text
 
     out = stdout()
     out.print(safe_text(doc.title, "bold"))
@@ -43,11 +56,19 @@ def show(ctx, doc_id, index_path, as_json) -> None:
     for line in _parts_lines(doc):
         out.print(line)
     labels = sorted({m.label for m in doc.entities})
+    tags = colour_off()
     if labels:
         out.print(legend(labels))
+    if query is not None:
+        marked = f"{MATCH_OPEN}match{MATCH_CLOSE}" if tags else "match"
+        out.print(Text(marked, style="bold reverse") + Text(
+            f" {len(matches)} {'match' if len(matches) == 1 else 'matches'} of ", style="dim")
+            + safe_text(query, "bold"))
     out.print()
-    # without colour (NO_COLOR, --color never, a pipe) each mark is written as a tag instead
-    out.print(document_text(doc, tags=colour_off()))
+    # without colour (NO_COLOR, --color never, a pipe) each mark is written as a tag instead;
+    # segments, not a Text: rich's Text measured a 2 MB document char by char for seconds
+    out.print(document_segments(doc, matches, tags=tags,
+                                width=None if out.soft_wrap else out.width))
 
 
 def _parts_lines(doc):
