@@ -260,38 +260,49 @@ def _mark_watched(catalog: Catalog, doc_ids: list[str], forms: dict[str, str],
         finds = [(a, b) for a, b in _windowed(matcher, text) if _written_as_a_name(text[a:b])]
         if not finds:
             continue
-        catalog.drop_rescan_of(doc_id)  # the re-scan that follows reads it again around them
-        taken = catalog.mention_spans_in(doc_id)
-        starts = [r["start"] for r in taken]
-        reach = list(accumulate((r["end"] for r in taken), max))
-        spans = {(r["start"], r["end"]) for r in taken}
-        sentences = sorted({(r["sent_start"], r["sent_end"]) for r in taken})
-        sentence_starts = [s for s, _ in sentences]
-        kept_end = -1
-        covered: list[tuple[int, int]] = []
-        rows = []
-        # the longest find at a place first; one overlapping a find kept is dropped
-        for a, b in sorted(finds, key=lambda span: (span[0], span[0] - span[1])):
-            if kept_end > a:
-                continue
-            if (a, b) in spans:  # the model's mention of the name: it joins by its text
-                kept_end = b
-                continue
-            i = bisect_left(starts, a)
-            inside = taken[i:bisect_left(starts, b)]
-            if (i and reach[i - 1] > a) or any(r["end"] > b for r in inside):
-                continue  # inside or across a longer name: that name stands
-            kept_end = b
-            covered.extend((r["start"], r["end"]) for r in inside)
-            found = text[a:b]
-            label = forms.get(watchlist.fold(found), "ORG")
-            sa, sb = _sentence(text, a, b, sentences, sentence_starts)
-            rows.append((doc_id, a, b, found, label, label, "", sa, sb, watchlist.SOURCE))
+        rows, covered = _marks(doc_id, text, finds, forms, catalog.mention_spans_in(doc_id))
+        if not rows:
+            continue  # every find is a mention already: nothing changes here
+        # re-scan finds give way to watched names: dropped, and the re-scan that follows
+        # reads the document again around the marks
+        catalog.drop_rescan_of(doc_id)
+        rows, covered = _marks(doc_id, text, finds, forms, catalog.mention_spans_in(doc_id))
         if covered:
             catalog.cover_mentions(doc_id, covered)
         catalog.add_mentions(rows)
-        changed.add(doc_id)  # marks added, or re-scan finds to come again
+        changed.add(doc_id)
     return changed
+
+
+def _marks(doc_id: str, text: str, finds: list[tuple[int, int]], forms: dict[str, str],
+           taken: list) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """The mentions to add for these finds, and the spans of the mentions they cover."""
+    starts = [r["start"] for r in taken]
+    reach = list(accumulate((r["end"] for r in taken), max))
+    spans = {(r["start"], r["end"]) for r in taken}
+    sentences = sorted({(r["sent_start"], r["sent_end"]) for r in taken})
+    sentence_starts = [s for s, _ in sentences]
+    kept_end = -1
+    covered: list[tuple[int, int]] = []
+    rows = []
+    # the longest find at a place first; one overlapping a find kept is dropped
+    for a, b in sorted(finds, key=lambda span: (span[0], span[0] - span[1])):
+        if kept_end > a:
+            continue
+        if (a, b) in spans:  # the model's mention of the name: it joins by its text
+            kept_end = b
+            continue
+        i = bisect_left(starts, a)
+        inside = taken[i:bisect_left(starts, b)]
+        if (i and reach[i - 1] > a) or any(r["end"] > b for r in inside):
+            continue  # inside or across a longer name: that name stands
+        kept_end = b
+        covered.extend((r["start"], r["end"]) for r in inside)
+        found = text[a:b]
+        label = forms.get(watchlist.fold(found), "ORG")
+        sa, sb = _sentence(text, a, b, sentences, sentence_starts)
+        rows.append((doc_id, a, b, found, label, label, "", sa, sb, watchlist.SOURCE))
+    return rows, covered
 
 
 def _written_as_a_name(found: str) -> bool:
