@@ -26,7 +26,10 @@ PERSON votes count ORG.
 Hints that need the document text (quotes, parentheses, cues, the full name a short one
 follows, how each word is capitalised) are extracted when a document is stored
 (casework.index.hints) so resolution itself is catalog reads plus dict work over distinct forms.
-The reader's judgements (casework.index.curation) are applied last.
+The reader's watch list (casework.index.watchlist) is linked first: each entry's names are one
+entity, shown by the listed name with the FtM schema's label and flagged as watched (the
+mentions recall.find_watched marked count like re-scan finds: they do not vote). The reader's
+judgements (casework.index.curation) are applied last.
 
 This module is the driver: it runs the rules in their order and writes the result. The rules
 live beside it: ``names`` (words of names), ``forms`` (the union-find), ``labels`` (forms, votes

@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_json, run_cli
+from test_tui import opened, pilot_test, settle, type_query
 
 from casework.index.location import seed_paths
+from casework.tui.document_view import DocumentView
+from casework.tui.entities_pane import EntitiesPane
 
 PERSON = "Nemesio Oseguera Cervantes"
 BUREAU = "Bureau of Alcohol, Tobacco, Firearms, and Explosives"
@@ -188,3 +191,25 @@ def test_seeds_are_what_the_tests_expect():
     texts = "".join(p.read_text(encoding="utf-8") for p in seed_paths())
     for name in ("(ATF)", "think-tank The Dialogue", BUREAU, "El Mencho"):
         assert name in texts
+
+
+@pilot_test
+async def test_the_explorer_marks_watched_names_in_the_document_and_the_entities_pane(
+        case, tmp_path):
+    cli_json("import", "ftm", str(write_list(tmp_path / "w.json", WATCH_LIST)), index=case)
+    async with opened(case, (120, 40)) as (app, pilot):
+        await type_query(app, pilot, "think-tank")
+        await pilot.press("enter", "enter")  # to the results, then open the first hit
+        await settle(app, pilot, 0.3)
+        view = app.query_one(DocumentView)
+        assert view.doc is not None and view.doc.title.startswith(KILLING)
+        dialogue = [m for m in view.doc.entities if m.text == "The Dialogue"]
+        assert dialogue and dialogue[0].label == "ORG", "the name is an entity in the text"
+        entities = app.query_one(EntitiesPane)
+        rows = {entities.get_option_at_index(i).id: str(entities.get_option_at_index(i).prompt)
+                for i in range(entities.option_count)}
+        watched = {rows[f"ent:{s.entity_id}"] for s in entities._summaries if s.watched}
+        assert watched and all("⚑" in row for row in watched)
+        assert any("The Dialogue" in row for row in watched)
+        assert not any("⚑" in row for key, row in rows.items()
+                       if key.startswith("ent:") and row not in watched)
