@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Callable
 
 from casework.index import models
 from casework.index.errors import CaseworkError, NotFound
@@ -169,23 +169,13 @@ class CaseFileMethods:
         return rest, allowed
 
     def _watched_documents(self, name: str) -> set[str]:
-        """Documents naming a watch-list entity (one whose names contain ``name``, or any).
-        The text scan is kept until the index or the watch list changes: the explorer asks
-        again at each key."""
-        from casework.index import ftm
-
-        try:
-            listed = ftm.watchlist_path(self.catalog).stat().st_mtime_ns
-        except OSError:
-            return set()
-        key = (self.generation(), listed)
-        if getattr(self, "_watch_cache", (None,))[0] != key:
-            watched = ftm.load_watchlist(self.catalog)
-            self._watch_cache = (key, watched, ftm.matches(self.catalog, watched)[0])
-        _, watched, per_doc = self._watch_cache
-        wanted = {w["id"] for w in watched
-                  if not name or any(name in n.lower() for n in w["names"])}
-        return {doc for doc, ids in per_doc.items() if ids & wanted}
+        """Documents mentioning a watched entity (one whose listed name, or entity name,
+        contains ``name``; any, when empty)."""
+        rows = self.catalog.watched_rows()
+        wanted = {r["entity_id"] for r in rows
+                  if not name or name in r["name"].lower()
+                  or name in (self.catalog.entity_name(r["entity_id"]) or "").lower()}
+        return self.catalog.documents_mentioning_any(wanted) if wanted else set()
 
     # Hits are read a page at a time until the filter has enough; a query matching more than
     # this many documents counts (and pages) only within them. What the query layer must add
@@ -282,14 +272,31 @@ class CaseFileMethods:
 
         return ftm.write(self.catalog, out, marks.Folded(self.catalog).tags)
 
-    def import_watchlist(self, path: str | os.PathLike[str]) -> "WatchListReport":
+    def import_watchlist(self, path: str | os.PathLike[str],
+                         progress: "Callable[[models.Progress], None] | None" = None,
+                         ) -> "WatchListReport":
         """Read Person/Organization/Company entities from an FtM file into this case's watch
-        list (watchlist.jsonl) and find the documents that mention their names; the query
-        ``watched:`` (or ``watched:NAME``) then keeps those documents."""
-        from casework.index import ftm
+        list (watchlist.jsonl), then mark every mention of their names and aliases in every
+        document: each entry becomes one entity (merged with the one the model found by the
+        same name), flagged as watched, and kept by later runs and ``--rebuild``. The query
+        ``watched:`` (or ``watched:NAME``) keeps the documents naming them. CaseworkError for
+        a file that is not FtM JSON or holds no named legal entity; IndexBusy while another
+        process writes."""
+        from casework.index import ftm, sync
 
-        watched = ftm.read_watchlist(Path(path))
-        ftm.save_watchlist(self.catalog, watched)
-        per_doc, summary = ftm.matches(self.catalog, watched)
-        return models.WatchListReport(len(watched), sum(len(w["names"]) for w in watched),
-                                      len(per_doc), summary)
+        entries = ftm.read_watchlist(Path(path))
+        sync.import_watchlist(self.index_dir, self.catalog, entries,
+                              notify=progress or (lambda p: None))
+        by_id = {r["watch_id"]: r for r in self.catalog.watched_rows()}
+        summary = []
+        for w in entries:
+            r = by_id.get(str(w["id"]))
+            summary.append({"id": w["id"], "name": w["names"][0], "schema": w["schema"],
+                            "entity_id": r["entity_id"] if r else "",
+                            "documents": r["documents"] if r else 0,
+                            "mentions": r["mentions"] if r else 0})
+        ids = {r["entity_id"] for r in by_id.values() if r["watch_id"] in
+               {str(w["id"]) for w in entries}}
+        documents = len(self.catalog.documents_mentioning_any(ids)) if ids else 0
+        return models.WatchListReport(len(entries), sum(len(w["names"]) for w in entries),
+                                      documents, summary)

@@ -16,8 +16,8 @@ one was checked against followthemoney 4.11's model (``model.get_proxy`` of a wh
 unknown property), and tests/test_cases.py repeats that check where the library is installed.
 
 Import: an entity list (a watch list: Person, Organization, Company, LegalEntity ... with
-``name`` and ``alias``) is kept in ``watchlist.jsonl`` beside curation.jsonl, and every
-document that mentions one of its names is found by a word-boundary match over the text.
+``name`` and ``alias``) is read here into watch-list entries; casework.index.watchlist keeps
+them beside curation.jsonl and sync.import_watchlist marks their names in every document.
 """
 
 from __future__ import annotations
@@ -32,15 +32,14 @@ from typing import IO, Iterator
 from casework.index.catalog import Catalog
 from casework.index.errors import CaseworkError
 from casework.index.safe import printable
-from casework.index.store import write_atomic
+from casework.index.watchlist import LABEL_OF_SCHEMA
 
 SCHEMA_OF_LABEL = {"PERSON": "Person", "ORG": "Organization", "GPE": "Address",
                    "LOC": "Address", "FAC": "Address", "EVENT": "Event"}
 MENTIONED = {"Person": "peopleMentioned", "Organization": "companiesMentioned",
              "Address": "locationMentioned"}
 # schemata a watch list may hold: legal entities and their kinds
-WATCHED_SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "PublicBody")
-WATCHLIST = "watchlist.jsonl"
+WATCHED_SCHEMATA = tuple(LABEL_OF_SCHEMA)
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -128,6 +127,8 @@ def read_watchlist(path: Path) -> list[dict]:
             items = json.loads(stripped)
         except ValueError as exc:
             raise CaseworkError(f"{printable(str(path))} is not FtM JSON: {exc}") from None
+    elif stripped.startswith("{") and _one_object(stripped) is not None:
+        items = [_one_object(stripped)]  # one entity, pretty-printed
     else:
         for i, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -157,61 +158,9 @@ def read_watchlist(path: Path) -> list[dict]:
     return watched
 
 
-def watchlist_path(catalog: Catalog) -> Path:
-    return Path(catalog.path).parent / WATCHLIST
-
-
-def save_watchlist(catalog: Catalog, watched: list[dict]) -> None:
-    """Merge into the case's watch list (by FtM id; a newer entry replaces an older one)."""
-    existing = {w["id"]: w for w in load_watchlist(catalog)}
-    for w in watched:
-        existing[w["id"]] = w
-    text = "".join(json.dumps(w, ensure_ascii=False, sort_keys=True) + "\n"
-                   for w in existing.values())
+def _one_object(text: str) -> dict | None:
     try:
-        write_atomic(watchlist_path(catalog), text)
-    except OSError as exc:
-        raise CaseworkError(f"cannot write {watchlist_path(catalog)}: "
-                            f"{exc.strerror or exc}") from None
-
-
-def load_watchlist(catalog: Catalog) -> list[dict]:
-    out = []
-    try:
-        lines = watchlist_path(catalog).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    for line in lines:
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict) and isinstance(item.get("names"), list):
-            out.append(item)
-    return out
-
-
-def _pattern(names: list[str]) -> re.Pattern:
-    alternatives = sorted({re.escape(n) for n in names}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-
-
-def matches(catalog: Catalog, watched: list[dict]) -> tuple[dict[str, set[str]], list[dict]]:
-    """Documents mentioning each watched entity: ({doc_id: {watch ids}}, per-entity counts
-    {"id", "name", "schema", "documents", "mentions"})."""
-    if not watched:
-        return {}, []
-    patterns = [(w, _pattern(w["names"])) for w in watched]
-    per_doc: dict[str, set[str]] = {}
-    counts = {w["id"]: [0, 0] for w in watched}
-    for d in catalog.documents_for_export():
-        for w, pattern in patterns:
-            n = sum(1 for _ in pattern.finditer(d["text"]))
-            if n:
-                per_doc.setdefault(d["doc_id"], set()).add(w["id"])
-                counts[w["id"]][0] += 1
-                counts[w["id"]][1] += n
-    summary = [{"id": w["id"], "name": w["names"][0], "schema": w["schema"],
-                "documents": counts[w["id"]][0], "mentions": counts[w["id"]][1]}
-               for w in watched]
-    return per_doc, summary
+        item = json.loads(text)
+    except ValueError:
+        return None
+    return item if isinstance(item, dict) else None

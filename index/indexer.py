@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from casework.index import dates, entities, ingest, patterns, resolve, store, sync
+from casework.index import dates, entities, ingest, patterns, resolve, store, sync, watchlist
 from casework.index.catalog import MODEL_KEY, STATE_KEY, UPDATING, AnnotationCache, Catalog
 from casework.index.catalog.documents import word_count
 from casework.index.cluster import DaskAnnotator  # imports Dask only when it annotates
@@ -123,9 +123,11 @@ def _rebuild_beside(
     fresh.create(create_fulltext)
     if live.annotations.exists():
         _copy_annotations(live, fresh)
-    judgements = live.path / "curation.jsonl"
-    if judgements.exists():  # the reader's curation is data, not derived: it survives
-        shutil.copy2(judgements, fresh.path / "curation.jsonl")
+    # the reader's curation and watch list are data, not derived, and shape the entities the
+    # build makes: they survive, copied before it
+    for name in ("curation.jsonl", watchlist.FILE):
+        if (live.path / name).exists():
+            shutil.copy2(live.path / name, fresh.path / name)
     report = _update(fresh, paths, annotator, progress, jobs, reading)
     # the reader's marks, saved searches, history and watch list are data too; copied last,
     # so a tag or note written while the rebuild ran is not left behind

@@ -23,7 +23,8 @@ class Tally:
 
     surfaces: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     votes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    found_again: Counter[str] = field(default_factory=Counter)  # by the re-scan: not a vote
+    found_again: Counter[str] = field(default_factory=Counter)  # by the re-scan or the watch
+    # list: not a vote
     majority: dict[str, str] = field(default_factory=dict)
     count: dict[str, int] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)
@@ -37,6 +38,11 @@ def tally(catalog: Catalog, hints: list) -> Tally:
     for row in catalog.mention_texts_by_label():
         if row["again"]:
             t.found_again[row["text"]] += row["n"]
+            if row["watch"]:  # a form the watch list found: there, but no vote (resolve
+                # gives its entity the list's label)
+                key = form_key(row["text"], row["raw_label"])
+                surfaces[key][row["text"]] += 0
+                votes[key][row["raw_label"]] += 0
             continue
         key = form_key(row["text"], row["raw_label"])
         surfaces[key][row["text"]] += row["n"]

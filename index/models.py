@@ -189,6 +189,7 @@ class EntitySummary:
     label: str
     documents: int
     mentions: int
+    watched: bool = False  # on the case's watch list (casework import ftm)
 
 
 @record
@@ -242,6 +243,7 @@ class EntityCard:
     aliases: list[Alias]
     documents: list[EntityInDocument]
     cooccurring: list[Cooccurring]
+    watched: list[str] = field(default_factory=list)  # the watch list's names for it, if any
 
 
 @record
@@ -419,7 +421,8 @@ class WatchListReport:
     entities: int  # watch-list entities in the file
     names: int  # names and aliases among them
     documents: int  # documents mentioning at least one of them
-    matches: list[dict[str, Any]]  # {"name", "schema", "documents", "mentions"}
+    # {"id", "name", "schema", "entity_id" ("" when unmentioned), "documents", "mentions"}
+    matches: list[dict[str, Any]]
 
 
 # the names are bound to the classes as written; ``__getattr__`` binds the dataclasses

@@ -21,9 +21,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, count
-from typing import Iterable
+from typing import Callable, Iterable
 
+from casework.index import watchlist
 from casework.index.catalog import Catalog
+from casework.index.models import Progress
 from casework.index.resolve import IN_DOCUMENT
 from casework.index.nlp import split_text
 
@@ -97,9 +99,11 @@ _PIECES = re.compile(r"(\w+|[^\w\s])")
 
 
 class _Matcher:
-    """Finds every occurrence of a set of forms, as sequences of tokens."""
+    """Finds every occurrence of a set of forms, as sequences of tokens; with ``fold``, of
+    case-folded forms in the case-folded words of a text (the watch list's names)."""
 
-    def __init__(self, forms: Iterable[str]):
+    def __init__(self, forms: Iterable[str], fold: bool = False):
+        self.fold = fold
         self.forms: set[tuple[str, ...]] = set()
         self.single: set[str] = set()
         # longer forms by their first two words: "The" starts hundreds of forms, "The New" few
@@ -118,6 +122,8 @@ class _Matcher:
         """(start, end) character offsets of every occurrence, overlapping ones included."""
         pieces = _PIECES.split(text)
         words = pieces[1::2]
+        if self.fold:  # word by word, so offsets stay those of the text
+            words = list(map(str.casefold, words))
         hits = list(compress(count(), map(self.first.__contains__, words)))
         if not hits:
             return []
@@ -176,6 +182,133 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
         catalog.add_mentions(rows)
         added += len(rows)
     return added
+
+
+def find_watched(catalog: Catalog, entries: list[dict],
+                 notify: Callable[[Progress], None] | None = None) -> int:
+    """Mark every occurrence of the watch list's names as a mention (source ``watch``), before
+    resolution, which makes each entry one entity (resolve._link_watched); returns the
+    documents whose marks changed.
+
+    Names are matched on word boundaries with case folded (a list writes "ACME SHELL LTD" or
+    "Acme Shell Ltd"), but a find written all in lower case is no name ("us" for "US"). A
+    find on exactly a mention the model made is that mention (it joins the entity by its
+    text); one that covers shorter mentions takes their place (they are kept aside and come
+    back if the name leaves the list); one inside or across a longer mention is left to it.
+    Incremental as rescan is: a changed document is read for every name, the others only for
+    names new since the last pass, and documents marked before are read again whenever the
+    list changes; a list of up to _PREFILTER_MAX names reads only texts that hold one of
+    them as a substring.
+    """
+    now = watchlist.forms(entries)
+    before = catalog.watch_forms()
+    if not now and not before:
+        return 0  # no watch list, none before: nothing to write, not even a table
+    catalog.ensure_watch_tables()
+    new, gone = set(now) - before, before - set(now)
+    scanned = catalog.watch_scanned()
+    docs = catalog.document_hashes()
+    redo = {r["doc_id"] for r in docs if scanned.get(r["doc_id"]) != r["sha256"]}
+    for doc_id in redo:
+        catalog.forget_covered(doc_id)  # of an older text; the indexer dropped its marks
+    if new or gone:  # a document already marked is read again whole: marks never overlap
+        redo |= {r["doc_id"] for r in catalog.watch_mention_texts()}
+    changed: set[str] = set()
+    for doc_id in redo:
+        if catalog.undo_watch_marks(doc_id):
+            changed.add(doc_id)
+            catalog.drop_rescan_of(doc_id)
+    if now:
+        rest = [r["doc_id"] for r in docs if r["doc_id"] not in redo] if new else []
+        total = len(redo) + len(rest)
+        step = _progress(notify, total)
+        changed |= _mark_watched(catalog, sorted(redo), now, step)
+        if rest:
+            changed |= _mark_watched(catalog, rest, {f: now[f] for f in new}, step)
+    catalog.put_watch_pass(now, docs)
+    catalog.mark_documents_stale(changed)  # their entity fields changed
+    return len(changed)
+
+
+def _progress(notify: Callable[[Progress], None] | None, total: int) -> Callable[[], None]:
+    done = count(1)
+
+    def step() -> None:
+        n = next(done)
+        if notify is not None and (n % 200 == 0 or n == total):
+            notify(Progress("watch", n, total))
+
+    if notify is not None:
+        notify(Progress("watch", 0, total))
+    return step
+
+
+def _mark_watched(catalog: Catalog, doc_ids: list[str], forms: dict[str, str],
+                  step: Callable[[], None]) -> set[str]:
+    matcher = _Matcher(forms, fold=True)
+    # a text without a form's longest word holds no form: a substring test per form is
+    # cheaper than splitting the text into words, up to a few hundred forms
+    needles = {max(f.split(" "), key=len) for f in forms} if len(forms) <= _PREFILTER_MAX else ()
+    changed = set()
+    for doc_id in doc_ids:
+        step()
+        text = catalog.text_of(doc_id) or ""
+        if needles:
+            folded = text.casefold()
+            if not any(n in folded for n in needles):
+                continue
+        finds = [(a, b) for a, b in _windowed(matcher, text) if _written_as_a_name(text[a:b])]
+        if not finds:
+            continue
+        rows, covered = _marks(doc_id, text, finds, forms, catalog.mention_spans_in(doc_id))
+        if not rows:
+            continue  # every find is a mention already: nothing changes here
+        # re-scan finds give way to watched names: dropped, and the re-scan that follows
+        # reads the document again around the marks
+        catalog.drop_rescan_of(doc_id)
+        rows, covered = _marks(doc_id, text, finds, forms, catalog.mention_spans_in(doc_id))
+        if covered:
+            catalog.cover_mentions(doc_id, covered)
+        catalog.add_mentions(rows)
+        changed.add(doc_id)
+    return changed
+
+
+def _marks(doc_id: str, text: str, finds: list[tuple[int, int]], forms: dict[str, str],
+           taken: list) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """The mentions to add for these finds, and the spans of the mentions they cover."""
+    starts = [r["start"] for r in taken]
+    reach = list(accumulate((r["end"] for r in taken), max))
+    spans = {(r["start"], r["end"]) for r in taken}
+    sentences = sorted({(r["sent_start"], r["sent_end"]) for r in taken})
+    sentence_starts = [s for s, _ in sentences]
+    kept_end = -1
+    covered: list[tuple[int, int]] = []
+    rows = []
+    # the longest find at a place first; one overlapping a find kept is dropped
+    for a, b in sorted(finds, key=lambda span: (span[0], span[0] - span[1])):
+        if kept_end > a:
+            continue
+        if (a, b) in spans:  # the model's mention of the name: it joins by its text
+            kept_end = b
+            continue
+        i = bisect_left(starts, a)
+        inside = taken[i:bisect_left(starts, b)]
+        if (i and reach[i - 1] > a) or any(r["end"] > b for r in inside):
+            continue  # inside or across a longer name: that name stands
+        kept_end = b
+        covered.extend((r["start"], r["end"]) for r in inside)
+        found = text[a:b]
+        label = forms.get(watchlist.fold(found), "ORG")
+        sa, sb = _sentence(text, a, b, sentences, sentence_starts)
+        rows.append((doc_id, a, b, found, label, label, "", sa, sb, watchlist.SOURCE))
+    return rows, covered
+
+
+def _written_as_a_name(found: str) -> bool:
+    """Not all in lower case: "us" is not the listed "US", "apple" not "Apple" (a script
+    without case passes)."""
+    return any(c.isupper() for c in found) or not any(c.islower() for c in found)
 
 
 def _windowed(matcher: _Matcher, text: str) -> list[tuple[int, int]]:

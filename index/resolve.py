@@ -26,7 +26,10 @@ PERSON votes count ORG.
 Hints that need the document text (quotes, parentheses, cues, the full name a short one
 follows, how each word is capitalised) are extracted when a document is stored
 (casework.index.hints) so resolution itself is catalog reads plus dict work over distinct forms.
-The reader's judgements (casework.index.curation) are applied last.
+The reader's watch list (casework.index.watchlist) is linked first: each entry's names are one
+entity, shown by the listed name with the FtM schema's label and flagged as watched (the
+mentions recall.find_watched marked count like re-scan finds: they do not vote). The reader's
+judgements (casework.index.curation) are applied last.
 
 This module is the driver: it runs the rules in their order and writes the result. The rules
 live beside it: ``names`` (words of names), ``forms`` (the union-find), ``labels`` (forms, votes
@@ -37,8 +40,9 @@ and priors), ``variants`` (abbreviations, companies, spellings, initials, plural
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from pathlib import Path
 
-from casework.index import curation
+from casework.index import curation, watchlist
 from casework.index.catalog import Catalog
 from casework.index.entities import KEPT_LABELS, entity_id_for, match_key, without_nickname
 from casework.index.forms import Forms
@@ -76,10 +80,12 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     surname_hints = catalog.surname_hints()
     t = tally(catalog, hints)
     surfaces, shown = t.surfaces, t.shown
+    watched = _watched_forms(catalog, t)
     stop = stop_words()
     cases = catalog.word_case_totals()
     non_names = {k for k in surfaces if len(tokens(k)) == 1 and not all_caps(shown[k])
                  and non_name(k, cases, stop)}
+    non_names -= {k for _, keys in watched for k in keys}  # the reader named them
     sentence_words = {k for k in non_names if sentence_word(k, cases, stop)}
     # "Congress", "Kremlin" end no person's name
     places = place_words(t)
@@ -96,6 +102,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     forms.apart = [(j["a"], j["b"]) for j in judgements if j.get("op") == "apart"
                    and j.get("a") in surfaces and j.get("b") in surfaces]
 
+    _link_watched(forms, watched)
     link_abbreviations(forms, t)
     link_company_names(forms, t)
     link_spellings(forms, t)
@@ -113,7 +120,44 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     in_document = in_document_names(forms, t, surname_hints, full_names, non_names)
 
     _apply_judgements(forms, judgements, surfaces)
-    _write(catalog, forms, t, surname_joined, judgements, non_names, in_document)
+    _write(catalog, forms, t, surname_joined, judgements, non_names, in_document, watched)
+
+
+def _watched_forms(catalog: Catalog, t: Tally) -> list[tuple[dict, list[str]]]:
+    """The watch list's entries the collection mentions, each with the keys of its names (the
+    entry's own name first). Their names the text never writes are added as forms without
+    mentions, so the entity is shown by the listed name and found by every listed alias."""
+    entries = watchlist.load(watchlist.path_in(Path(catalog.path).parent))
+    out = []
+    for entry in entries:
+        keys = list(dict.fromkeys(match_key(n) for n in entry["names"]))
+        if not any(k in t.surfaces for k in keys):
+            continue  # never mentioned: no entity
+        label = watchlist.label(entry)
+        for name, key in zip(entry["names"], (match_key(n) for n in entry["names"])):
+            if key and key not in t.surfaces:
+                t.surfaces[key][name] += 0
+                t.votes[key][label] += 0
+                t.count[key], t.shown[key], t.majority[key] = 0, name, label
+        out.append((entry, [k for k in keys if k]))
+    return out
+
+
+def _link_watched(forms: Forms, watched: list[tuple[dict, list[str]]]) -> None:
+    """Each entry's names are one entity, shown by its own name with the list's label: the
+    reader's statement, so no rule may refuse it (a pair the reader kept apart stays apart).
+    Linked first, so the other rules see the names as one person."""
+    for entry, keys in watched:
+        head = keys[0]
+        for key in keys[1:]:
+            a, b = forms.find(head), forms.find(key)
+            if a == b or any({forms.find(x), forms.find(y)} == {a, b} for x, y in forms.apart):
+                continue
+            forms.join(b, a)
+            forms.reason.setdefault(key, watchlist.REASON)
+            forms.short.add(key)
+        forms.prefer.append(head)
+        forms.prefer_label[head] = watchlist.label(entry)
 
 
 def _head(keys: list[str], forms: Forms, count: dict[str, int]) -> str:
@@ -157,7 +201,7 @@ def _apply_judgements(forms: Forms, judgements: list[dict], surfaces) -> None:
 
 
 def _write(catalog: Catalog, forms: Forms, t: Tally, surname_joined: set[str],
-           judgements: list[dict], non_names=frozenset(), in_document=()) -> None:
+           judgements: list[dict], non_names=frozenset(), in_document=(), watched=()) -> None:
     surfaces, count, shown, found_again = t.surfaces, t.count, t.shown, t.found_again
     clusters: dict[str, list[str]] = defaultdict(list)
     for key in surfaces:
@@ -216,6 +260,9 @@ def _write(catalog: Catalog, forms: Forms, t: Tally, surname_joined: set[str],
             entity_rows[entity_id][4] = docs
             entity_rows[entity_id][5] = n
     catalog.replace_entities([tuple(r) for r in entity_rows.values()], alias_rows)
+    catalog.replace_watched([
+        (entity_of_root[forms.find(keys[0])][0], str(entry["id"]), entry["names"][0])
+        for entry, keys in watched if entity_of_root[forms.find(keys[0])][0] in entity_rows])
     catalog.count_entity_sentences()
 
 

@@ -1,8 +1,9 @@
 """The one write sequence after the catalog changes: resolve entities, flag what they changed,
 write the full-text index, mark the index clean.
 
-Three callers run it: an indexing run (indexer.py), a reader's judgement on an entity
-(:func:`curate`), and the repair of a run that was killed half-way (:func:`repair`, from
+Its callers: an indexing run (indexer.py), a reader's judgement on an entity (:func:`curate`),
+an imported watch list (:func:`import_watchlist`), forgetting a folder (:func:`forget`), and
+the repair of a run that was killed half-way (:func:`repair`, from
 consistency.py when an index is opened). Each marks the catalog ``updating`` before it writes
 and ``clean`` once the full-text index holds exactly what the catalog holds, so the check on
 open is a couple of meta reads.
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from casework.index import curation, recall, resolve
 import json
 import time
+
+from casework.index import curation, recall, resolve, watchlist
 
 from casework.index.catalog import (
     CLEAN,
@@ -83,6 +85,9 @@ def resolve_and_sync(
     """
     if resolve_entities:
         before = catalog.entity_signatures()
+        if rescan:  # the watch list's names, marked before resolution joins them
+            recall.find_watched(catalog, watchlist.load(watchlist.path_in(index_dir.path)),
+                                notify)
         notify(Progress("resolve", 0, 1))
         resolve.resolve(catalog)
         if rescan:
@@ -170,6 +175,23 @@ def curate(index_dir: IndexDir, catalog: Catalog, op: str, entity: str | None = 
         mark_updating(catalog)
         resolve_and_sync(index_dir, catalog)
     return done
+
+
+def import_watchlist(index_dir: IndexDir, catalog: Catalog, entries: list[dict],
+                     notify: ProgressFn = _quiet) -> None:
+    """Add a watch list's entries to the case's (watchlist.jsonl), then mark their names in
+    every document, resolve and re-sync. Importing the same list again writes nothing. Holds
+    the write lock throughout, so an indexing run never reads half a list."""
+    with WriteLock(index_dir):
+        path = watchlist.path_in(index_dir.path)
+        before = watchlist.load(path)
+        merged = watchlist.save(path, entries)
+        if merged == before and catalog.watch_forms() == set(watchlist.forms(merged)):
+            return  # the same list, already marked
+        mark_updating(catalog)
+        record_run(catalog, "imported a watch list", entries=len(merged))
+        catalog.commit()
+        resolve_and_sync(index_dir, catalog, rescan=True, notify=notify)
 
 
 def forget(index_dir: IndexDir, catalog: Catalog, path: str, sep: str, ipath_sep: str) -> int:

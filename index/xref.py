@@ -42,8 +42,10 @@ def entities(
         rows = catalog.entities_in_document(doc_id, label, limit, offset)
     else:
         rows = catalog.entity_summaries(label, limit, offset)
+    watched = catalog.watched_entity_ids()
     return [
-        models.EntitySummary(r["entity_id"], r["name"], r["label"], r["documents"], r["mentions"])
+        models.EntitySummary(r["entity_id"], r["name"], r["label"], r["documents"], r["mentions"],
+                             r["entity_id"] in watched)
         for r in rows
     ]
 
@@ -97,6 +99,7 @@ def entity_card(catalog: Catalog, name_or_id: str, cooccurring_limit: int = 20) 
         aliases=aliases,
         documents=documents,
         cooccurring=cooccurring(catalog, entity_id, cooccurring_limit),
+        watched=catalog.watched_names_of(entity_id),
     )
 
 

@@ -82,6 +82,8 @@ class EntitiesPane(OptionList):
             for s in members:
                 row = Text("  ")
                 row.append_text(safe_text(s.name, label_style(s.label, not self.app.no_color)))
+                if s.watched:  # on the watch list: a mark, not a colour
+                    row.append(" ⚑", style="bold")
                 row.append(f" ×{self._count(s)}", style="dim")
                 options.append(Option(row, id=f"ent:{s.entity_id}"))
             more = self._label_totals.get(label, 0) - len(members)

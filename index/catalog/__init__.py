@@ -7,7 +7,8 @@ This package is the only code that writes SQL (tests/test_layers.py holds it to 
 other module asks a named method, so the catalog can move to another database behind the same
 names. Its parts: ``schema`` (tables, meta keys, connecting), ``documents``, ``entities``
 (entity, alias and mention reads), ``resolution`` (what entity resolution and the recall
-re-scan read and write), ``xref`` (co-occurrence and related documents), ``dated`` (dates
+re-scan read and write), ``watched`` (the watch list's scan and
+watched entities), ``xref`` (co-occurrence and related documents), ``dated`` (dates
 and money amounts) and
 ``annotations`` (the NER cache, a file of its own).
 """
@@ -34,6 +35,7 @@ from casework.index.catalog.schema import (
     connect,
     migrate,
 )
+from casework.index.catalog.watched import Watched
 from casework.index.catalog.xref import Xref
 
 __all__ = [
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 
-class Catalog(Documents, Entities, Resolution, Xref, Dated):
+class Catalog(Documents, Entities, Resolution, Watched, Xref, Dated):
     """Documents, mentions and entities in one SQLite file."""
 
     def __init__(self, path: Path, readonly: bool = False):

@@ -62,11 +62,13 @@ class Resolution(Tables):
 
     # -- what resolution reads ------------------------------------------------------------
     def mention_texts_by_label(self) -> Iterator[sqlite3.Row]:
-        """(text, raw_label, again, n): mentions counted by text and the model's label; ``again``
-        is 1 for the recall re-scan's finds."""
+        """(text, raw_label, again, watch, n): mentions counted by text and the model's label;
+        ``again`` is 1 for the recall re-scan's and the watch list's finds, ``watch`` 1 for the
+        latter."""
         return self.conn.execute(
-            """SELECT text, raw_label, source = 'rescan' AS again, COUNT(*) AS n FROM mentions
-               GROUP BY text, raw_label, again"""
+            """SELECT text, raw_label, source IN ('rescan', 'watch') AS again,
+                      source = 'watch' AS watch, COUNT(*) AS n FROM mentions
+               GROUP BY text, raw_label, again, watch"""
         )
 
     def entity_mention_counts(self) -> Iterator[sqlite3.Row]:

@@ -40,7 +40,10 @@ def entities_cmd(ctx, label, doc_id, limit, index_path, as_json) -> None:
         for col in ("id", "name", "label", "docs", "mentions"):
             table.add_column(col, justify="right" if col in ("docs", "mentions") else "left")
         for e in listed:
-            table.add_row(e.entity_id, safe_text(e.name), label_text(e.label),
+            name = safe_text(e.name)
+            if e.watched:  # a mark, not a colour
+                name.append(" ⚑ watched", style="bold")
+            table.add_row(e.entity_id, name, label_text(e.label),
                           str(e.documents), str(e.mentions))
         stdout().print(table)
     found(listed)
@@ -95,6 +98,9 @@ def print_card(card) -> None:
     if len(card.aliases) > 1:
         out.print(Text("also: ", style="dim") + safe_text(", ".join(
             f"{a.text} ({a.count})" for a in card.aliases if a.text != card.name)))
+    if card.watched:
+        out.print(Text("watched: ", style="bold") + safe_text(", ".join(card.watched))
+                  + Text("  (on the watch list)", style="dim"))
     for doc in card.documents:
         out.print()
         out.print(Text(f"{doc.doc_id}  ", style="bold") + safe_text(doc.title, "bold")

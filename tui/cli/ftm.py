@@ -30,11 +30,18 @@ def import_group() -> None:
 @handles_errors
 def import_ftm(ctx, file, index_path, as_json) -> None:
     """Read Person/Organization/Company entities (names and aliases) from FILE (FtM JSON
-    lines) into the case's watch list; search watched: for the documents naming them."""
+    lines or an array) into the case's watch list, and mark every mention of them: each
+    becomes an entity flagged as watched (casework entity NAME), kept by later runs and
+    --rebuild; search watched: for the documents naming them. Importing again is harmless."""
     from casework.index.models import to_json
 
-    with open_casework(ctx, index_path) as cw:
-        report = cw.import_watchlist(file)
+    import sys
+
+    from casework.tui.cli.index_cmd import progress_bar
+
+    with open_casework(ctx, index_path) as cw, \
+            progress_bar(not as_json and sys.stderr.isatty()) as on_progress:
+        report = cw.import_watchlist(file, progress=on_progress)
     if as_json:
         emit_json(to_json(report))
     else:
@@ -44,10 +51,11 @@ def import_ftm(ctx, file, index_path, as_json) -> None:
 
         out = stdout()
         out.print(Text(f"{report.entities} watched entities ({report.names} names); "
-                       f"{report.documents} documents mention them — search watched: to see them"))
+                       f"{report.documents} documents mention them — casework entity NAME "
+                       "shows the mentions, search watched: the documents"))
         for m in report.matches:
             if m["documents"]:
                 out.print(Text("  ") + safe_text(m["name"], "bold")
                           + Text(f"  {m['schema']}  {m['mentions']} mentions in "
-                                 f"{m['documents']} documents", style="dim"))
+                                 f"{m['documents']} documents  {m['entity_id']}", style="dim"))
     found(report.documents)

@@ -19,7 +19,8 @@ from casework.tui.cli.output import (
 )
 
 STAGES = {"scan": "Scanning", "annotate": "Annotating", "resolve": "Resolving entities",
-          "rescan": "Finding known names again", "store": "Writing full-text index",
+          "rescan": "Finding known names again", "watch": "Marking watched names",
+          "store": "Writing full-text index",
           "done": "Done"}
 
 
