@@ -201,7 +201,7 @@ def searchable_fields(schema) -> list[str]:
 
 # ``created:2024``, ``modified:2024-03..2024-06``, ``created:..2019``: the date: filter's syntax
 # (compiled on first use, by re's cache: most queries name no date)
-_DATE_REF = rf"(?:^|(?<=[\s(+-]))({'|'.join(DATE_FIELDS)}):([0-9.][0-9.-]*)(?=[\s)]|$)"
+_DATE_REF = rf"(?:^|(?<=[\s(+-]))({'|'.join(DATE_FIELDS)}):([^\s()\"\[{{]+)"
 
 
 def _dated(text: str) -> str:
@@ -215,13 +215,17 @@ def _dated(text: str) -> str:
     blanked = _QUOTED.sub(lambda m: " " * len(m.group()), text)
     out, at = [], 0
     for m in re.finditer(_DATE_REF, blanked):
+        if "*" in m.group(2) or "?" in m.group(2):  # a wildcard over the date terms: as typed
+            continue
+        value, caret, boost = m.group(2).partition("^")  # created:2024^2 weighs the range
         try:
-            start, end = parse_range(m.group(2))
+            start, end = parse_range(value)
         except ValueError as exc:
             raise QueryError(f"{m.group(1)}: {exc}") from None
         terms = [f"{m.group(1)}:{t}" for t in date_terms(start, end)]
         out.append(text[at:m.start()])
-        out.append(terms[0] if len(terms) == 1 else f"({' OR '.join(terms)})")
+        out.append(terms[0] if len(terms) == 1 and not caret else f"({' OR '.join(terms)})")
+        out.append(caret + boost)
         at = m.end()
     out.append(text[at:])
     return "".join(out)
