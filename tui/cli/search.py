@@ -57,7 +57,8 @@ def search(ctx, query, limit, offset, exact, explain, batch, as_csv, index_path,
                                  document type (pdf email docx xlsx html text ...) or MIME
       path:invoices  ext:pdf     a folder or file name word; file extension
       created:2024-03  modified:2023..2024-06
-                                 dates (YYYY, YYYY-MM, YYYY-MM-DD, A..B, open-ended A..)
+                                 dates: YYYY, YYYY-MM, YYYY-MM-DD, A..B, A.. (an e-mail's
+                                 Date is its created; a file's mtime its modified if no other)
       message_id:<id@host>  in_reply_to:<id@host>
     \b
     Exit codes: 0 found, 1 nothing found, 2 error (a bad query or an unknown field).
