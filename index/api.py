@@ -127,6 +127,14 @@ def term_spans(text: str, terms) -> list[tuple[int, int]]:
     return spans(text, terms)
 
 
+def described(path: str, content_type: str) -> dict[str, str]:
+    """A hit's file name, kind (as ``type:`` searches it) and MIME type."""
+    from casework.index.doctypes import file_name, kind_of
+
+    return {"name": file_name(path), "type": kind_of(content_type, path),
+            "content_type": content_type}
+
+
 class Casework(CaseFileMethods):
     """An open index. Safe to use from one worker thread at a time per call."""
 
@@ -222,6 +230,7 @@ class Casework(CaseFileMethods):
             kept = [h for h in found.hits if h.doc_id in allowed]
             total, page = len(kept), kept[offset:offset + limit]
         counts = self.catalog.entity_counts([h.doc_id for h in page])
+        mimes = self.catalog.content_types([h.doc_id for h in page])
         hits = []
         texts = [self.catalog.text_of(hit.doc_id) or "" for hit in page]
         # the hits' other forms of the searched words, as one set for every snippet (a set
@@ -234,6 +243,7 @@ class Casework(CaseFileMethods):
                 doc_id=hit.doc_id, title=hit.title, path=hit.path, score=round(hit.score, 4),
                 snippet=snippet, highlights=[list(r) for r in ranges],
                 entities=counts.get(hit.doc_id, 0),
+                **described(hit.path, mimes.get(hit.doc_id, "")),
             ))
         return models.SearchResult(
             query=query, total=total, hits=hits, suggestion=found.suggestion,
@@ -381,8 +391,10 @@ class Casework(CaseFileMethods):
 
         rows = self.catalog.document_openings(limit, offset)
         counts = self.catalog.entity_counts([r[0] for r in rows])
+        mimes = self.catalog.content_types([r[0] for r in rows])
         hits = [
-            models.Hit(r[0], r[1], r[2], 0.0, lead_snippet(r[3]), [], counts.get(r[0], 0))
+            models.Hit(r[0], r[1], r[2], 0.0, lead_snippet(r[3]), [], counts.get(r[0], 0),
+                       **described(r[2], mimes.get(r[0], "")))
             for r in rows
         ]
         return models.SearchResult("", self.catalog.document_count(), hits, None, offset)

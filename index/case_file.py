@@ -195,8 +195,12 @@ class CaseFileMethods:
 
         page = rows[offset:offset + limit]
         counts = self.catalog.entity_counts([r["doc_id"] for r in page])
+        from casework.index.doctypes import file_name, kind_of
+
         hits = [models.Hit(r["doc_id"], r["title"], r["path"], 0.0,
-                           lead_snippet(r["text"][:400]), [], counts.get(r["doc_id"], 0))
+                           lead_snippet(r["text"][:400]), [], counts.get(r["doc_id"], 0),
+                           file_name(r["path"]), kind_of(r["content_type"], r["path"]),
+                           r["content_type"])
                 for r in page]
         return models.SearchResult(query, len(rows), hits, None, offset)
 

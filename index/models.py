@@ -161,6 +161,9 @@ class Hit:
     snippet: str
     highlights: list[tuple[int, int]]  # character ranges inside ``snippet``
     entities: int = 0
+    name: str = ""  # the file name ("report.pdf"; an attachment's own name)
+    type: str = ""  # its kind, as ``type:`` searches it: "pdf", "email", "docx", "text" ...
+    content_type: str = ""  # its MIME type, when ingest read it with a format's parser
 
 
 @record

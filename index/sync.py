@@ -27,6 +27,7 @@ from casework.index.catalog import (
     UPDATING,
     Catalog,
 )
+from casework.index.doctypes import kind_of
 from casework.index.entities import EntityFieldValues
 from casework.index.fulltext import FulltextEntry, FulltextIndex, open_fulltext
 from casework.index.models import Progress
@@ -133,13 +134,7 @@ def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn 
             shas[doc_id] = row["sha256"]
             if i % 100 == 0:
                 notify(Progress("store", i, total, path=row["relpath"]))
-            yield FulltextEntry(
-                doc_id=doc_id,
-                path=row["path"],
-                title=row["title"],
-                body=row["text"],
-                entities=field_values(doc_id),
-            )
+            yield fulltext_entry(row, field_values(doc_id))
 
     def written(entry: FulltextEntry) -> None:
         # the sha read with the row above: reading the row again fetched the whole text twice
@@ -149,6 +144,42 @@ def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn 
                        procs=procs)
     catalog.commit()
     return n
+
+
+def fulltext_entry(row, entities: dict[str, list[str]]) -> FulltextEntry:
+    """What the full-text index holds of a catalog row: its words, entity names and metadata
+    (the format's, and an e-mail's headers). A file on disk whose format names no modified
+    date is modified when the file was."""
+    meta = json.loads(row["metadata"] or "{}")
+    email = meta.get("email") or {}
+
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
+
+    def texts(value) -> tuple[str, ...]:
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+    modified = text(meta.get("modified"))
+    if not modified and not row["depth"] and row["mtime"] > 0:
+        modified = time.strftime("%Y-%m-%d", time.gmtime(row["mtime"]))
+    return FulltextEntry(
+        doc_id=row["doc_id"],
+        path=row["path"],
+        title=row["title"],
+        body=row["text"],
+        entities=entities,
+        author=text(meta.get("author")),
+        subject=text(email.get("subject")),
+        sender=text(email.get("from_")),
+        to=texts(email.get("to")),
+        cc=texts(email.get("cc")),
+        kind=kind_of(row["content_type"], row["path"]),
+        content_type=row["content_type"],
+        created=text(meta.get("created")) or text(email.get("date")),
+        modified=modified,
+        message_id=text(email.get("message_id")),
+        in_reply_to=text(email.get("in_reply_to")),
+    )
 
 
 def repair(index_dir: IndexDir) -> None:

@@ -65,9 +65,37 @@ def _entries(rng: random.Random, pieces: list[str], ids) -> list[FulltextEntry]:
         title = " ".join(words[start : start + rng.randint(2, 8)])
         entities = {field: [n for n in names if n.lower() in body.lower()]
                     for field, names in NAMES.items()}
-        out.append(FulltextEntry(f"e{i:04d}", f"/c/e{i:04d}.txt", title, body,
-                                 {f: n for f, n in entities.items() if n}))
+        out.append(FulltextEntry(f"e{i:04d}", f"/c/{_FOLDERS[i % 3]}/e{i:04d}.{_KINDS[i % 4]}",
+                                 title, body, {f: n for f, n in entities.items() if n},
+                                 **_metadata(i)))
     return out
+
+
+# metadata fields (schema.py), from each document's number: the corpus's words stay as before
+_FOLDERS = ("mail", "invoices", "Notes 2024")
+_KINDS = ("eml", "pdf", "docx", "txt")
+_PEOPLE = ("Ana Lilia Pérez <ana@example.org>", "Omar <omar@sspc.example.mx>",
+           "desk@example.org", "Rosa Icela <rosa@example.mx>")
+
+
+def _metadata(i: int) -> dict:
+    kind = {"eml": "email", "txt": "text"}.get(_KINDS[i % 4], _KINDS[i % 4])
+    meta = {"kind": kind, "created": f"20{20 + i % 6}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "modified": f"2024-{1 + i % 12:02d}-15", "author": _PEOPLE[i % 4].split("<")[0]}
+    if kind == "email":
+        j = i // 4  # every fourth document is a message: each sender in turn
+        meta.update(sender=_PEOPLE[j % 4], to=(_PEOPLE[(j + 1) % 4], _PEOPLE[(j + 2) % 4]),
+                    cc=(_PEOPLE[(j + 3) % 4],) if i % 3 else (), subject=f"Note {i % 7} cartel",
+                    message_id=f"<m{i}@example.org>", content_type="message/rfc822")
+    return meta
+
+
+META_QUERIES = ["from:ana@example.org", "from:example.org", "from:example.mx", "from:omar",
+                'from:"Ana Lilia Pérez"', "to:rosa", "cc:desk@example.org", "subject:cartel",
+                "subject:note", "author:rosa", "type:email", "type:pdf", "type:message/rfc822",
+                "path:invoices", 'path:"notes 2024"', "path:mail/e0006", "ext:pdf", "ext:.txt",
+                "created:2021", "created:2022-03..2023-06", "created:..2021-02",
+                "modified:2024-05", "message_id:<m8@example.org>"]
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +168,9 @@ def generated_queries(vocabulary: dict[str, list[str]], n: int, seed: int = 1919
             return f"{word()}^{rng.choice([2, 3, 0.5])}"
         if kind < 0.96:
             return f"({word()} OR {word()})"
-        return f"person:{_phrase(rng, [n for names in NAMES.values() for n in names])}"
+        if kind < 0.98:
+            return f"person:{_phrase(rng, [n for names in NAMES.values() for n in names])}"
+        return rng.choice(META_QUERIES)
 
     queries = []
     for _ in range(n):
@@ -232,6 +262,16 @@ def test_both_engines_answer_1000_generated_queries_alike(engines):
     assert not differences, f"{len(differences)} of {len(queries)} differ, first: {differences[:3]}"
     # the generator is not degenerate: most queries find something, some find nothing
     assert outcomes["hits"] > 600 and outcomes["none"] > 20, outcomes
+
+
+def test_metadata_fields_find_the_same_documents_on_both_engines(engines):
+    fast, plain = engines
+    for query in META_QUERIES:
+        one, other = fast.search(query, limit=DOCUMENTS), plain.search(query, limit=DOCUMENTS)
+        assert 0 < one.total < DOCUMENTS - 2, query  # a field, not every document
+        assert one.total == other.total, query
+        assert same_ranking([(h.doc_id, h.score) for h in one.hits],
+                            [(h.doc_id, h.score) for h in other.hits]), query
 
 
 def test_a_page_is_the_same_slice_of_the_ranking_on_both_engines(engines):

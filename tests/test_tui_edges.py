@@ -149,12 +149,14 @@ async def test_results_show_file_names_two_rows_a_hit_or_one(make_index, tmp_pat
         shown = [r for r in rows if r.strip()]
         names = [n for n in (f"memo_{i}.txt" for i in range(8)) if any(n in r for r in shown)]
         assert len(names) >= 7, shown  # 16 rows of results at 80x24: 2 rows a hit
+        assert all(f"{n} · Text · " in "".join(shown) for n in names), shown  # name and type
         snippets = [r.split(" ent · ", 1)[1] for r in shown if " ent · " in r]
         assert snippets and not any(s.lstrip("… ").startswith("Memo") for s in snippets)
         await pilot.press("v")
         await pilot.pause()
         rows = ["".join(s.text for s in results.render_line(y)) for y in range(8)]
         assert all(f"memo_" in r and "Memo" in r for r in rows), rows  # one row a hit
+        assert all(".txt · Text  Memo" in r for r in rows), rows
 
 
 @pilot_test

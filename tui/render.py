@@ -40,6 +40,23 @@ DEFAULT_ENTITY_STYLE = Style(underline=True)
 MATCH_STYLE = Style(bold=True, reverse=True)
 
 
+# a hit's kind (Hit.type, as ``type:`` searches it) as the results list names it
+_TYPE_LABELS = {"email": "E-mail", "mbox": "Mailbox", "text": "Text", "markdown": "Markdown"}
+
+
+def type_label(kind: str) -> str:
+    """``pdf``: PDF, ``email``: E-mail, ``text``: Text; "" for a hit that has none."""
+    return _TYPE_LABELS.get(kind) or kind.upper()
+
+
+def name_and_type(hit: Hit, style: str = "italic") -> Text:
+    """``report.pdf · PDF``: a hit's file name and type (safe: names come from the files)."""
+    text = safe_text(hit.name or hit.path.replace("\\", "/").rsplit("/", 1)[-1], style)
+    if hit.type:
+        text.append(f" · {type_label(hit.type)}", style="dim")
+    return text
+
+
 def match_count(total: int) -> str:
     """ "1 document matches", "2 documents match": the count line of a search."""
     return f"{total} document matches" if total == 1 else f"{total} documents match"

@@ -1,5 +1,5 @@
-"""The results list: one option per hit — title and file name, then entity count and snippet
-with matches marked, each line cut at the pane's width; ``v`` makes it one line a hit."""
+"""The results list: one option per hit — title, then file name and type, entity count and
+snippet with matches marked, each line cut at the pane's width; ``v`` makes it one line a hit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from casework.index.models import SearchResult
-from casework.tui.render import safe_text, snippet_text
+from casework.tui.render import name_and_type, safe_text, snippet_text
 
 from casework.tui import bindings
 from casework.tui.family import part_prefix
@@ -22,17 +22,17 @@ def file_name(path: str) -> str:
 
 
 def hit_prompt(hit, compact: bool = False) -> Text:
-    """Two rows: the title; the file name, entity count and snippet (without the title it
-    often opens with). ``compact``: one row, file name and title. Rows are cut, never wrapped
-    (app.tcss), so a hit takes one or two rows at any width."""
+    """Two rows: the title; the file name and type, entity count and snippet (without the
+    title it often opens with). ``compact``: one row, file name, type and title. Rows are
+    cut, never wrapped (app.tcss), so a hit takes one or two rows at any width."""
     if compact:
-        text = safe_text(file_name(hit.path), "italic")
+        text = name_and_type(hit)
         text.append("  ")
         text.append_text(safe_text(hit.title, "bold"))
     else:
         text = safe_text(hit.title, "bold")
         text.append("\n")
-        text.append_text(safe_text(file_name(hit.path), "italic"))
+        text.append_text(name_and_type(hit))
         snippet = _one_line(snippet_text(hit))
         title = " ".join(hit.title.split()).rstrip("…")  # a long title is cut with "…"
         lead = snippet.plain.lstrip()

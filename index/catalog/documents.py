@@ -217,6 +217,18 @@ class Documents(Tables):
         )
         return {r[0]: r[1] for r in rows}
 
+    def content_types(self, doc_ids: list[str]) -> dict[str, str]:
+        """Each document's MIME type ("" for plain text, or a catalog from before it was kept)."""
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        try:
+            rows = self.conn.execute(
+                f"SELECT doc_id, content_type FROM documents WHERE doc_id IN ({marks})", doc_ids)
+            return {r[0]: r[1] for r in rows}
+        except sqlite3.OperationalError:  # no content_type column: a catalog not yet migrated
+            return {}
+
     def sizes_and_mtimes(self) -> dict[str, tuple[int, float]]:
         """Every stored file's (size, mtime) by path, in one query: a lookup per file was ~30%
         of an unchanged re-index at 20,000 documents."""

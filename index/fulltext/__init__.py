@@ -39,6 +39,7 @@ from casework.index.errors import IndexIncompatible, QueryError  # noqa: E402
 from casework.index.fulltext import plain, query, spelling  # noqa: E402
 from casework.index.fulltext.query import SEARCH_FIELDS  # noqa: E402, F401
 from casework.index.fulltext.schema import (  # noqa: E402, F401  (the names old indexes pickled)
+    MetaTokenizer,
     NameListTokenizer,
     NamePositions,
     SnowballFilter,
@@ -70,12 +71,29 @@ class FulltextEntry:
     title: str
     body: str
     entities: dict[str, list[str]]
+    # metadata, searched by name only (schema.py): ``author:``, ``subject:``, ``from:`` ...;
+    # dates as ISO 8601 (only their day is searched), ``kind`` as doctypes.kind_of names it
+    author: str = ""
+    subject: str = ""
+    sender: str = ""  # From
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    kind: str = ""
+    content_type: str = ""
+    created: str = ""
+    modified: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
 
     def fingerprint(self, sha256: str) -> str:
         """Changes whenever what Whoosh should hold for this document changes."""
         h = hashlib.sha1(sha256.encode())
         h.update(self.path.encode("utf-8", "backslashreplace"))
         h.update(self.title.encode("utf-8", "backslashreplace"))
+        for value in (self.author, self.subject, self.sender, *self.to, "", *self.cc, "",
+                      self.kind, self.content_type, self.created, self.modified,
+                      self.message_id, self.in_reply_to):
+            h.update(value.encode("utf-8", "backslashreplace") + b"\0")
         for field in sorted(self.entities):
             h.update(field.encode())
             h.update("\n".join(self.entities[field]).encode("utf-8", "backslashreplace"))
@@ -362,6 +380,9 @@ class FulltextIndex:
         cleaned, parsed = query.parse(self._parser, text)
         fixed, corrected, as_typed = {}, None, None
         notes = () if query.STEM_FIELD in searcher.schema else (query.NO_STEMS_NOTE,)
+        lacking = query.meta_note(searcher.schema, parsed)
+        if lacking:
+            notes += (lacking,)
         if exact:
             parsed = query.without_stems(parsed)
         else:

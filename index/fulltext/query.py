@@ -19,11 +19,25 @@ from whoosh.spelling import Corrector
 from casework.index.entities import ENTITY_FIELDS
 from casework.index.errors import QueryError
 from casework.index.fulltext import spelling
-from casework.index.fulltext.schema import STEM_FIELD, stemmer
+from casework.index.fulltext.schema import (
+    KEYWORD_META_FIELDS,
+    STEM_FIELD,
+    MetaTokenizer,
+    TEXT_META_FIELDS,
+    make_schema,
+    stemmer,
+)
 
 SEARCH_FIELDS = ["title", "body", "entity"]
 NO_STEMS_NOTE = ("this index finds words as typed only; casework index --rebuild gives it "
                  "word forms (travel: travelled, travels)")
+# Metadata fields (schema.py), searched when named only; ``path`` is the file's path by words
+META_FIELDS = ("path", *TEXT_META_FIELDS, *KEYWORD_META_FIELDS)
+DATE_FIELDS = tuple(f for f, kind in KEYWORD_META_FIELDS.items() if kind == "date")
+META_FIELDS_NOTE = ("this index has no {fields} field{s} to search (it was built before "
+                    "metadata fields); casework index --rebuild adds them")
+# Keyword fields hold no positions: a quoted phrase in one is its words each
+_NO_POSITIONS = frozenset({"path", *KEYWORD_META_FIELDS})
 
 # Wildcard and fuzzy terms expand over the vocabulary; cap the expansion so `*a*` on a big
 # index answers in bounded time instead of building a query of every term.
@@ -38,7 +52,7 @@ TIME_LIMIT_S = 10.0
 MAX_QUERY_CHARS = 2000
 # Query words found in these fields are marked in a hit's snippet (of its body text): a match
 # on `person:trump` marks "Trump" where the text names him.
-HIGHLIGHT_FIELDS = frozenset({"title", "body", "entity", *ENTITY_FIELDS})
+HIGHLIGHT_FIELDS = frozenset({"title", "body", "entity", *ENTITY_FIELDS, *TEXT_META_FIELDS})
 # Spelling suggestions cost a fuzzy walk of the vocabulary per word: offer them for short
 # queries only (a 300-word query with no hits would otherwise spend seconds per word).
 MAX_SUGGEST_WORDS = 6
@@ -81,6 +95,13 @@ def make_parser(schema) -> qparser.QueryParser:
     # positions and keeps Whoosh's AND, which _cap drops.
     schema = copy.copy(schema)
     schema._fields = dict(schema._fields)
+    # an index written before the metadata fields is parsed as a new one is (their terms then
+    # match nothing there, and the hits say why: missing_meta_fields)
+    missing = missing_meta_fields(schema)
+    if missing:
+        current = _current_schema()
+        for name in missing:
+            schema._fields[name] = current[name]
     for name in schema.names():
         if name != STEM_FIELD and schema[name].format.supports("positions"):
             field = schema._fields[name] = copy.copy(schema[name])
@@ -89,6 +110,42 @@ def make_parser(schema) -> qparser.QueryParser:
                                       phraseclass=ExactPhrase)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
+
+
+_CURRENT: list = []
+
+
+def _current_schema():
+    """The schema a new index is written with (made once, for parsing an older index's queries)."""
+    if not _CURRENT:
+        _CURRENT.append(make_schema())
+    return _CURRENT[0]
+
+
+def missing_meta_fields(schema) -> list[str]:
+    """The metadata fields ``schema`` (an index's) lacks, or holds as an older index did
+    (``path`` as one whole ID)."""
+    missing = [name for name in META_FIELDS if name not in schema]
+    if "path" in schema and not isinstance(getattr(schema["path"], "analyzer", None),
+                                           MetaTokenizer):
+        missing.insert(0, "path")
+    return missing
+
+
+def meta_note(schema, q) -> str | None:
+    """What to tell a reader whose query names a metadata field the index lacks."""
+    lacking = set(missing_meta_fields(schema))
+    if not lacking:
+        return None
+    try:
+        named = {getattr(leaf, "fieldname", None) for leaf in q.leaves()}
+    except Exception:
+        return None
+    found = [name for name in META_FIELDS if name in named and name in lacking]
+    if not found:
+        return None
+    return META_FIELDS_NOTE.format(fields=", ".join(f"{f}:" for f in found),
+                                   s="s" if len(found) > 1 else "")
 
 
 class ExactTerm(wq.Term):
@@ -105,6 +162,8 @@ class ExactPhrase(wq.Phrase):
             if self.char_ranges:  # where the word was typed, for spelling suggestions
                 term.startchar, term.endchar = self.char_ranges[0]
             return term
+        if self.fieldname in _NO_POSITIONS and self.words:
+            return wq.And([ExactTerm(self.fieldname, w) for w in self.words], boost=self.boost)
         return super().normalize()
 
 
@@ -134,7 +193,76 @@ _QUOTED = re.compile(r'"[^"]*"?')
 
 
 def searchable_fields(schema) -> list[str]:
-    return [name for name in ("title", "body", "entity", *ENTITY_FIELDS) if name in schema]
+    """The fields a query may name: those ``schema`` holds, and the metadata fields always
+    (an index built before them searches them as nothing, and says so)."""
+    return [name for name in ("title", "body", "entity", *ENTITY_FIELDS) if name in schema] \
+        + list(META_FIELDS)
+
+
+# ``created:2024``, ``modified:2024-03..2024-06``, ``created:..2019``: the date: filter's syntax
+# (compiled on first use, by re's cache: most queries name no date)
+_DATE_REF = rf"(?:^|(?<=[\s(+-]))({'|'.join(DATE_FIELDS)}):([^\s()\"\[{{]+)"
+
+
+def _dated(text: str) -> str:
+    """``text`` with each ``created:``/``modified:`` range as the date terms that cover it
+    (schema.date_tokens): ``created:2024-11..2025`` is ``(created:2024-11 OR created:2024-12
+    OR created:2025)``. A value that is no date is a QueryError."""
+    if not any(f"{name}:" in text for name in DATE_FIELDS):
+        return text
+    from casework.index.dates import parse_range  # the date: filter's reading of a range
+
+    blanked = _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    out, at = [], 0
+    for m in re.finditer(_DATE_REF, blanked):
+        if "*" in m.group(2) or "?" in m.group(2):  # a wildcard over the date terms: as typed
+            continue
+        value, caret, boost = m.group(2).partition("^")  # created:2024^2 weighs the range
+        try:
+            start, end = parse_range(value)
+        except ValueError as exc:
+            raise QueryError(f"{m.group(1)}: {exc}") from None
+        terms = [f"{m.group(1)}:{t}" for t in date_terms(start, end)]
+        out.append(text[at:m.start()])
+        out.append(terms[0] if len(terms) == 1 and not caret else f"({' OR '.join(terms)})")
+        out.append(caret + boost)
+        at = m.end()
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _month_days(y: int, m: int) -> int:
+    if m == 2:
+        return 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28
+    return 30 if m in (4, 6, 9, 11) else 31
+
+
+def date_terms(start: str, end: str) -> list[str]:
+    """The fewest date tokens (schema.date_tokens: millennium, century, decade, year, month,
+    day) that cover the ISO days ``start``..``end``: a few for most ranges, ~130 at most."""
+    y, m, d = map(int, start.split("-"))
+    last = tuple(map(int, end.split("-")))
+    out: list[str] = []
+    while (y, m, d) <= last:
+        if (m, d) == (1, 1):
+            span = next((s for s in (1000, 100, 10, 1)
+                         if y % s == 0 and (y + s - 1, 12, 31) <= last), 0)
+            if span:
+                digits = f"{y:04d}"
+                keep = {1000: 1, 100: 2, 10: 3, 1: 4}[span]
+                out.append(digits[:keep] + "x" * (4 - keep))
+                y += span
+                continue
+        if d == 1 and (y, m, _month_days(y, m)) <= last:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            continue
+        out.append(f"{y:04d}-{m:02d}-{d:02d}")
+        if d < _month_days(y, m):
+            d += 1
+        else:
+            y, m, d = (y + 1, 1, 1) if m == 12 else (y, m + 1, 1)
+    return out
 
 
 def _fields_named(text: str, schema) -> str:
@@ -165,7 +293,9 @@ def parse(parser: qparser.QueryParser, text: str):
         raise QueryError("empty query")
     cleaned = _fields_named(cleaned, parser.schema)
     try:
-        q = parser.parse(_DANGLING_OPERATORS.sub("", cleaned))
+        q = parser.parse(_dated(_DANGLING_OPERATORS.sub("", cleaned)))
+    except QueryError:
+        raise
     except Exception as exc:  # whoosh raises assorted errors on odd syntax
         raise QueryError(f"cannot parse query {cleaned!r}: {exc}") from None
     if isinstance(q, type(wq.NullQuery)):
@@ -266,7 +396,8 @@ def corrections(q, vocabulary: spelling.Vocabulary, reader) -> dict[str, tuple[s
     syntax that the index lacks or holds far less than a near spelling."""
     decided: dict[str, tuple[str, int] | None] = {}
     for leaf in q.leaves():
-        if type(leaf) is not wq.Term or leaf.fieldname == STEM_FIELD or leaf.text in decided:
+        if type(leaf) is not wq.Term or leaf.fieldname == STEM_FIELD or leaf.text in decided \
+                or leaf.fieldname in _NO_POSITIONS:  # a name, address or type: as typed
             continue
         word = leaf.text
         decided[word] = None

@@ -49,6 +49,17 @@ def search(ctx, query, limit, offset, exact, explain, batch, as_csv, index_path,
                                  an entity field, by label as printed (PER, ORG, GPE, LOC,
                                  NRP, FAC, EVT, PRD, LAW, ART, LNG) or spelt out (person)
       senate^2 vote              weigh a word more
+    Metadata, searched only when named:
+      from:ana@example.org  from:example.org  from:ana
+                                 an e-mail's From (to:, cc: alike): address, domain, name
+      subject:contract  author:smith   e-mail subject; document or e-mail author
+      type:pdf  type:email  type:application/pdf
+                                 document type (pdf email docx xlsx html text ...) or MIME
+      path:invoices  ext:pdf     a folder or file name word; file extension
+      created:2024-03  modified:2023..2024-06
+                                 dates: YYYY, YYYY-MM, YYYY-MM-DD, A..B, A.. (an e-mail's
+                                 Date is its created; a file's mtime its modified if no other)
+      message_id:<id@host>  in_reply_to:<id@host>
     \b
     Exit codes: 0 found, 1 nothing found, 2 error (a bad query or an unknown field).
     """
@@ -118,7 +129,8 @@ def run_batch(cw, lines, limit: int, exact: bool, as_json: bool, as_csv: bool) -
                 "query": query, "total": total, "error": error or None,
                 "corrected": result.corrected if result else None,
                 "documents": [{"doc_id": h.doc_id, "path": h.path, "title": h.title,
-                               "score": h.score} for h in hits]}, ensure_ascii=False) + "\n")
+                               "name": h.name, "type": h.type, "score": h.score}
+                              for h in hits]}, ensure_ascii=False) + "\n")
         elif writer:
             for h in hits or [None]:
                 writer.writerow([query, total, h.doc_id if h else "", h.path if h else "",
@@ -158,12 +170,12 @@ def print_explained(explained: dict) -> None:
 
 
 def print_hits(result, show_options: list[str] | None = None) -> None:
-    """The count line and each hit (id, title, score, path, snippet); "no documents match"
-    with its suggestion goes to stderr, and after the hits how to read one with what matched
-    marked (a `casework show` with ``show_options``)."""
+    """The count line and each hit (id, title, score; file name, type, path; snippet); "no
+    documents match" with its suggestion goes to stderr, and after the hits how to read one
+    with what matched marked (a `casework show` with ``show_options``)."""
     from rich.text import Text
 
-    from casework.tui.render import match_count, safe_text, snippet_text
+    from casework.tui.render import match_count, name_and_type, safe_text, snippet_text
 
     for note in result.notes:
         stderr().print(Text(note, style="dim"))
@@ -186,7 +198,7 @@ def print_hits(result, show_options: list[str] | None = None) -> None:
         head = Text(hit.doc_id, style="bold") + Text("  ") + safe_text(hit.title, "bold")
         head += Text(f"  score {hit.score:.2f} · {hit.entities} entities", style="dim")
         out.print(head)
-        out.print(safe_text(hit.path, "dim"))
+        out.print(name_and_type(hit, "") + Text("  ") + safe_text(hit.path, "dim"))
         out.print(Text("  ") + snippet_text(hit))
     if result.hits and result.query:
         # a message, not a result: on stderr, so `casework search x | grep` reads hits only
