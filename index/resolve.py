@@ -83,6 +83,10 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None) -> None:
     sentence_words = {k for k in non_names if sentence_word(k, cases, stop)}
     # "Congress", "Kremlin" end no person's name
     places = place_words(t)
+    # ... unless a document wrote it after a person's full name holding it: "Havel" after
+    # "Vaclav Havel" is his surname, though the model read the bare word as an organisation
+    places -= {match_key(h["a"]) for h in surname_hints
+               if t.majority.get(match_key(h["b"])) == "PERSON"}
     full_names = {k for k in surfaces if t.majority[k] == "PERSON"
                   and person_like(without_nickname(shown[k]),
                                   lambda first, last: first in sentence_words
