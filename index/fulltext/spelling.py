@@ -37,6 +37,22 @@ def write(path: Path, reader, generation: int) -> None:
     os.replace(temp, path / FILE)
 
 
+def update(path: Path, reader, generation: int, old: dict[str, int], new_leaves) -> None:
+    """The vocabulary of the previous generation (``old``) brought up to ``generation`` after
+    a commit that only added segments (``new_leaves``: their readers): each word of theirs
+    counted again over the whole index. Words in old segments keep their counts, as a full
+    write would give them (a deleted document counts until its segment is merged). A small
+    write paid the full write, ~0.7 s at 3,800 news articles, for one changed file."""
+    for leaf in new_leaves:
+        for term, _ in leaf.iter_field(FIELD):
+            old[term.decode("utf-8", "replace")] = reader.doc_frequency(FIELD, term)
+    lines = [f"{HEADER} {generation}"]
+    lines.extend(f"{word}\t{n}" for word, n in old.items())
+    temp = path / f".{FILE}.{os.getpid()}"
+    temp.write_text("\n".join(lines), encoding="utf-8")
+    os.replace(temp, path / FILE)
+
+
 def read(path: Path, generation: int) -> dict[str, int] | None:
     """The vocabulary written for ``generation``, or None if there is none that new."""
     try:
