@@ -71,7 +71,7 @@ _SPACES = re.compile(r"\s+")
 # a number or a date the model ran a name into: "Austria 1996-12-07", "Andrew Park 72"
 _TRAILING_DATE = re.compile(r"\s+\d{4}-\d\d-\d\d$")
 _TRAILING_NUMBER = re.compile(r"\s+\d[\d.,:/-]*$")
-_NO_NUMBERS = frozenset({"PERSON", "GPE", "LOC", "NORP", "FAC"})  # an ORG may: "Channel 4"
+_NO_NUMBERS = frozenset({"PERSON", "GPE", "NORP"})  # "Channel 4", "Area 51", "Route 66" may
 
 
 def clean_span(text: str, span: Span) -> Span | None:

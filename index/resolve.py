@@ -87,10 +87,13 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None, count: bool 
     sentence_words = {k for k in non_names if sentence_word(k, cases, stop)}
     # "Congress", "Kremlin" end no person's name
     places = place_words(t)
-    # ... unless a document wrote it after a person's full name holding it: "Havel" after
-    # "Vaclav Havel" is his surname, though the model read the bare word as an organisation
+    # ... unless a document wrote it after a person's full name holding it, and it is not far
+    # more common than that name: "Havel" (8) after "Vaclav Havel" (2) is his surname, though
+    # the model read the bare word as an organisation; "House" (493) after "Trump White House"
+    # (15, a PERSON to the model) stays a place word, as "Russia" after "Trump Russia"
     places -= {match_key(h["a"]) for h in surname_hints
-               if t.majority.get(match_key(h["b"])) == "PERSON"}
+               if t.majority.get(match_key(h["b"])) == "PERSON"
+               and t.count.get(match_key(h["a"]), 0) <= 5 * max(t.count[match_key(h["b"])], 2)}
     full_names = {k for k in surfaces if t.majority[k] == "PERSON"
                   and person_like(without_nickname(shown[k]),
                                   lambda first, last: first in sentence_words
