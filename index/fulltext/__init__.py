@@ -250,7 +250,7 @@ class FulltextIndex:
         """
         fresh = big and procs > 1 and self.ix.doc_count_all() == 0
         with self.ix.reader() as reader:  # what the spelling vocabulary was written for
-            before = (reader.generation(), _segment_ids(reader))
+            before = (reader.generation(), _small_segment_words(reader))
         held = set(self.ix.schema.names())  # an index written before a field was added
         writer = self._engine.writer(self.ix, procs=procs if fresh else 1)
         n = 0
@@ -273,23 +273,29 @@ class FulltextIndex:
         return n
 
     def _write_vocabulary(self, old_generation: int | None = None,
-                          old_segments: frozenset[str] = frozenset()) -> None:
+                          old_segments: dict[str, set[bytes] | None] | None = None) -> None:
         """The words and their counts for spelling (spelling.py); ~0.7 s at 52,000 words.
-        When the commit only added small segments beside the old ones, the previous file is
-        updated with their words instead. A failed write leaves queries to look words up in
-        Whoosh's term index."""
+        When the commit added small segments, or merged small ones into them, the previous file
+        is updated with the words of the segments that came and went instead (``old_segments``:
+        each segment before the commit, with its words if small). A failed write leaves
+        queries to look words up in Whoosh's term index."""
         try:
             with self.ix.reader() as reader:
                 leaves = _leaves(reader)
-                new = [leaf for leaf, sid in leaves if sid not in old_segments]
-                kept = {sid for _, sid in leaves} >= old_segments
-                old = spelling.read(self.path, old_generation) if (
-                    old_generation is not None and old_segments and kept
-                    and sum(leaf.doc_count_all() for leaf in new) <= SMALL_WRITE) else None
+                now = {sid for _, sid in leaves}
+                new = [leaf for leaf, sid in leaves if sid not in (old_segments or {})]
+                gone = [old_segments[sid] for sid in old_segments or {} if sid not in now]
+                old = None
+                if old_generation is not None and old_segments and all(w is not None for w in gone) \
+                        and sum(leaf.doc_count_all() for leaf in new) <= SMALL_WRITE:
+                    old = spelling.read(self.path, old_generation)
                 if old is None:
                     spelling.write(self.path, reader, reader.generation())
                 else:
-                    spelling.update(self.path, reader, reader.generation(), old, new)
+                    words = set().union(*gone) if gone else set()
+                    for leaf in new:
+                        words.update(term for term, _ in leaf.iter_field(spelling.FIELD))
+                    spelling.update(self.path, reader, reader.generation(), old, words)
         except OSError as exc:
             _warn("casework: cannot write the spelling vocabulary: %s", exc)
 
@@ -458,5 +464,9 @@ def _leaves(reader) -> list[tuple[object, str]]:
     return out
 
 
-def _segment_ids(reader) -> frozenset[str]:
-    return frozenset(sid for _, sid in _leaves(reader))
+def _small_segment_words(reader) -> dict[str, set[bytes] | None]:
+    """Each segment's id, with the words of its spelling field when it is small (a merge may
+    take it away: their counts are then made again), else None."""
+    return {sid: ({term for term, _ in leaf.iter_field(spelling.FIELD)}
+                  if leaf.doc_count_all() <= SMALL_WRITE else None)
+            for leaf, sid in _leaves(reader)}
