@@ -286,8 +286,9 @@ class FulltextIndex:
                 new = [leaf for leaf, sid in leaves if sid not in (old_segments or {})]
                 gone = [old_segments[sid] for sid in old_segments or {} if sid not in now]
                 old = None
-                if old_generation is not None and old_segments and all(w is not None for w in gone) \
-                        and sum(leaf.doc_count_all() for leaf in new) <= SMALL_WRITE:
+                small = all(w is not None for w in gone) \
+                    and sum(leaf.doc_count_all() for leaf in new) <= SMALL_WRITE
+                if old_generation is not None and old_segments and small:
                     old = spelling.read(self.path, old_generation)
                 if old is None:
                     spelling.write(self.path, reader, reader.generation())
