@@ -28,7 +28,7 @@ from _common import machine, run_measured  # noqa: E402
 # The CLI in-process, reporting whether spaCy got imported along the way.
 INDEX = textwrap.dedent("""
     import sys
-    from casework.index import cli
+    from casework.tui import cli
     try:
         cli.main(sys.argv[1:])
     except SystemExit:
