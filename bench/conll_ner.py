@@ -95,16 +95,20 @@ def _scores(gold: set, found: set) -> dict:
     return out
 
 
-def conll_quality(annotator) -> dict:
+def conll_quality(annotator, keep: Path | None = None) -> dict:
+    """``keep``: a folder kept between runs (its index's NER cache makes the next run skip NER)."""
     docs = read_documents(test_file())
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        folder.mkdir()
+        base = keep or Path(tmp)
+        folder = base / "docs"
+        folder.mkdir(parents=True, exist_ok=True)
         for i, (text, _) in enumerate(docs):
-            (folder / f"conll_{i:04d}.txt").write_text(text, encoding="utf-8")
-        index = IndexDir(Path(tmp) / "index")
+            path = folder / f"conll_{i:04d}.txt"
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+        index = IndexDir(base / "index")
         started = time.monotonic()
-        build(index, [folder], annotator=annotator)
+        build(index, [folder], annotator=annotator, rebuild=index.exists())
         seconds = time.monotonic() - started
         catalog = Catalog(index.catalog, readonly=True)
         cache = AnnotationCache(index.annotations)
@@ -141,4 +145,7 @@ if __name__ == "__main__":
 
     from casework.index.nlp import SpacyAnnotator
 
-    print(json.dumps(conll_quality(SpacyAnnotator()), indent=2))
+    import sys
+
+    keep = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None
+    print(json.dumps(conll_quality(SpacyAnnotator(), keep), indent=2))

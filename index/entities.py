@@ -11,7 +11,7 @@ import unicodedata
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from casework.index import models
+from casework.index import models, results
 from casework.index.catalog import Catalog
 from casework.index.errors import QueryError
 from casework.index.patterns import PATTERN_LABELS, normal_form
@@ -68,6 +68,10 @@ _LEADING_PUNCT = "([{"
 _LEADING_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'S|’S)$")
 _SPACES = re.compile(r"\s+")
+# a number or a date the model ran a name into: "Austria 1996-12-07", "Andrew Park 72"
+_TRAILING_DATE = re.compile(r"\s+\d{4}-\d\d-\d\d$")
+_TRAILING_NUMBER = re.compile(r"\s+\d[\d.,:/-]*$")
+_NO_NUMBERS = frozenset({"PERSON", "GPE", "NORP"})  # "Channel 4", "Area 51", "Route 66" may
 
 
 def clean_span(text: str, span: Span) -> Span | None:
@@ -88,6 +92,10 @@ def clean_span(text: str, span: Span) -> Span | None:
         m = _LEADING_ARTICLE.match(text[start:end])
         if m and end - start > m.end():
             start += m.end()
+        m = _TRAILING_DATE.search(text, start, end) or (
+            span.label in _NO_NUMBERS and _TRAILING_NUMBER.search(text, start, end))
+        if m and any(ch.isalpha() for ch in text[start : m.start()]):
+            end = m.start()
         if (start, end) == before:
             break
     surface = text[start:end]
@@ -193,6 +201,7 @@ _CREDIT_BEFORE = re.compile(
     r"Writing by|Editing by)[:\s]\s*(?:[A-Z][\w’'.-]*\s+){0,3}$"
 )
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
+_GENERATION = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _NOT_SURNAME = frozenset({"GPE", "LOC", "ORG", "FAC", "NORP"})
 
 
@@ -286,6 +295,8 @@ def _surnames_after_full_names(text: str, spans: list[Span]) -> list[Span]:
         if span.label != "PERSON":
             continue
         words = _name_words(text[span.start : span.end])
+        while words and words[-1].rstrip(".").casefold() in _GENERATION:
+            words.pop()  # "John Mills Jr": the surname is Mills
         if len(words) < 2 or not all(_capitalised(w) for w in words):
             continue
         tails = [words[-1]] + ([" ".join(words[-2:])] if len(words) > 2 else [])
@@ -323,6 +334,7 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
     as "Joaquin Guzman"; resolve.store_hints records the nickname); a bare
     surname after the full name is added where the model missed it.
     """
+    spans = results.repair(text, spans, NER_LABELS)
     pieces: list[tuple[Span, str]] = []
     # words the model put in a place, an organisation, a date or a number: no surname
     # (a surname it misreads comes out EVENT or PRODUCT: "Harfuch" on the seeds)

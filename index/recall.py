@@ -28,6 +28,7 @@ from casework.index.catalog import Catalog
 from casework.index.models import Progress
 from casework.index.resolve import IN_DOCUMENT
 from casework.index.nlp import split_text
+from casework.index.results import TEAM
 
 SOURCE = "rescan"
 # Above this many new forms, scanning every document is cheaper than a substring pre-filter.
@@ -45,13 +46,18 @@ def wanted_forms(catalog: Catalog) -> set[str]:
     found = catalog.mention_counts_by_text_except(SOURCE)
     linked = catalog.alias_counts_by_entity()
     by_model = catalog.mention_counts_by_text("model")
+    for text, n in catalog.mention_counts_by_text(TEAM).items():  # a team in a score line
+        by_model[text] = by_model.get(text, 0) + n
     cases = catalog.word_case_totals()
     forms = set()
     for text, entity_id in catalog.alias_texts_except(IN_DOCUMENT):
         if len(text) < 2 or not text[:1].isupper():
             continue
         bare = text.replace(".", "")
-        acronym = bare.isupper() and bare.isalpha() and len(bare) >= 2
+        # a word in capitals the collection mostly writes in lower case is a shouted word
+        # ("RESULTS" in a headline), not an acronym
+        acronym = bare.isupper() and bare.isalpha() and len(bare) >= 2 \
+            and not _mostly_lower(bare, cases)
         if not acronym and " " not in text and (
                 not by_model.get(text) or _seldom_a_name(text, found.get(text, 0), cases)):
             continue  # a single word only the rules found ("Minister" after "Propaganda
@@ -59,6 +65,12 @@ def wanted_forms(catalog: Catalog) -> set[str]:
         if acronym or found.get(text, 0) >= 2 or linked.get(entity_id, 0) >= 2:
             forms.add(text)
     return forms
+
+
+def _mostly_lower(word: str, cases: dict) -> bool:
+    """Written mostly in lower case, or never inside a sentence (only in headlines)."""
+    lower, mid, start, _other = cases.get(word.casefold(), (0, 0, 0, 0))
+    return (lower > 2 * (mid + start) and lower >= 3) or (mid == 0 and start >= 3)
 
 
 def _seldom_a_name(word: str, found: int, cases: dict) -> bool:

@@ -90,11 +90,11 @@ def resolve_and_sync(
             recall.find_watched(catalog, watchlist.load(watchlist.path_in(index_dir.path)),
                                 notify)
         notify(Progress("resolve", 0, 1))
-        resolve.resolve(catalog)
+        resolve.resolve(catalog, count=not rescan)
         if rescan:
             notify(Progress("rescan", 0, 1))
-            if recall.rescan(catalog):  # names the model missed: they count, but do not vote
-                resolve.recount(catalog)
+            recall.rescan(catalog)  # names the model missed: they count, but do not vote
+            resolve.recount(catalog)  # once, after the re-scan (resolve left the counts)
         if not first_build:
             # committed with the new entities, so a run killed before the full-text write
             # still knows which documents the full-text index holds under old names

@@ -105,3 +105,33 @@ def test_an_unknown_engine_name_is_said_and_the_default_used(tmp_path):
     out = _run(code, "turbo")
     assert out.returncode == 0 and out.stdout.split() == ["fast"]
     assert "CASEWORK_FULLTEXT='turbo'" in out.stderr
+
+
+@pytest.mark.parametrize("engine", ["fast", "plain"])
+def test_small_writes_update_the_spelling_vocabulary_as_a_full_write_would(tmp_path, engine,
+                                                                         monkeypatch):
+    from casework.index.fulltext import spelling
+
+    ft = create_fulltext(tmp_path / "ft", engine=engine)
+    words = "cartel harbour mayor river council budget tunnel ferry".split()
+    ft.index([FulltextEntry(f"d{i}", f"/c/d{i}.txt", "", " ".join(words[i % 8 :] + words[: i % 8]),
+                            {}) for i in range(20)], big=True)
+    full_writes = []
+    segments = set()
+    for i in range(8):
+        # a changed document (a word it lost, one it gained) and a new one, in one small
+        # commit; Whoosh merges the small segments every few commits
+        monkeypatch.setattr(spelling, "write", lambda *a: full_writes.append(a))
+        ft.index([FulltextEntry("d3", "/c/d3.txt", "", f"cartel zeppelin{i}", {}),
+                  FulltextEntry(f"n{i}", f"/c/n{i}.txt", "", f"quarry{i % 3} zeppelin{i}", {})])
+        monkeypatch.undo()
+        with ft.ix.reader() as reader:
+            generation = reader.generation()
+            segments.add(len(reader.leaf_readers()))
+            updated = spelling.read(ft.path, generation)
+            spelling.write(ft.path, reader, generation)
+        assert updated == spelling.read(ft.path, generation), i
+    assert not full_writes  # no write read every word of the index
+    assert updated[f"zeppelin{i}"] == 2
+    assert min(segments) < max(segments)  # small segments were merged on the way
+    ft.close()

@@ -37,6 +37,27 @@ def write(path: Path, reader, generation: int) -> None:
     os.replace(temp, path / FILE)
 
 
+def update(path: Path, reader, generation: int, old: dict[str, int], words: set[bytes]) -> None:
+    """The vocabulary of the previous generation (``old``) brought up to ``generation`` after
+    a small commit: ``words``, those of the segments the commit added or merged away, counted
+    again over the whole index (gone when no document holds them). The other words' segments
+    did not change, so their counts stand as a full write would give them (a deleted document
+    counts until its segment is merged). A full write, ~0.7 s at 3,800 news articles, was most
+    of writing one changed file."""
+    for term in words:
+        n = reader.doc_frequency(FIELD, term)
+        word = term.decode("utf-8", "replace")
+        if n:
+            old[word] = n
+        else:
+            old.pop(word, None)
+    lines = [f"{HEADER} {generation}"]
+    lines.extend(f"{word}\t{n}" for word, n in old.items())
+    temp = path / f".{FILE}.{os.getpid()}"
+    temp.write_text("\n".join(lines), encoding="utf-8")
+    os.replace(temp, path / FILE)
+
+
 def read(path: Path, generation: int) -> dict[str, int] | None:
     """The vocabulary written for ``generation``, or None if there is none that new."""
     try:
