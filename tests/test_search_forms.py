@@ -81,3 +81,38 @@ def test_an_index_without_word_forms_searches_and_says_rebuild(tmp_path):
     assert found.total == 2 and "--rebuild" in found.notes[0]
     ft.index([FulltextEntry("d9", "/d9.txt", "t", "cartels travelled", {})])
     assert ft.search("cartels").total == 1  # written without the field it lacks
+
+
+NAMED = {
+    # both hold every word of "Steve Bannon Nancy Pelosi"; only n1 names the two people
+    "n1": ("Steve Bannon spoke, and Nancy Pelosi answered him.",
+           {"person": ["Steve Bannon", "Nancy Pelosi"]}),
+    "n2": ("Nancy Reagan and Steve Jobs: Bannon, Pelosi. Bannon, Pelosi, Bannon, Pelosi.",
+           {"person": ["Nancy Reagan", "Steve Jobs", "Bannon", "Pelosi"]}),
+    "n3": ("Steve Bannon alone.", {"person": ["Steve Bannon"]}),
+}
+
+
+@pytest.fixture(scope="module", params=["fast", "plain"])
+def named(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("named") / "fulltext"
+    create_fulltext(path, engine=request.param).index(
+        FulltextEntry(d, f"/{d}.txt", "", text, names) for d, (text, names) in NAMED.items())
+    found = open_fulltext(path, engine=request.param)
+    yield found
+    found.close()
+
+
+def test_names_typed_side_by_side_rank_the_document_naming_them_first(named):
+    found = named.search("Steve Bannon Nancy Pelosi")
+    assert [h.doc_id for h in found.hits] == ["n1", "n2"]
+    # the same words in lower case: no names typed, and n2's repeated words win
+    assert [h.doc_id for h in named.search("steve bannon nancy pelosi").hits] == ["n2", "n1"]
+
+
+def test_a_name_pair_only_adds_to_a_score_and_never_decides_a_match(named):
+    for typed, lower, total in [("Bannon Steve", "bannon steve", 3),  # in no name: still found
+                                ("Steve Bannon OR Reagan", "steve bannon OR reagan", 3),
+                                ('"Steve Bannon" Pelosi', '"steve bannon" pelosi', 1),
+                                ("Steve Bannon NOT Pelosi", "steve bannon NOT pelosi", 1)]:
+        assert named.search(typed).total == named.search(lower).total == total, typed
