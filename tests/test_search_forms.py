@@ -116,3 +116,15 @@ def test_a_name_pair_only_adds_to_a_score_and_never_decides_a_match(named):
                                 ('"Steve Bannon" Pelosi', '"steve bannon" pelosi', 1),
                                 ("Steve Bannon NOT Pelosi", "steve bannon NOT pelosi", 1)]:
         assert named.search(typed).total == named.search(lower).total == total, typed
+
+
+def test_name_pairs_score_alike_on_both_engines(tmp_path):
+    # the fast engine reads the pairs' positions in the AND's documents only (phrase_within)
+    path = tmp_path / "fulltext"
+    create_fulltext(path).index(
+        FulltextEntry(d, f"/{d}.txt", "", text, names) for d, (text, names) in NAMED.items())
+    for typed in ("Steve Bannon Nancy Pelosi", "Steve Bannon", "Nancy Pelosi OR Steve Jobs"):
+        fast, plain = (open_fulltext(path, engine=e).search(typed) for e in ("fast", "plain"))
+        assert [(h.doc_id, round(h.score, 9)) for h in fast.hits] == \
+            [(h.doc_id, round(h.score, 9)) for h in plain.hits], typed
+        assert fast.hits
