@@ -128,3 +128,17 @@ def test_name_pairs_score_alike_on_both_engines(tmp_path):
         assert [(h.doc_id, round(h.score, 9)) for h in fast.hits] == \
             [(h.doc_id, round(h.score, 9)) for h in plain.hits], typed
         assert fast.hits
+
+
+def test_the_spelling_file_is_read_only_for_a_word_that_may_be_misspelt(tmp_path):
+    # its read was most of a cold search past the imports; a common word needs no correcting
+    path = tmp_path / "fulltext"
+    create_fulltext(path).index(
+        FulltextEntry(f"d{i}", f"/d{i}.txt", "", "the travel of a president", {})
+        for i in range(5))
+    ft = open_fulltext(path)
+    assert ft.search("travel president").total == 5
+    assert ft._vocabulary._counts is False  # not read
+    found = ft.search("presdent")
+    assert found.corrections == {"presdent": "president"} and found.total == 5
+    assert ft._vocabulary._counts  # read for the unknown word

@@ -320,7 +320,7 @@ def corrections(q, vocabulary: spelling.Vocabulary, reader) -> dict[str, tuple[s
         decided[word] = None
         if len(word) < 3 or not word.isalpha() or len(decided) > MAX_SUGGEST_WORDS * 2:
             continue
-        held = vocabulary.frequency(word)
+        held = vocabulary.held(word)  # the file is read only for a rare or unknown word
         if held > RARE_WORD or _in_field(reader, leaf.fieldname, word) \
                 or (not held and _has_forms(reader, word)):
             continue

@@ -71,6 +71,18 @@ class Vocabulary:
             self._counts = read(self.path, self.generation)
         return self._counts
 
+    def held(self, word: str) -> int:
+        """How many documents hold ``word``, looked up in Whoosh's term index: the count the
+        file has (both are the body's), without reading the file. Every cold query asks this
+        of each word it corrects or not, and the file's read was most of a cold search for
+        "senate" (~70 of ~110 ms past the imports at 20,000 articles)."""
+        if self._counts is not False and self._counts is not None:
+            return self._counts.get(word, 0)
+        try:
+            return self.reader.doc_frequency(FIELD, word)
+        except Exception:  # a value the field cannot hold
+            return 0
+
     def frequency(self, word: str) -> int:
         if self.counts is not None:
             return self.counts.get(word, 0)
