@@ -130,15 +130,19 @@ def test_name_pairs_score_alike_on_both_engines(tmp_path):
         assert fast.hits
 
 
-def test_the_spelling_file_is_read_only_for_a_word_that_may_be_misspelt(tmp_path):
-    # its read was most of a cold search past the imports; a common word needs no correcting
+def test_the_spelling_file_is_read_only_for_a_word_two_edits_from_any(tmp_path):
+    # its read was most of a cold search past the imports: a common word needs no correcting,
+    # and the ~600 strings one edit away are looked up in the term index
     path = tmp_path / "fulltext"
     create_fulltext(path).index(
         FulltextEntry(f"d{i}", f"/d{i}.txt", "", "the travel of a president", {})
         for i in range(5))
     ft = open_fulltext(path)
     assert ft.search("travel president").total == 5
-    assert ft._vocabulary._counts is False  # not read
     found = ft.search("presdent")
     assert found.corrections == {"presdent": "president"} and found.total == 5
-    assert ft._vocabulary._counts  # read for the unknown word
+    assert ft.search("presdent~").total == 5
+    assert ft._vocabulary._counts is False  # not read
+    found = ft.search("prasidant")  # two edits: the edits of its edits are looked up in it
+    assert found.corrections == {"prasidant": "president"} and found.total == 5
+    assert ft._vocabulary._counts
