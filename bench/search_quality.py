@@ -116,8 +116,9 @@ def _misspell(word: str, rng: random.Random) -> str:
 # "European", "Republican"), languages, or what patterns find (URLs, e-mail addresses).
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 # a name as typed: capitalised words (letters, with ' . - inside), small linking words between
-_NAME_FORM = re.compile(r"[A-Z][A-Za-z'.-]*[A-Za-z.]"
-                        r"(?: (?:[A-Z][A-Za-z'.-]*[A-Za-z.]|of|the|and|for|de|del|la|al|bin|van|von))*")
+_NAME_WORD = r"[A-Z][A-Za-z'.-]*[A-Za-z.]"
+_NAME_FORM = re.compile(
+    _NAME_WORD + r"(?: (?:" + _NAME_WORD + r"|of|the|and|for|de|del|la|al|bin|van|von))*")
 
 
 def entity_items(docs, index_dir: Path, n: int) -> tuple[dict[str, list], dict[str, dict]]:
