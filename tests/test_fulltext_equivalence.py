@@ -195,6 +195,11 @@ HANDPICKED = [
     'act NOT re?orms ANDMAYBE "setting fire to" h*s',
     '"Trump Administration s" ANDMAYBE ties NOT develop',
     "cartel OR NOT mexico",
+    # names typed as names: pairs of capitalised words add a phrase in the entity names
+    "Claudia Sheinbaum Omar García Harfuch",
+    "Donald Trump Mexico OR Jalisco New Generation Cartel",
+    "El Mencho NOT Sinaloa Cartel",
+    "Nemesio Rubén Oseguera Cervantes cartel~ United States",
 ]
 
 

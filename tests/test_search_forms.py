@@ -102,3 +102,68 @@ def test_an_index_without_word_forms_searches_and_says_rebuild(tmp_path):
     assert found.total == 2 and "--rebuild" in found.notes[0]
     ft.index([FulltextEntry("d9", "/d9.txt", "t", "cartels travelled", {})])
     assert ft.search("cartels").total == 1  # written without the field it lacks
+
+
+NAMED = {
+    # both hold every word of "Steve Bannon Nancy Pelosi"; only n1 names the two people
+    "n1": ("Steve Bannon spoke, and Nancy Pelosi answered him.",
+           {"person": ["Steve Bannon", "Nancy Pelosi"]}),
+    "n2": ("Nancy Reagan and Steve Jobs: Bannon, Pelosi. Bannon, Pelosi, Bannon, Pelosi.",
+           {"person": ["Nancy Reagan", "Steve Jobs", "Bannon", "Pelosi"]}),
+    "n3": ("Steve Bannon alone.", {"person": ["Steve Bannon"]}),
+}
+
+
+@pytest.fixture(scope="module", params=["fast", "plain"])
+def named(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("named") / "fulltext"
+    create_fulltext(path, engine=request.param).index(
+        FulltextEntry(d, f"/{d}.txt", "", text, names) for d, (text, names) in NAMED.items())
+    found = open_fulltext(path, engine=request.param)
+    yield found
+    found.close()
+
+
+def test_names_typed_side_by_side_rank_the_document_naming_them_first(named):
+    found = named.search("Steve Bannon Nancy Pelosi")
+    assert [h.doc_id for h in found.hits] == ["n1", "n2"]
+    # the same words in lower case: no names typed, and n2's repeated words win
+    assert [h.doc_id for h in named.search("steve bannon nancy pelosi").hits] == ["n2", "n1"]
+
+
+def test_a_name_pair_only_adds_to_a_score_and_never_decides_a_match(named):
+    for typed, lower, total in [("Bannon Steve", "bannon steve", 3),  # in no name: still found
+                                ("Steve Bannon OR Reagan", "steve bannon OR reagan", 3),
+                                ('"Steve Bannon" Pelosi', '"steve bannon" pelosi', 1),
+                                ("Steve Bannon NOT Pelosi", "steve bannon NOT pelosi", 1)]:
+        assert named.search(typed).total == named.search(lower).total == total, typed
+
+
+def test_name_pairs_score_alike_on_both_engines(tmp_path):
+    # the fast engine reads the pairs' positions in the AND's documents only (phrase_within)
+    path = tmp_path / "fulltext"
+    create_fulltext(path).index(
+        FulltextEntry(d, f"/{d}.txt", "", text, names) for d, (text, names) in NAMED.items())
+    for typed in ("Steve Bannon Nancy Pelosi", "Steve Bannon", "Nancy Pelosi OR Steve Jobs"):
+        fast, plain = (open_fulltext(path, engine=e).search(typed) for e in ("fast", "plain"))
+        assert [(h.doc_id, round(h.score, 9)) for h in fast.hits] == \
+            [(h.doc_id, round(h.score, 9)) for h in plain.hits], typed
+        assert fast.hits
+
+
+def test_the_spelling_file_is_read_only_for_a_word_two_edits_from_any(tmp_path):
+    # its read was most of a cold search past the imports: a common word needs no correcting,
+    # and the ~600 strings one edit away are looked up in the term index
+    path = tmp_path / "fulltext"
+    create_fulltext(path).index(
+        FulltextEntry(f"d{i}", f"/d{i}.txt", "", "the travel of a president", {})
+        for i in range(5))
+    ft = open_fulltext(path)
+    assert ft.search("travel president").total == 5
+    found = ft.search("presdent")
+    assert found.corrections == {"presdent": "president"} and found.total == 5
+    assert ft.search("presdent~").total == 5
+    assert ft._vocabulary._counts is False  # not read
+    found = ft.search("prasidant")  # two edits: the edits of its edits are looked up in it
+    assert found.corrections == {"prasidant": "president"} and found.total == 5
+    assert ft._vocabulary._counts

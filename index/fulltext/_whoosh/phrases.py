@@ -54,6 +54,35 @@ def _positional(seg: _Segment, q, candidates: Scores | None) -> Scores:
     return out
 
 
+def phrase_within(seg: _Segment, q, within) -> Scores:
+    """An exact phrase's scores in the documents of ``within`` (at least; as _phrase's).
+
+    A name typed as a name adds its pairs of words as phrases to an AND of its words
+    (query.py), which needs them only in the AND's documents, usually few: only those
+    documents' positions are read (a common name's, "donald trump" in the entity names,
+    held by thousands of documents, were read whole for a query matching tens). Not kept:
+    the scores depend on ``within``; a phrase kept whole already is used as it is."""
+    field = seg.reader.schema[q.fieldname]
+    try:
+        words = tuple(field.to_bytes(w) for w in q.words)
+    except ValueError:
+        return {}
+    if not words or any((q.fieldname, w) not in seg.reader for w in words):
+        return {}
+    stats = (seg.top.avg_field_length(q.fieldname), query.BM25_B, query.BM25_K1,
+             *(seg.top.idf(q.fieldname, w) for w in words))
+    key = (seg.state, q.fieldname, words, stats)
+    kept = _PHRASES.get(key) if seg.segment_id else None
+    if kept is None:
+        # the words' documents first (their postings are the AND's, read already): positions
+        # are read only where the words meet
+        wanted = set(within).intersection(*(seg.postings(q.fieldname, w)[0] for w in words))
+        if not wanted:
+            return {}
+        kept = _phrase_scores(seg, q.fieldname, words, wanted)
+    return _boosted(q, kept) if q.boost != 1.0 else dict(kept)
+
+
 def _phrase(seg: _Segment, q) -> Scores:
     """An exact phrase: its words' BM25F summed, times the boost, as Whoosh scores it."""
     field = seg.reader.schema[q.fieldname]
@@ -71,7 +100,8 @@ def _phrase(seg: _Segment, q) -> Scores:
     return _boosted(q, scores) if q.boost != 1.0 else dict(scores)  # the caller's to change
 
 
-def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> Scores:
+def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...],
+                   within: set | None = None) -> Scores:
     """The documents holding the phrase, each with the sum of its words' BM25F.
 
     Whoosh's phrase matcher cost ~70 us for each document holding every word ("white house":
@@ -81,7 +111,10 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
     """
     # read once per word: a term too big for the cache would otherwise be read twice
     found = [seg.positions(fieldname, w) for w in words]
-    common = _phrase_documents(found, seg.stride) if len(words) > 1 else set(found[0].ids)
+    if within is not None:  # only these documents' positions (phrase_within)
+        common = _phrase_documents_within(found, seg.stride, within)
+    else:
+        common = _phrase_documents(found, seg.stride) if len(words) > 1 else set(found[0].ids)
     if seg.deleted:
         common.difference_update(seg.deleted)
     if not common:
@@ -101,6 +134,23 @@ def _phrase_scores(seg: _Segment, fieldname: str, words: tuple[bytes, ...]) -> S
         scores = _bm25_of(tf, norms, seg.top.idf(fieldname, w))
         total = list(scores) if total is None else list(map(add, total, scores))
     return dict(zip(docs, total))
+
+
+def _phrase_documents_within(found: list[_Occurrences], stride: int, within: set) -> set:
+    """The documents of ``within`` holding the words in a row, checked one by one."""
+    common = within.intersection(*(word.ids for word in found))
+    if not common or len(found) == 1:
+        return common
+    out = set()
+    for d, keys, *others in zip(sorted(common), *(word.select(common) for word in found)):
+        starts = set(keys)
+        for i, later in enumerate(others, 1):
+            starts.intersection_update(map((-i * stride).__add__, later))
+            if not starts:
+                break
+        else:
+            out.add(d)
+    return out
 
 
 def _phrase_documents(found: list[_Occurrences], stride: int) -> set:

@@ -38,7 +38,7 @@ from whoosh.query.spans import SpanQuery
 from casework.index.fulltext import plain, query
 from casework.index.fulltext._whoosh.bm25 import _bm25, _boosted
 from casework.index.fulltext._whoosh.expand import expand  # noqa: F401  (rank's door: top, expand)
-from casework.index.fulltext._whoosh.phrases import _positional
+from casework.index.fulltext._whoosh.phrases import _positional, phrase_within
 from casework.index.fulltext._whoosh.segment import (  # noqa: F401  (read_postings and the
     _POSTINGS, _TERMS, _CODECS_ENCODE, Scores, Within, _block_data, _Cache, _Segment,  # caches:
     read_postings,  # tests/test_rank.py and test_postings_file.py reach them through here)
@@ -158,6 +158,9 @@ def _leaf(seg: _Segment, q, within: Within = None) -> Scores:
         return {d: q.boost for d in seg.reader.all_doc_ids()}
     if q is wq.NullQuery:
         return {}
+    if type(q) is wq.Phrase and q.slop == 1 and within is not None \
+            and q.fieldname in seg.reader.schema:
+        return phrase_within(seg, q, within)
     if isinstance(q, _POSITIONAL):
         return _positional(seg, q, None)
     raise TypeError(f"rank cannot score {type(q).__name__}")
