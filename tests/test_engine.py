@@ -56,7 +56,7 @@ def _written_and_implied(index_path):
     join per document); and those names."""
     from casework.index.catalog import Catalog
     from casework.index.entities import WEAK_REASONS, label_field
-    from casework.index.fulltext import FulltextEntry
+    from casework.index.sync import fulltext_entry
 
     catalog = Catalog(index_path / "catalog.sqlite", readonly=True)
     try:
@@ -82,7 +82,7 @@ def _written_and_implied(index_path):
                     names.setdefault(field, set()).update(forms if text in forms else {text})
             names = {field: sorted(found) for field, found in names.items()}
             row = catalog.document_row(doc_id)
-            entry = FulltextEntry(doc_id, row["path"], row["title"], row["text"], names)
+            entry = fulltext_entry(row, names)  # the metadata as sync gives it
             out[doc_id] = (row["ft_hash"], entry.fingerprint(row["sha256"]), names)
         return out
     finally:

@@ -64,11 +64,27 @@ def test_in_colour_a_match_is_reverse_video_beside_the_entity_underline(seeds_in
                    for m in re.findall(r"\x1b\[([0-9;]*)mHarfuch", plain.stdout))
 
 
-def test_search_says_how_to_show_a_hit_with_its_marks(seeds_index):
-    proc = run_cli("search", "harfuch cartel", index=seeds_index)
+def test_search_says_how_to_show_a_hit_with_its_marks_at_a_terminal_only(seeds_index):
+    import os
+    import pty
+    import subprocess
+    import sys
+
     first = cli_json("search", "harfuch cartel", index=seeds_index)[0]["hits"][0]["doc_id"]
-    assert f"casework show {first} -q 'harfuch cartel' --index {seeds_index}" in proc.stderr
-    assert "casework show" not in proc.stdout
+    hint = f"casework show {first} -q 'harfuch cartel' --index {seeds_index}"
+    main, tty = pty.openpty()  # stdout a terminal, as for a person; stderr read from a pipe
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "casework.tui.cli", "search", "harfuch cartel",
+             "--index", str(seeds_index)],
+            stdout=tty, stderr=subprocess.PIPE, text=True, timeout=120,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "300"})
+    finally:
+        os.close(tty)
+        os.close(main)
+    assert proc.returncode == 0 and hint in proc.stderr
+    piped = run_cli("search", "harfuch cartel", index=seeds_index)  # a script: hits only
+    assert piped.returncode == 0 and "casework show" not in piped.stdout + piped.stderr
 
 
 def _printed(doc: Document, matches, tags: bool, width: int | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from casework.tui.cli.output import (
@@ -200,8 +202,9 @@ def print_hits(result, show_options: list[str] | None = None) -> None:
         out.print(head)
         out.print(name_and_type(hit, "") + Text("  ") + safe_text(hit.path, "dim"))
         out.print(Text("  ") + snippet_text(hit))
-    if result.hits and result.query:
-        # a message, not a result: on stderr, so `casework search x | grep` reads hits only
+    if result.hits and result.query and sys.stdout.isatty():
+        # a hint for a person at a terminal, on stderr so `casework search x | less` reads hits
+        # only; a script or a pipe gets no chatter
         import shlex
 
         stderr().print(Text("To read a hit with what matched marked: ", style="dim")
