@@ -18,14 +18,17 @@ run has something to annotate, never on a read path.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
 import uuid
+from collections import deque
 from concurrent.futures import CancelledError
-from contextlib import contextmanager
-from typing import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Callable, Iterable, Iterator
 
+from casework.index import ingest
 from casework.index.errors import CaseworkError
 from casework.index.models import Span
 from casework.index.nlp import CHUNK_CHARS, default_model, model_identity
@@ -73,11 +76,13 @@ def start_local_cluster(workers: int):
 
 
 class DaskAnnotator:
-    """Runs :class:`~casework.index.nlp.SpacyAnnotator` on Dask workers, a batch per task.
+    """Runs extraction and :class:`~casework.index.nlp.SpacyAnnotator` on Dask workers, a
+    batch per task.
 
     ``identity`` is the local annotator's: the same model and pipeline give the same spans,
     so the cache serves local and cluster runs alike. A worker whose installed model differs
-    is refused.
+    is refused. ``read`` sends files (their bytes) to be extracted and annotated; ``annotate``
+    sends texts. Inside ``session()`` both share one client (and one local cluster).
     """
 
     def __init__(
@@ -95,23 +100,58 @@ class DaskAnnotator:
         self.batch_docs = max(1, batch_docs or BATCH_DOCS)
         self.batch_chars = batch_chars or BATCH_CHARS
         self.chunk_chars = chunk_chars
+        self.answered = 0  # documents annotated and sent back, for the lines that say so
+        self._depth = 0
+        self._open: ExitStack | None = None
+        self._connected: tuple | None = None  # (distributed, client, plugin name)
+
+    @contextmanager
+    def session(self) -> Iterator["DaskAnnotator"]:
+        """Keep one client for everything inside; it connects (or starts the local cluster)
+        on first use only, so a run with nothing to read starts nothing."""
+        self._depth += 1
+        try:
+            yield self
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._open is not None:
+                opened, self._open, self._connected = self._open, None, None
+                opened.close()
+
+    def _connect(self):
+        if self._connected is None:
+            import dask
+            import distributed
+
+            from casework.index import cluster_worker
+
+            opened = ExitStack()
+            try:
+                client = opened.enter_context(self._client(distributed))
+                # a batch of files travels in its task, so the scheduler can run it again on
+                # another worker if one dies; Dask warns about graphs over 10 MB
+                opened.enter_context(dask.config.set(
+                    {"distributed.admin.large-graph-warning-threshold": "1GB"}))
+                plugin = f"casework-ner:{self.identity}:{self.chunk_chars}"
+                try:
+                    client.register_plugin(
+                        cluster_worker.ModelPlugin(self.model, self.chunk_chars), name=plugin
+                    )
+                except Exception as exc:  # the model is missing or broken on a worker
+                    raise CaseworkError(f"Dask workers cannot load model {self.model!r}: "
+                                        f"{_one_line(exc)}") from None
+            except BaseException:
+                opened.close()
+                raise
+            self._open, self._connected = opened, (distributed, client, plugin)
+        return self._connected
 
     def annotate(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[Span]]]:
         """Yield ``(key, spans)`` for each ``(key, text)`` in the order the batches finish."""
-        import distributed
-
         from casework.index import cluster_worker
 
-        answered = 0
-        with self._client(distributed) as client:
-            plugin = f"casework-ner:{self.identity}:{self.chunk_chars}"
-            try:
-                client.register_plugin(
-                    cluster_worker.ModelPlugin(self.model, self.chunk_chars), name=plugin
-                )
-            except Exception as exc:  # the model is missing or broken on a worker
-                raise CaseworkError(f"Dask workers cannot load model {self.model!r}: "
-                                    f"{_one_line(exc)}") from None
+        with self.session():
+            distributed, client, plugin = self._connect()
             ahead = AHEAD_PER_THREAD * max(1, sum(client.nthreads().values()))
             batches = self._batches(items)
             sent: dict[str, list[tuple[str, str]]] = {}
@@ -130,20 +170,110 @@ class DaskAnnotator:
                     send_next()
                 for future in running:
                     batch = sent.pop(future.key)
-                    identity, answers = self._result(future, batch, distributed, answered)
+                    identity, answers = self._result(
+                        future, distributed, f"a batch of {len(batch)} documents (first: "
+                        f"{batch[0][0]})")
                     future.release()
                     send_next()  # before the writer takes its turn, so workers keep busy
-                    if identity != self.identity:
-                        raise CaseworkError(
-                            f"a Dask worker runs model {identity}, this index expects "
-                            f"{self.identity}: install the same casework and model on every "
-                            "worker"
-                        )
+                    self._check(identity)
                     for key, spans in answers:
-                        answered += 1
+                        self.answered += 1
                         yield key, spans
             except (CancelledError, OSError, TimeoutError) as exc:
-                raise self._lost(exc, answered) from None
+                raise self._lost(exc) from None
+
+    def read(
+        self,
+        candidates: Iterable[ingest.Candidate],
+        limits: ingest.Limits,
+        caps: ingest.Caps,
+        wanted: Callable[[str], bool],
+        whole_chars: int,
+    ) -> Iterator[tuple[ingest.Candidate, ingest.Read, list[Span] | None]]:
+        """Each candidate's Read, extracted on a worker under ``limits``, in the order given,
+        with the spans of the file's own document when ``wanted(sha256)`` of its bytes said to
+        annotate it and its NER text is at most ``whole_chars`` long (else None).
+
+        The writer reads the bytes (workers need not see its disks) and answers files it
+        cannot read, or skips by their stat, itself, as its own reader would.
+        """
+        from casework.index import cluster_worker
+
+        with self.session():
+            distributed, client, plugin = self._connect()
+            ahead = AHEAD_PER_THREAD * max(1, sum(client.nthreads().values()))
+            # batches in order: (future or None, [(candidate, Read decided here, or the
+            # position of its file in the batch)]); finished ones wait for the head, up to a cap
+            waiting: deque[tuple[object, list[tuple[ingest.Candidate, object]]]] = deque()
+            finished: set[str] = set()
+            running = distributed.as_completed(loop=client.loop)
+            todo = iter(candidates)
+            more = True
+
+            def send_next() -> None:
+                nonlocal more
+                entries: list[tuple[ingest.Candidate, object]] = []
+                payload: list[tuple[ingest.Loaded, str]] = []
+                size = 0
+                for cand in todo:
+                    loaded = ingest.load(cand)
+                    if isinstance(loaded, ingest.Read):
+                        entries.append((cand, loaded))
+                    else:
+                        digest = hashlib.sha256(loaded.data).hexdigest()
+                        entries.append((cand, len(payload)))
+                        payload.append((loaded, digest if wanted(digest) else ""))
+                        size += len(loaded.data)
+                    if len(entries) >= self.batch_docs or size >= self.batch_chars:
+                        break
+                else:
+                    more = False
+                future = None
+                if payload:
+                    future = client.submit(cluster_worker.read_batch, plugin, limits, caps,
+                                           whole_chars, payload,
+                                           key=f"casework-read-{uuid.uuid4().hex}", pure=False)
+                    running.add(future)
+                if entries:
+                    waiting.append((future, entries))
+
+            try:
+                while waiting or more:
+                    unfinished = sum(1 for f, _ in waiting if f is not None and f.key not in finished)
+                    while more and unfinished < ahead and len(waiting) < 4 * ahead:
+                        send_next()
+                        unfinished += 1
+                    if not waiting:
+                        continue
+                    future, entries = waiting[0]
+                    if future is not None and future.key not in finished:
+                        finished.add(next(running).key)  # some batch finished: send another
+                        continue
+                    waiting.popleft()
+                    answers: list = []
+                    if future is not None:
+                        finished.discard(future.key)
+                        identity, answers = self._result(
+                            future, distributed, f"a batch of {len(entries)} files (first: "
+                            f"{entries[0][0].display_path})")
+                        future.release()
+                        self._check(identity)
+                    for cand, got in entries:
+                        if isinstance(got, int):
+                            read, spans = answers[got]
+                            self.answered += spans is not None
+                            yield cand, read, spans
+                        else:
+                            yield cand, got, None
+            except (CancelledError, OSError, TimeoutError) as exc:
+                raise self._lost(exc) from None
+
+    def _check(self, identity: str) -> None:
+        if identity != self.identity:
+            raise CaseworkError(
+                f"a Dask worker runs model {identity}, this index expects {self.identity}: "
+                "install the same casework and model on every worker"
+            )
 
     def _batches(self, items: Iterable[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
         batch: list[tuple[str, str]] = []
@@ -157,29 +287,29 @@ class DaskAnnotator:
         if batch:
             yield batch
 
-    def _result(self, future, batch, distributed, answered: int):
+    def _result(self, future, distributed, what: str):
         try:
             return future.result()
         except distributed.KilledWorker:
             # the scheduler ran it on a fresh worker each time (allowed-failures, default 3)
             raise CaseworkError(
-                f"a batch of {len(batch)} documents (first: {batch[0][0]}) killed every Dask "
-                f"worker that ran it (out of memory?); the {answered} annotated so far are "
-                "cached: run the same command again to resume"
+                f"{what} killed every Dask worker that ran it (out of memory?); the "
+                f"{self.answered} annotated so far are cached: run the same command again to "
+                "resume"
             ) from None
         except (CancelledError, OSError, TimeoutError):
             raise
         except Exception as exc:  # an error inside spaCy on the worker
             raise CaseworkError(f"NER failed on a Dask worker: {_one_line(exc)}") from None
 
-    def _lost(self, exc: BaseException, answered: int) -> CaseworkError:
+    def _lost(self, exc: BaseException) -> CaseworkError:
         # the client keeps trying to reconnect in the background and says it failed a few
         # seconds later, after this line has said so
         logging.getLogger("distributed.client").addFilter(_AFTER_THE_LOSS)
         where = "the local Dask cluster" if self.local_workers else f"the Dask scheduler at {self.address}"
         why = "connection lost" if isinstance(exc, CancelledError) else _one_line(exc)
         return CaseworkError(
-            f"lost {where} ({why}); the {answered} documents annotated so far are cached: "
+            f"lost {where} ({why}); the {self.answered} documents annotated so far are cached: "
             "run the same command again to resume"
         )
 
