@@ -42,6 +42,8 @@ BATCH_CHARS = 200_000
 # Batches sent ahead per worker thread: one running, one waiting, so a worker never idles
 # while its answer travels back to the writer.
 AHEAD_PER_THREAD = 2
+# A run of files is cut into at least this many batches per worker thread (see read).
+RUN_BATCHES_PER_THREAD = 8
 CONNECT_TIMEOUT_S = 10
 WORKERS_TIMEOUT_S = 60
 
@@ -69,10 +71,16 @@ def parse_cluster(cluster: str) -> tuple[str, int]:
 def start_local_cluster(workers: int):
     """A LocalCluster of ``workers`` processes with one thread each (spaCy holds the GIL), no
     dashboard, Dask's own logging quiet."""
+    import warnings
+
     import distributed
 
-    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                    dashboard_address=None, silence_logs=logging.ERROR)
+    with warnings.catch_warnings():
+        # its HTTP server falls back to a free port when 8787 is taken (another cluster on
+        # this machine) and warns on stderr: nothing for the reader to act on
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+        return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
 
 
 class DaskAnnotator:
@@ -189,19 +197,28 @@ class DaskAnnotator:
         caps: ingest.Caps,
         wanted: Callable[[str], bool],
         whole_chars: int,
+        count: int = 0,
     ) -> Iterator[tuple[ingest.Candidate, ingest.Read, list[Span] | None]]:
         """Each candidate's Read, extracted on a worker under ``limits``, in the order given,
         with the spans of the file's own document when ``wanted(sha256)`` of its bytes said to
         annotate it and its NER text is at most ``whole_chars`` long (else None).
 
         The writer reads the bytes (workers need not see its disks) and answers files it
-        cannot read, or skips by their stat, itself, as its own reader would.
+        cannot read, or skips by their stat, itself, as its own reader would. ``count``, the
+        number of candidates if known, makes batches smaller for a small run.
         """
         from casework.index import cluster_worker
 
         with self.session():
             distributed, client, plugin = self._connect()
-            ahead = AHEAD_PER_THREAD * max(1, sum(client.nthreads().values()))
+            threads = max(1, sum(client.nthreads().values()))
+            ahead = AHEAD_PER_THREAD * threads
+            # at least RUN_BATCHES_PER_THREAD batches a thread: the first answers come sooner
+            # and the last batch is small, so the writer stores while workers annotate instead
+            # of before and after them (a run of 120 news articles on one worker was 4 batches, now 8)
+            per_batch = self.batch_docs
+            if count:
+                per_batch = max(1, min(per_batch, -(-count // (RUN_BATCHES_PER_THREAD * threads))))
             # batches in order: (future or None, [(candidate, Read decided here, or the
             # position of its file in the batch)]); finished ones wait for the head, up to a cap
             waiting: deque[tuple[object, list[tuple[ingest.Candidate, object]]]] = deque()
@@ -224,7 +241,7 @@ class DaskAnnotator:
                         entries.append((cand, len(payload)))
                         payload.append((loaded, digest if wanted(digest) else ""))
                         size += len(loaded.data)
-                    if len(entries) >= self.batch_docs or size >= self.batch_chars:
+                    if len(entries) >= per_batch or size >= self.batch_chars:
                         break
                 else:
                     more = False

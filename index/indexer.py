@@ -281,7 +281,7 @@ def _annotate_and_store(
         also annotate each file's own document when ``wanted`` (those spans come along)."""
         if isinstance(annotator, DaskAnnotator):
             yield from annotator.read(to_read, reading.reader.limits, reading.reader.caps,
-                                      wanted, SPLIT_CHARS)
+                                      wanted, SPLIT_CHARS, count=len(to_read))
             return
         for cand in to_read:
             yield cand, reading.reader.read(cand), None
