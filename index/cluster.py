@@ -215,7 +215,7 @@ class DaskAnnotator:
             ahead = AHEAD_PER_THREAD * threads
             # at least RUN_BATCHES_PER_THREAD batches a thread: the first answers come sooner
             # and the last batch is small, so the writer stores while workers annotate instead
-            # of before and after them (a run of 120 news articles on one worker was 4 batches, now 8)
+            # of before and after them (120 news articles on one worker were 4 batches, now 8)
             per_batch = self.batch_docs
             if count:
                 per_batch = max(1, min(per_batch, -(-count // (RUN_BATCHES_PER_THREAD * threads))))
@@ -316,8 +316,8 @@ class DaskAnnotator:
             ) from None
         except (CancelledError, OSError, TimeoutError):
             raise
-        except Exception as exc:  # an error inside spaCy on the worker
-            raise CaseworkError(f"NER failed on a Dask worker: {_one_line(exc)}") from None
+        except Exception as exc:  # an error inside spaCy (or the reader) on the worker
+            raise CaseworkError(f"{what} failed on a Dask worker: {_one_line(exc)}") from None
 
     def _lost(self, exc: BaseException) -> CaseworkError:
         # the client keeps trying to reconnect in the background and says it failed a few

@@ -270,7 +270,7 @@ def _annotate_and_store(
         """Whether a cluster worker that extracts a file should also annotate it: only when
         a local run would send it to NER (this is checked again when the answer comes)."""
         if sha256 in requested or sha256 in in_ner \
-                or cache.get(sha256, annotator.identity) is not None \
+                or cache.has(sha256, annotator.identity) \
                 or catalog.document_with_sha256(sha256) is not None:
             return False
         requested.add(sha256)
