@@ -68,14 +68,30 @@ def parse_cluster(cluster: str) -> tuple[str, int]:
     return cluster, 0
 
 
+# Dask's housekeeping, for the dashboard and diagnostics a local cluster has none of: each
+# process checks its event loop every 20 ms, samples its system every 500 ms, the worker
+# profiles its running task every 10 ms and the nanny reads the worker's memory every 100 ms.
+# An idle LocalCluster of one worker burnt 0.031 CPU seconds a second, 0.007 with these; on a
+# loaded machine that CPU is wall time (bench/cluster_throughput.py). A remote cluster's
+# workers take their own settings (docs/scale-out.md).
+LOCAL_QUIET = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.tick.cycle": "5s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "500ms",
+}
+
+
 def start_local_cluster(workers: int):
     """A LocalCluster of ``workers`` processes with one thread each (spaCy holds the GIL), no
     dashboard, Dask's own logging quiet."""
     import warnings
 
+    import dask
     import distributed
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), dask.config.set(LOCAL_QUIET):
         # its HTTP server falls back to a free port when 8787 is taken (another cluster on
         # this machine) and warns on stderr: nothing for the reader to act on
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
