@@ -80,6 +80,10 @@ LOCAL_QUIET = {
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.profile.enabled": False,
     "distributed.worker.memory.monitor-interval": "500ms",
+    # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, so glibc hands freed memory back
+    # at once; spaCy frees and takes it again every batch: 0.47 s of system time per 60 news
+    # articles against 0.17 s without (~10% of the worker's CPU). Local spaCy runs without it.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
 }
 
 
