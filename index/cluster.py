@@ -37,7 +37,7 @@ INSTALL = "pip install 'casework[cluster]'"
 # A batch is one task: big enough that a task's ~1 ms of scheduling is noise against ~1 s of
 # NER, small enough that a dead worker costs little and a batch of long texts stays near the
 # ~300 MB a process that spaCy needs for batches of 16-32 (FIELD-NOTES).
-BATCH_DOCS = 32
+BATCH_DOCS = 16  # spaCy's own batch (nlp.BATCH_SIZE): one nlp.pipe batch per task
 BATCH_CHARS = 200_000
 # Batches sent ahead per worker thread: one running, one waiting, so a worker never idles
 # while its answer travels back to the writer.
@@ -75,6 +75,7 @@ def parse_cluster(cluster: str) -> tuple[str, int]:
 # loaded machine that CPU is wall time (bench/cluster_throughput.py). A remote cluster's
 # workers take their own settings (docs/scale-out.md).
 LOCAL_QUIET = {
+    "distributed.worker.multiprocessing-method": "forkserver",
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.tick.cycle": "5s",
     "distributed.admin.system-monitor.interval": "5s",
@@ -86,16 +87,26 @@ LOCAL_QUIET = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
 }
 
+FORKSERVER_PRELOAD = ["distributed", "spacy", "casework.index.cluster_worker"]
+
 
 def start_local_cluster(workers: int):
     """A LocalCluster of ``workers`` processes with one thread each (spaCy holds the GIL), no
     dashboard, Dask's own logging quiet."""
+    import multiprocessing
     import warnings
 
     import dask
     import distributed
+    from distributed.utils import get_mp_context
 
     with warnings.catch_warnings(), dask.config.set(LOCAL_QUIET):
+        # Workers fork from one server process that has imported Dask and spaCy once, instead
+        # of each starting a fresh interpreter and importing both (~1 CPU second a worker,
+        # several seconds of wall time on a loaded machine). Dask sets the server's preload
+        # list on first use; ours replaces it before the server starts.
+        get_mp_context()
+        multiprocessing.get_context("forkserver").set_forkserver_preload(FORKSERVER_PRELOAD)
         # its HTTP server falls back to a free port when 8787 is taken (another cluster on
         # this machine) and warns on stderr: nothing for the reader to act on
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
