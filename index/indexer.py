@@ -14,6 +14,7 @@ import os
 import shutil
 import sqlite3
 import time
+from contextlib import closing, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -241,8 +242,10 @@ def _annotate_and_store(
     in_ner: set[str] = set()  # content hashes out for NER
     waiting_copies: dict[str, list[SourceFile]] = {}  # the same content at other paths
 
+    stored_last = 0  # `done` when stored() last said so
+
     def stored(src: SourceFile, spans: list[Span]) -> None:
-        nonlocal done, words_in_ner
+        nonlocal done, words_in_ner, stored_last
         is_new = not catalog.doc_id_taken(src.doc_id)
         spans = patterns.merge(spans, patterns.find(src.text))
         mentions = entities.mentions_for(src.text, spans)
@@ -261,14 +264,39 @@ def _annotate_and_store(
             catalog.commit()
             cache.commit()
         notify(Progress("annotate", done, total, report.words, src.relpath))
+        stored_last = done
+
+    requested: set[str] = set()  # content hashes a cluster worker was asked to annotate
+
+    def wanted(sha256: str) -> bool:
+        """Whether a cluster worker that extracts a file should also annotate it: only when
+        a local run would send it to NER (this is checked again when the answer comes)."""
+        if sha256 in requested or sha256 in in_ner \
+                or cache.has(sha256, annotator.identity) \
+                or catalog.document_with_sha256(sha256) is not None:
+            return False
+        requested.add(sha256)
+        return True
+
+    def reads() -> Iterator[tuple[ingest.Candidate, ingest.Read, list[Span] | None]]:
+        """Each file's Read in order, extracted here or, on a cluster, by its workers, who
+        also annotate each file's own document when ``wanted`` (those spans come along)."""
+        if isinstance(annotator, DaskAnnotator):
+            yield from annotator.read(to_read, reading.reader.limits, reading.reader.caps,
+                                      wanted, SPLIT_CHARS, count=len(to_read))
+            return
+        for cand in to_read:
+            yield cand, reading.reader.read(cand), None
 
     def needing_ner() -> Iterator[tuple[str, str]]:
         nonlocal done, total
-        for cand in to_read:
-            read = _read(cand, catalog, report, reading)
+        for cand, got, given in reads():
+            read = _settle(cand, got, catalog, report, reading)
             if not read:
                 done += 1
                 continue
+            # the spans a cluster worker found for the file's own document, by its hash
+            ready = {read[0][0].sha256: given} if given is not None else {}
             total += len(read) - 1  # what was found inside the file counts as well
             for src, existing in read:
                 if existing is not None and existing["sha256"] == src.sha256:
@@ -286,6 +314,12 @@ def _annotate_and_store(
                 spans = cache.get(src.sha256, annotator.identity)
                 if spans is not None:
                     stored(src, spans)
+                    continue
+                spans = ready.pop(src.sha256, None) if not src.container else None
+                if spans is not None:  # annotated where it was extracted
+                    cache.put(src.sha256, annotator.identity, spans)
+                    stored(src, spans)
+                    now_and_then()
                     continue
                 text = ingest.ner_text(src)
                 in_ner.add(src.sha256)
@@ -323,31 +357,47 @@ def _annotate_and_store(
                 report.copies += 1
                 done += 1
 
+    last_commit = time.monotonic()
+
+    def now_and_then() -> None:
+        nonlocal last_commit
+        if time.monotonic() - last_commit > _CACHE_COMMIT_S:
+            cache.commit()  # a kill -9 loses at most this much NER
+            last_commit = time.monotonic()
+
     texts = needing_ner()
-    first = next(texts, None)  # so spaCy is loaded only if something needs annotating
-    if first is not None:
-        last_commit = time.monotonic()
+    # a cluster's client (and local cluster) lasts for reading and NER alike, and is closed
+    # here, before resolution, whichever way this ends
+    session = annotator.session() if isinstance(annotator, DaskAnnotator) else nullcontext()
+    with session, closing(texts):
         try:
-            for key, spans in annotator.annotate(itertools.chain([first], texts)):
-                doc_id, _, offset = key.partition(_CHUNK_SEP)
-                job = inflight[doc_id]
-                if offset:
-                    chunk_key, words = job.chunk_keys[key]
-                    cache.put(chunk_key, annotator.identity, spans)
-                    job.add(int(offset), spans)
-                    cache.commit()  # a chunk is ~1 s of NER: a kill loses no more than one
-                    words_in_ner += words
-                    notify(Progress("annotate", done, total, report.words + words_in_ner,
-                                    job.src.relpath))
-                else:
-                    job.add(0, spans)
-                if job.complete():
-                    finished(inflight.pop(doc_id))
-                if time.monotonic() - last_commit > _CACHE_COMMIT_S:
-                    cache.commit()  # a kill -9 loses at most this much NER
-                    last_commit = time.monotonic()
+            first = next(texts, None)  # so spaCy is loaded only if something needs annotating
         finally:
-            cache.commit()  # interrupted (Ctrl-C, an error): what was annotated is kept
+            cache.commit()  # what a cluster annotated as it extracted is kept, whatever stops it
+        if first is not None:
+            try:
+                for key, spans in annotator.annotate(itertools.chain([first], texts)):
+                    doc_id, _, offset = key.partition(_CHUNK_SEP)
+                    job = inflight[doc_id]
+                    if offset:
+                        chunk_key, words = job.chunk_keys[key]
+                        cache.put(chunk_key, annotator.identity, spans)
+                        job.add(int(offset), spans)
+                        cache.commit()  # a chunk is ~1 s of NER: a kill loses no more than one
+                        words_in_ner += words
+                        notify(Progress("annotate", done, total, report.words + words_in_ner,
+                                        job.src.relpath))
+                    else:
+                        job.add(0, spans)
+                    if job.complete():
+                        finished(inflight.pop(doc_id))
+                    now_and_then()
+            finally:
+                cache.commit()  # interrupted (Ctrl-C, an error): what was annotated is kept
+    if total and done == total and stored_last != done:
+        # the last files counted were copies or unchanged, which say nothing as they pass (a
+        # cluster stores as it reads, so it meets them last more often): the bar ends full
+        notify(Progress("annotate", done, total, report.words))
     catalog.commit()
     cache.commit()
 
@@ -396,12 +446,12 @@ def _stored_as_copy(catalog: Catalog, src: SourceFile) -> bool:
     return True
 
 
-def _read(
-    cand: ingest.Candidate, catalog: Catalog, report: IndexReport, reading: _Reading
+def _settle(
+    cand: ingest.Candidate, read: ingest.Read, catalog: Catalog, report: IndexReport,
+    reading: _Reading,
 ) -> list[tuple[SourceFile, sqlite3.Row | None]]:
-    """The documents in a file (the file, then what is inside it), each with its doc id settled
-    and the stored row for its path (if any)."""
-    read = reading.reader.read(cand)
+    """The documents read from a file (the file, then what is inside it), each with its doc id
+    settled and the stored row for its path (if any); skips and failures go to the report."""
     report.skipped.extend({"path": s.path, "reason": s.reason} for s in read.skipped)
     report.failed.extend({"path": f.path, "error": f.error} for f in read.failed)
     if not read.failed or read.sources:

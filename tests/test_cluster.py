@@ -43,8 +43,29 @@ def corpus(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def mixed(corpus, tmp_path_factory):
+    """The corpus plus a file of each format (a mail with a PDF attached, an archive, DOCX,
+    HTML, ...; tests/format_samples.py), a broken DOCX, a file that is no document, and a copy
+    of a plain text and of a mail, so extraction, failures, children and copies all show."""
+    import shutil
+
+    from tests import format_samples
+
+    folder = tmp_path_factory.mktemp("cluster-mixed")
+    shutil.copytree(corpus, folder / "news")
+    format_samples.case_folder(folder / "formats")
+    (folder / "formats" / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip file")
+    (folder / "formats" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (folder / "z-copies").mkdir()
+    shutil.copy(corpus / "doc_03.txt", folder / "z-copies" / "doc_03 again.txt")
+    shutil.copy(folder / "formats" / "tip.eml", folder / "z-copies" / "tip again.eml")
+    return folder
+
+
 def contents(index_path) -> dict:
-    """Documents, their mentions (entity by name) and entities with counts, as plain data."""
+    """Documents (path, hash, title, parent, depth, type, metadata, copies), their mentions
+    (entity by name) and entities with counts, as plain data."""
     cw = open_index(index_path)
     try:
         entities = cw.entities(limit=100_000)
@@ -52,12 +73,22 @@ def contents(index_path) -> dict:
         docs = {}
         for info in cw.documents(limit=100_000):
             doc = cw.document(info.doc_id)
-            docs[doc.doc_id] = (doc.path, doc.sha256, sorted(
-                (m.start, m.end, m.text, m.label, names.get(m.entity_id)) for m in doc.entities))
+            docs[doc.doc_id] = (
+                doc.path, doc.sha256, doc.title, doc.parent, doc.depth, doc.content_type,
+                doc.metadata, sorted(doc.copies), sorted(
+                    (m.start, m.end, m.text, m.label, names.get(m.entity_id))
+                    for m in doc.entities))
         return {"docs": docs,
                 "entities": sorted((e.name, e.label, e.documents, e.mentions) for e in entities)}
     finally:
         cw.close()
+
+
+def outcome(report) -> dict:
+    """What a run says of its files: counts, and what it skipped or failed and why."""
+    return {"documents": report.documents, "added": report.added, "copies": report.copies,
+            "skipped": sorted((s["path"], s["reason"]) for s in report.skipped),
+            "failed": sorted((f["path"], f["error"]) for f in report.failed)}
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +137,70 @@ def test_cluster_addresses_are_parsed_or_refused_in_one_line():
 
 @needs_dask
 def test_local_cluster_gives_the_same_documents_mentions_and_entities_as_a_local_run(
-    corpus, local_run, tmp_path, monkeypatch
+    mixed, tmp_path, monkeypatch, annotator
 ):
-    """cluster="local:2" through the API, in batches of 3 that finish in any order."""
+    """cluster="local:2" through the API, in batches of 3 that finish in any order: the
+    workers extract every format (a mail's attachment, an archive's member, DOCX, HTML, ...)
+    and annotate; the index, the report's skips and failures and the progress are a local
+    run's."""
     from casework.index import build_index
 
+    local_seen = []
+    local = build(IndexDir(tmp_path / "local"), [mixed], annotator=annotator,
+                  progress=lambda p: local_seen.append((p.stage, p.done, p.total)))
     monkeypatch.setattr(cluster_mod, "BATCH_DOCS", 3)
+    refuse_to_read_here(monkeypatch)
     seen = []
-    report = build_index([corpus], tmp_path / "index", cluster="local:2",
+    report = build_index([mixed], tmp_path / "index", cluster="local:2",
                          progress=lambda p: seen.append((p.stage, p.done, p.total)))
-    assert report.documents == DOCS
-    assert ("annotate", DOCS, DOCS) in seen, "the same progress as a local run"
-    assert contents(tmp_path / "index") == local_run
-    assert cached_annotations(tmp_path / "index") == DOCS
+    assert outcome(report) == outcome(local)
+    assert any("broken.docx" in path for path, _ in outcome(report)["failed"])
+    assert report.copies == 3, "a text, a mail and the mail's attachment"
+    assert report.documents > DOCS + 10
+    done = max(d for stage, d, _ in local_seen if stage == "annotate")
+    assert ("annotate", done, done) in seen, "the same progress as a local run"
+    assert contents(tmp_path / "index") == contents(tmp_path / "local")
+    assert cached_annotations(tmp_path / "index") == cached_annotations(tmp_path / "local")
+
+
+def refuse_to_read_here(monkeypatch) -> None:
+    """The writer may load bytes but not extract: that is the workers' job (their processes
+    do not see this patch)."""
+    from casework.index.ingest import read
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the writer extracted a file itself")
+
+    monkeypatch.setattr(read.Reader, "read", refuse)
+    monkeypatch.setattr(read.Reader, "read_loaded", refuse)
+
+
+@needs_dask
+def test_workers_extract_under_the_writers_limits_and_report_failures_as_a_local_run(
+    mixed, tmp_path, dask_cluster, monkeypatch, annotator
+):
+    """A time limit of 0 s fails every file that needs a parser, in the extraction process
+    of whoever extracts it: on the workers the same files fail for the same reason."""
+    from casework.index import ingest
+
+    limits = ingest.Limits(timeout_s=0.0, seconds_per_mb=0.0)
+    folder = mixed / "formats"
+    local = build(IndexDir(tmp_path / "local"), [folder], annotator=annotator, limits=limits)
+    refuse_to_read_here(monkeypatch)
+    report = build(IndexDir(tmp_path / "index"), [folder], limits=limits,
+                   annotator=DaskAnnotator(dask_cluster.scheduler_address))
+    assert outcome(report) == outcome(local)
+    failed = dict(outcome(report)["failed"])
+    assert failed[str(folder / "filing.pdf")] == "took longer than the time limit (0 s)"
+    assert contents(tmp_path / "index") == contents(tmp_path / "local")
+
+    # a re-run with room to extract: the plain texts it annotated before are not sent to NER
+    # again (the cache), what extracts now is, the mail's attachment included
+    first = DaskAnnotator(dask_cluster.scheduler_address)
+    build(IndexDir(tmp_path / "index"), [folder], rebuild=True, annotator=first)
+    again = DaskAnnotator(dask_cluster.scheduler_address)
+    build(IndexDir(tmp_path / "index"), [folder], rebuild=True, annotator=again)
+    assert first.answered > 3 and again.answered == 0, "the cache made the second run skip all"
 
 
 def busy_worker_killer(client, killed: dict):

@@ -110,3 +110,29 @@ def test_read_source_records_metadata_and_never_modifies_the_file(tmp_path):
     assert src.size == len(before[0])
     assert len(src.sha256) == 64
     assert (f.read_bytes(), f.stat().st_mtime_ns) == before
+
+
+def test_a_file_read_from_its_bytes_elsewhere_gives_what_reading_it_here_gives(tmp_path):
+    """``load`` + ``Reader.read_loaded`` (a cluster worker's way: the writer sends the bytes)
+    against ``Reader.read``, on a file of every format, a broken one, an empty one, a
+    Markdown file, a file sniffed by content and one that is no document."""
+    import pickle
+
+    from tests import format_samples
+
+    format_samples.case_folder(tmp_path)
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip file")
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "spaces.txt").write_bytes(b"  \n ")
+    (tmp_path / "noise").write_bytes(bytes(range(256)) * 8)
+    cands = [c for c in scan([tmp_path]) if isinstance(c, Candidate)]
+    assert len(cands) == 17  # the noise is skipped by the walk: binary
+    with ingest.Reader() as here, ingest.Reader() as there:
+        for cand in cands:
+            loaded = ingest.load(cand)
+            if not isinstance(loaded, ingest.Read):
+                loaded = pickle.loads(pickle.dumps(loaded))  # as it travels to a worker
+                assert isinstance(loaded, ingest.Loaded) and loaded.data == cand.path.read_bytes()
+                loaded = there.read_loaded(loaded)
+            assert loaded == here.read(cand), cand.relpath
+        assert here._sandbox is not None and there._sandbox is not None, "both extracted"

@@ -33,6 +33,12 @@ class AnnotationCache:
             return None
         return [models.Span(*s) for s in json.loads(row[0])]
 
+    def has(self, sha256: str, annotator: str) -> bool:
+        """Whether ``get`` would answer, without reading the spans."""
+        return self.conn.execute(
+            "SELECT 1 FROM annotations WHERE sha256 = ? AND annotator = ?", (sha256, annotator)
+        ).fetchone() is not None
+
     def put(self, sha256: str, annotator: str, spans: list[Span]) -> None:
         payload = json.dumps(
             [[s.start, s.end, s.label, s.sent_start, s.sent_end, s.source] for s in spans],

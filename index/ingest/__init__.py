@@ -8,7 +8,7 @@ needs them, never on the search path.
 """
 
 from casework.index.ingest.limits import Limits
-from casework.index.ingest.read import IPATH_SEP, Read, Reader
+from casework.index.ingest.read import IPATH_SEP, Loaded, Read, Reader, load
 from casework.index.ingest.shape import Caps, NotText
 from casework.index.ingest.text import (
     MAX_FILE_BYTES,
@@ -29,7 +29,7 @@ from casework.index.ingest.walk import (
 )
 
 __all__ = [
-    "IPATH_SEP", "MAX_FILE_BYTES", "Candidate", "Caps", "Globs", "Limits", "NotText", "Read",
-    "Reader", "Skipped", "Unreadable", "decode", "display_path", "doc_id_for", "markdown_for_ner",
-    "ner_text", "read_source", "scan", "title_for",
+    "IPATH_SEP", "MAX_FILE_BYTES", "Candidate", "Caps", "Globs", "Limits", "Loaded", "NotText",
+    "Read", "Reader", "Skipped", "Unreadable", "decode", "display_path", "doc_id_for", "load",
+    "markdown_for_ner", "ner_text", "read_source", "scan", "title_for",
 ]

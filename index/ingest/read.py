@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from casework.index.ingest import sniff
 from casework.index.ingest.limits import ExtractionFailed, Limits, Sandbox
 from casework.index.ingest.shape import Caps, NotText, Part
-from casework.index.ingest.text import MAX_FILE_BYTES, read_source, title_for
+from casework.index.ingest.text import MAX_FILE_BYTES, read_source, source_from_bytes, title_for
 from casework.index.ingest.walk import Candidate, Skipped, Unreadable, display_path, doc_id_for
 from casework.index.models import SourceFile
 
@@ -48,30 +48,40 @@ class Reader:
             return Read(failed=[Unreadable(shown, exc.strerror or str(exc))])
 
     def _extract(self, cand: Candidate) -> Read:
-        st = cand.path.stat()
-        if not stat.S_ISREG(st.st_mode):
-            raise NotText("not a regular file")
-        if st.st_size > MAX_FILE_BYTES:
-            raise NotText(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        if st.st_size == 0:
-            raise NotText("empty file")
-        kind = cand.kind
-        if kind == "unknown":
-            kind, reason = sniff.kind_for_content(cand.path)
-            if kind is None:
-                raise NotText(reason)
-            if kind == "unknown":
-                open(cand.path, "rb").close()  # raises the OSError that stopped the sniff
-                raise NotText("could not be read")
-            if kind in ("text", "markdown"):
-                return Read([read_source(cand)])
-        if self._sandbox is None:
-            self._sandbox = Sandbox(self.limits)
-        parts = self._sandbox.call(
+        kind, st = _checked(cand)
+        if kind in ("text", "markdown"):
+            return Read([read_source(cand)])
+        parts = self._sandboxed().call(
             "casework.index.ingest.extract:extract_file", os.fsdecode(cand.path), kind, self.caps,
             timeout_s=self.limits.timeout_for(st.st_size),
         )
         return _documents(cand, parts, st.st_mtime)
+
+    def read_loaded(self, loaded: "Loaded") -> Read:
+        """What ``read`` gives for the file whose bytes ``load`` took: the same documents,
+        skips and failures, under the same limits, on a machine that cannot see the file (a
+        Dask worker, index/cluster_worker.py)."""
+        cand, data = loaded.cand, loaded.data
+        try:
+            if loaded.kind in ("text", "markdown"):
+                return Read([source_from_bytes(cand, data, loaded.mtime)])
+            if len(data) > self.caps.max_member_bytes:  # as extract_file says it
+                raise NotText(f"larger than {self.caps.max_member_bytes // (1024 * 1024)} MB")
+            parts = self._sandboxed().call(
+                "casework.index.ingest.extract:extract_tree", data,
+                os.fsdecode(cand.path).rsplit("/", 1)[-1], loaded.kind, self.caps,
+                timeout_s=self.limits.timeout_for(len(data)),
+            )
+            return _documents(cand, parts, loaded.mtime)
+        except NotText as exc:
+            return Read(skipped=[Skipped(cand.display_path, str(exc))])
+        except ExtractionFailed as exc:
+            return Read(failed=[Unreadable(cand.display_path, str(exc))])
+
+    def _sandboxed(self) -> Sandbox:
+        if self._sandbox is None:
+            self._sandbox = Sandbox(self.limits)
+        return self._sandbox
 
     def close(self) -> None:
         if self._sandbox is not None:
@@ -83,6 +93,53 @@ class Reader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A candidate's bytes, read where the file is, for ``Reader.read_loaded`` elsewhere."""
+
+    cand: Candidate
+    kind: str  # sniffed when the walk could not tell
+    data: bytes
+    mtime: float
+
+
+def load(cand: Candidate) -> Loaded | Read:
+    """The file's bytes after the checks ``Reader.read`` makes before it reads them, or the
+    Read that says why it is skipped or failed (the same words as ``read``)."""
+    shown = cand.display_path
+    try:
+        kind, st = _checked(cand)
+        with open(cand.path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        return Loaded(cand, kind, data, st.st_mtime)
+    except NotText as exc:
+        return Read(skipped=[Skipped(shown, str(exc))])
+    except OSError as exc:
+        return Read(failed=[Unreadable(shown, exc.strerror or str(exc))])
+
+
+def _checked(cand: Candidate) -> tuple[str, os.stat_result]:
+    """The candidate's kind (sniffed if the walk could not tell) and its stat, or NotText."""
+    st = cand.path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise NotText("not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise NotText(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    kind = cand.kind
+    if kind in ("text", "markdown"):
+        return kind, st
+    if st.st_size == 0:
+        raise NotText("empty file")
+    if kind == "unknown":
+        kind, reason = sniff.kind_for_content(cand.path)
+        if kind is None:
+            raise NotText(reason)
+        if kind == "unknown":
+            open(cand.path, "rb").close()  # raises the OSError that stopped the sniff
+            raise NotText("could not be read")
+    return kind, st
 
 
 def _documents(cand: Candidate, parts: list[Part], mtime: float) -> Read:

@@ -38,6 +38,12 @@ def read_source(candidate: Candidate) -> SourceFile:
         raise NotText(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     with open(path, "rb") as fh:
         data = fh.read()
+    return source_from_bytes(candidate, data, st.st_mtime)
+
+
+def source_from_bytes(candidate: Candidate, data: bytes, mtime: float) -> SourceFile:
+    """A plain-text candidate's document from its bytes, read here or by the writer for a
+    cluster worker (index/cluster_worker.py). Raises NotText for binaries."""
     text, encoding = decode(data)
     if not text.strip():
         raise NotText("empty file" if not data else "no text (only whitespace)")
@@ -46,10 +52,10 @@ def read_source(candidate: Candidate) -> SourceFile:
         path=candidate.display_path,
         root=display_path(candidate.root),
         relpath=candidate.relpath,
-        title=title_for(text, path.name),
+        title=title_for(text, candidate.path.name),
         text=text,
         size=len(data),
-        mtime=st.st_mtime,
+        mtime=mtime,
         sha256=hashlib.sha256(data).hexdigest(),
         encoding=encoding,
     )

@@ -40,7 +40,7 @@ STAGES = {"scan": "Scanning", "annotate": "Annotating", "resolve": "Resolving en
 @click.option("--extract-memory", type=click.IntRange(64, 1_048_576), default=None, metavar="MB",
               help="Memory cap for reading one file (default 2048).")
 @click.option("--cluster", default=None, metavar="tcp://HOST:PORT|local:N",
-              help="Run NER on a Dask cluster (needs: pip install 'casework[cluster]').")
+              help="Run extraction and NER on a Dask cluster (needs: pip install 'casework[cluster]').")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary.")
 @index_option
 @json_option
