@@ -15,6 +15,9 @@ Measured here (2 cores shared with other jobs, load 3-5), 50 MB, 8.1 M words, --
   spaCy, before: not finished after 25 min, 2.2 GB (issue 22)
   spaCy, after: 1,377 s (NER 1,326 s in 5,379 chunks, resolve 5 s, re-scan 14 s, full text
                 14 s), peak 1,552 MB summed over the parent and two spaCy workers
+  spaCy, ec5e3a6 (load 2-18, sampled every 10 s): NER at most 1,019 MB summed (1963af3: 1,334
+                MB at 69% of NER, rising); storing the text, workers gone: 1,349 MB (VmHWM),
+                then 8+ min in entities.mentions_for (quadratic in one document's mentions)
 """
 
 from __future__ import annotations
