@@ -53,10 +53,17 @@ def machine() -> dict:
 
 
 class PeakRSS:
-    """Samples the RSS of a process and all its children (spaCy's workers) until stopped."""
+    """Samples the RSS of a process and all its children (spaCy's workers) until stopped.
+
+    ``peak`` is the largest sum over the tree seen in one sample (the figure the benches
+    report); ``at_peak`` is that sample per process and ``peaks`` each process's own largest,
+    both keyed ``"root"`` or ``"child <pid>"``, so a bench can say where the peak comes from.
+    """
 
     def __init__(self, pid: int, every: float = 0.1):
         self.pid, self.every, self.peak = pid, every, 0
+        self.at_peak: dict[str, int] = {}
+        self.peaks: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -67,17 +74,21 @@ class PeakRSS:
         except psutil.NoSuchProcess:
             return
         while not self._stop.is_set():
-            total = 0
+            sample: dict[str, int] = {}
             try:
                 procs = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    sample["root" if p.pid == self.pid else f"child {p.pid}"] = p.memory_info().rss
                 except psutil.NoSuchProcess:
                     pass
-            self.peak = max(self.peak, total)
+            total = sum(sample.values())
+            if total > self.peak:
+                self.peak, self.at_peak = total, sample
+            for name, rss in sample.items():
+                self.peaks[name] = max(self.peaks.get(name, 0), rss)
             self._stop.wait(self.every)
 
     def stop(self) -> int:
@@ -86,11 +97,15 @@ class PeakRSS:
         return self.peak
 
 
-def run_measured(cmd: list[str], timeout: float | None = None, **kw) -> tuple[subprocess.CompletedProcess, float, int]:
-    """Run ``cmd``; return (completed process, wall seconds, peak RSS bytes of its tree)."""
+def run_measured(cmd: list[str], timeout: float | None = None, sampler: list | None = None,
+                 **kw) -> tuple[subprocess.CompletedProcess, float, int]:
+    """Run ``cmd``; return (completed process, wall seconds, peak RSS bytes of its tree: the
+    largest sum over the tree in one sample). ``sampler``, if given, receives the PeakRSS."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     rss = PeakRSS(proc.pid)
+    if sampler is not None:
+        sampler.append(rss)
     out, err = proc.communicate(timeout=timeout)
     wall = time.perf_counter() - started
     peak = rss.stop()

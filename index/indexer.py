@@ -329,28 +329,32 @@ def _annotate_and_store(
                     continue
                 # a long document goes to NER in chunks, each its own item: they spread over
                 # --jobs processes (or cluster workers), each is cached by its own hash so a
-                # killed run resumes from the last chunk, and progress moves with each one
-                pieces = list(split_text(text, NER_CHUNK_CHARS))
-                job = inflight[src.doc_id] = _Inflight(src, len(pieces))
-                for offset, chunk, _last in pieces:
+                # killed run resumes from the last chunk, and progress moves with each one.
+                # The chunks are cut as NER takes them, not listed first: a list of them was
+                # a second copy of the text, held here and in each spaCy worker forked while
+                # it was alive (50 MB file: ~150 MB of the peak summed over the processes).
+                job = inflight[src.doc_id] = _Inflight(src, None)
+                for n, (offset, chunk, last) in enumerate(split_text(text, NER_CHUNK_CHARS), 1):
+                    if last:  # before its chunk goes out: its answer may complete the document
+                        job.pieces = n
                     key = hashlib.sha256(chunk.encode("utf-8", "surrogatepass")).hexdigest()
                     cached = cache.get(key, annotator.identity)
                     if cached is not None:  # annotated by a run that was killed
-                        job.add(offset, cached)
-                        job.cached_keys.append(key)
+                        job.add_chunk(offset, key)
                         continue
                     job.chunk_keys[f"{src.doc_id}{_CHUNK_SEP}{offset}"] = (key, word_count(chunk))
                     yield f"{src.doc_id}{_CHUNK_SEP}{offset}", chunk
+                del text, chunk
                 if src.doc_id in inflight and job.complete():  # its last chunks were cached
                     finished(inflight.pop(src.doc_id))
 
     def finished(job: _Inflight) -> None:
         nonlocal done
         in_ner.discard(job.src.sha256)
-        spans = sorted(job.spans, key=lambda s: s.start)
+        spans = sorted(job.gather(cache, annotator.identity), key=lambda s: s.start)
         cache.put(job.src.sha256, annotator.identity, spans)
-        if job.pieces > 1:
-            cache.forget([key for key, _ in job.chunk_keys.values()] + job.cached_keys)
+        if job.chunks:
+            cache.forget([key for _, key in job.chunks])
         stored(job.src, spans)
         for copy in waiting_copies.pop(job.src.sha256, ()):
             if _stored_as_copy(catalog, copy):
@@ -380,9 +384,9 @@ def _annotate_and_store(
                     doc_id, _, offset = key.partition(_CHUNK_SEP)
                     job = inflight[doc_id]
                     if offset:
-                        chunk_key, words = job.chunk_keys[key]
+                        chunk_key, words = job.chunk_keys.pop(key)
                         cache.put(chunk_key, annotator.identity, spans)
-                        job.add(int(offset), spans)
+                        job.add_chunk(int(offset), chunk_key)
                         cache.commit()  # a chunk is ~1 s of NER: a kill loses no more than one
                         words_in_ner += words
                         notify(Progress("annotate", done, total, report.words + words_in_ner,
@@ -416,21 +420,34 @@ class _Inflight:
     """A document out for NER: its spans gathered chunk by chunk, offsets rebased."""
 
     src: SourceFile
-    pieces: int
-    spans: list[Span] = dataclasses.field(default_factory=list)
+    pieces: int | None  # None while its chunks are still being cut
+    spans: list[Span] = dataclasses.field(default_factory=list)  # a document sent whole
     answered: int = 0
-    # item key -> (cache key, words) of each chunk sent to NER; cache keys of chunks found cached
+    # item key -> (cache key, words) of each chunk out for NER
     chunk_keys: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
-    cached_keys: list[str] = dataclasses.field(default_factory=list)
+    # (offset, cache key) of each chunk answered: its spans wait in the NER cache, not here,
+    # until the document is complete; held here they grew with the text all through NER, in
+    # the parent and (counted again in their RSS) in every spaCy worker forked after them
+    chunks: list[tuple[int, str]] = dataclasses.field(default_factory=list)
 
     def add(self, offset: int, spans: list[Span]) -> None:
         self.answered += 1
-        if not offset:
-            self.spans.extend(spans)
-            return
-        self.spans.extend(dataclasses.replace(
-            s, start=s.start + offset, end=s.end + offset, sent_start=s.sent_start + offset,
-            sent_end=s.sent_end + offset) for s in spans)
+        self.spans.extend(spans)
+
+    def add_chunk(self, offset: int, cache_key: str) -> None:
+        self.answered += 1
+        self.chunks.append((offset, cache_key))
+
+    def gather(self, cache: AnnotationCache, identity: str) -> list[Span]:
+        """The document's spans, its chunks' read back from the cache, offsets rebased."""
+        if not self.chunks:
+            return self.spans
+        out: list[Span] = []
+        for offset, key in sorted(self.chunks):
+            out.extend(dataclasses.replace(
+                s, start=s.start + offset, end=s.end + offset, sent_start=s.sent_start + offset,
+                sent_end=s.sent_end + offset) for s in cache.get(key, identity) or ())
+        return out
 
     def complete(self) -> bool:
         return self.answered == self.pieces

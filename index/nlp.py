@@ -9,6 +9,7 @@ NER service (:class:`casework.index.cluster.DaskAnnotator`) stands in for
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import re
 from collections import deque
@@ -30,6 +31,10 @@ PIPELINE_VERSION = 3
 # at 3.9 GB here, 16-32 stay near 300 MB a process (FIELD-NOTES). Chunks bound the length too.
 BATCH_SIZE = 16
 CHUNK_CHARS = 100_000
+# Texts per round of NER (SpacyAnnotator.annotate): each round ends with its vocabulary freed
+# and its worker processes gone; starting the next costs a fork per worker and the wait for
+# the last batch of the round.
+ROUND_CHUNKS = 1_000
 # In en_core_web_sm the NER component has its own tok2vec, so these can go: same entities,
 # about 2.5x the speed. senter (off by default) gives sentences without the parser.
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
@@ -82,11 +87,13 @@ class SpacyAnnotator:
         jobs: int = 1,
         batch_size: int = BATCH_SIZE,
         chunk_chars: int = CHUNK_CHARS,
+        round_chunks: int = ROUND_CHUNKS,
     ):
         self.model = model or default_model()
         self.jobs = max(1, jobs)
         self.batch_size = min(batch_size, 32)
         self.chunk_chars = chunk_chars
+        self.round_chunks = max(1, round_chunks)
         self.identity = model_identity(self.model)
         self._nlp = None
 
@@ -110,24 +117,44 @@ class SpacyAnnotator:
                     pending.append((key, offset, last))
                     yield chunk
 
+        stream = chunks()
         spans: list[Span] = []
-        for doc in self.nlp.pipe(chunks(), batch_size=self.batch_size, n_process=self.jobs):
-            key, offset, last = pending.popleft()
-            for ent in doc.ents:
-                sent = ent.sent
-                spans.append(
-                    models.Span(
-                        start=ent.start_char + offset,
-                        end=ent.end_char + offset,
-                        label=ent.label_,
-                        sent_start=sent.start_char + offset,
-                        sent_end=sent.end_char + offset,
-                    )
-                )
-            if last:
-                yield key, spans
-                spans = []
-
+        held: tuple[str, list[Span]] | None = None
+        while True:
+            # NER in rounds of ROUND_CHUNKS texts, each inside a spaCy memory zone with its own
+            # worker processes: every Doc the workers send back adds its strings to the
+            # parent's vocabulary, and every text adds its words to each worker's, for good;
+            # a zone frees them when the round ends, and the next round's workers start from
+            # the parent's vocabulary as the model loaded it (one 50 MB text: 5,000 chunks).
+            answered = 0
+            with self.nlp.memory_zone():
+                for doc in self.nlp.pipe(itertools.islice(stream, self.round_chunks),
+                                         batch_size=self.batch_size, n_process=self.jobs):
+                    answered += 1
+                    key, offset, last = pending.popleft()
+                    for ent in doc.ents:
+                        sent = ent.sent
+                        spans.append(
+                            models.Span(
+                                start=ent.start_char + offset,
+                                end=ent.end_char + offset,
+                                label=ent.label_,
+                                sent_start=sent.start_char + offset,
+                                sent_end=sent.end_char + offset,
+                            )
+                        )
+                    if last:
+                        # one answer is held back until the next is ready or the round has
+                        # ended (its workers gone): the caller stores what it gets, and a long
+                        # text's mentions then take no memory beside the workers'
+                        if held is not None:
+                            yield held
+                        held, spans = (key, spans), []
+            if held is not None:
+                yield held
+                held = None
+            if answered < self.round_chunks:
+                return
 
 def load_model(model: str):
     import spacy

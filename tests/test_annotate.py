@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from casework.index.location import seed_paths
 from casework.index.nlp import _chunks
 
@@ -36,19 +38,22 @@ def test_long_text_is_chunked_and_offsets_point_into_the_whole_text(annotator):
     assert len(same) >= 0.9 * len(whole)
 
 
-def test_two_processes_give_each_text_its_own_spans_in_order(annotator):
+@pytest.mark.parametrize("round_chunks", [1000, 7])
+def test_two_processes_give_each_text_its_own_spans_in_order(annotator, round_chunks):
     """With --jobs 2 spaCy works in two processes; every answer still comes back under its
-    own key, in the order given, chunks of a long text joined again."""
+    own key, in the order given, chunks of a long text joined again; also when NER goes in
+    rounds of a few texts (each its own memory zone and workers), a text's chunks split
+    between rounds."""
     names = ["Claudia Sheinbaum", "Maria Lopez", "Nemesio Oseguera", "Angela Merkel"]
     long_text = "\n\n".join(p.read_text(encoding="utf-8") for p in seed_paths())
     items = [(f"k{i}", f"On Monday {names[i % 4]} spoke in Mexico City.") for i in range(40)]
     items.insert(17, ("long", long_text))
-    saved = annotator.jobs, annotator.chunk_chars
-    annotator.jobs, annotator.chunk_chars = 2, 1500
+    saved = annotator.jobs, annotator.chunk_chars, annotator.round_chunks
+    annotator.jobs, annotator.chunk_chars, annotator.round_chunks = 2, 1500, round_chunks
     try:
         answers = list(annotator.annotate(iter(items)))
     finally:
-        annotator.jobs, annotator.chunk_chars = saved
+        annotator.jobs, annotator.chunk_chars, annotator.round_chunks = saved
     assert [key for key, _ in answers] == [key for key, _ in items]
     texts = dict(items)
     for i, (key, spans) in enumerate(answers):

@@ -343,6 +343,29 @@ def test_bulk_text_format_writes_what_the_analyzer_makes():
     assert sorted(ours.word_values("El Mencho, el mencho", analyzer))[0][:3] == ("el", 2, 4.0)
 
 
+def test_a_long_text_analysed_in_pieces_gives_what_the_whole_gives(monkeypatch):
+    """A text past PIECE_CHARS is analysed a piece at a time (its words and positions held in
+    pieces and arrays, not one list: a 50 MB body was most of a big file's peak); the terms,
+    counts, positions and stems are those of the whole, words at the cuts included."""
+    from whoosh import formats
+
+    from casework.index.fulltext import schema
+
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in seed_paths()) + \
+        " 4,500 and 1,234,567.89 U.S. a.b.c d*e x..y İstanbul Straße tab\there\u00a0nbsp\u2028line end."
+    body, stems = schema.text_field().format, schema.stem_field().format
+    text_an, stem_an = schema.text_analyzer(), schema.stem_analyzer()
+    whole_body = sorted(body.word_values(text, text_an, mode="index"))
+    whole_stems = sorted(stems.word_values(text, stem_an, mode="index"))
+    assert whole_body == sorted(formats.Positions(field_boost=body.field_boost).word_values(
+        text, text_an, mode="index"))
+    monkeypatch.setattr(schema, "PIECE_CHARS", 97)
+    assert len(list(schema._pieces(text))) > 50
+    assert "".join(schema._pieces(text)) == text
+    assert sorted(body.word_values(text, text_an, mode="index")) == whole_body
+    assert sorted(stems.word_values(text, stem_an, mode="index")) == whole_stems
+
+
 def test_bulk_names_format_writes_what_the_analyzer_makes():
     """NamePositions (the entity fields: one name a line) gives what Whoosh's Positions format
     gets from names_analyzer(), the gap between names included."""

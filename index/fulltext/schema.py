@@ -8,6 +8,7 @@ public API is used here: both engines (plain.py, _whoosh/) write with these fiel
 from __future__ import annotations
 
 import re
+from array import array
 from typing import TYPE_CHECKING
 
 from whoosh import fields, formats
@@ -180,26 +181,53 @@ class TextPositions(formats.Positions):
         if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, str):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        words = "\n".join(WORD.findall(value)).lower().translate(ACCENTS).split("\n")
-        if words == [""]:  # no words at all
-            return
-        poses: dict[str, list[int]] = {}
-        for pos, word in enumerate(words):
-            found = poses.get(word)
-            if found is None:
-                poses[word] = [pos]
-            else:
-                found.append(pos)
-        if isinstance(getattr(analyzer, "items", [None])[0], WordTokenizer):
-            _add_joined_numbers(value, poses)
+        big = len(value) > PIECE_CHARS
+        poses: dict[str, list[int] | array] = {}
+        base = 0
+        joined = isinstance(getattr(analyzer, "items", [None])[0], WordTokenizer)
+        for piece in _pieces(value):
+            words = "\n".join(WORD.findall(piece)).lower().translate(ACCENTS).split("\n")
+            if words == [""]:  # no words at all
+                continue
+            for pos, word in enumerate(words, base):
+                found = poses.get(word)
+                if found is None:
+                    poses[word] = array("I", (pos,)) if big else [pos]
+                else:
+                    found.append(pos)
+            if joined:
+                _add_joined_numbers(piece, poses, base)
+            base += len(words)
         yield from _word_values(self, poses)
 
 
-def _add_joined_numbers(value: str, poses: dict[str, list[int]]) -> None:
+# Past this many characters a value is analysed a piece at a time, cut at whitespace (which no
+# word crosses), and a word's positions are kept in an array: a 50 MB body's words in one list
+# were 8 M strings (~500 MB) and its positions 8 M int objects (~300 MB), most of the peak of
+# the full-text write (bench/big_file.py).
+PIECE_CHARS = 1 << 20
+_SPACE = re.compile(r"\s")
+
+
+def _pieces(value: str, size: int | None = None):
+    """``value`` in pieces of about ``size`` characters, each cut just before whitespace."""
+    size = size or PIECE_CHARS
+    start, end = 0, len(value)
+    while end - start > size:
+        found = _SPACE.search(value, start + size)
+        if found is None:
+            break
+        yield value[start:found.start()]
+        start = found.start()
+    yield value[start:] if start else value
+
+
+def _add_joined_numbers(value: str, poses: dict[str, list[int] | array], base: int = 0) -> None:
     """Each number with separators' joined word at its last part's position, as
     WordTokenizer makes them. Positions are counted by finding the words between numbers
-    again: only in texts that hold such a number."""
-    pos, at = 0, 0
+    again: only in texts that hold such a number. ``base``: the position of the value's
+    first word (a piece of a long body)."""
+    pos, at = base, 0
     for start, end, joined in joined_numbers(value):
         pos += len(WORD.findall(value, at, start))
         parts = len(WORD.findall(value, start, end))
@@ -208,7 +236,7 @@ def _add_joined_numbers(value: str, poses: dict[str, list[int]]) -> None:
             poses[joined] = [pos + parts - 1]
         elif pos + parts - 1 not in found:
             found.append(pos + parts - 1)
-            found.sort()
+            poses[joined] = array("I", sorted(found)) if isinstance(found, array) else sorted(found)
         pos += parts
         at = end
 
@@ -324,12 +352,13 @@ class StemFrequency(formats.Frequency):
         if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, str):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        words = "\n".join(PART.findall(value)).lower().translate(ACCENTS).split("\n")
-        if words == [""]:
-            return
         counts: dict[str, int] = {}
-        for stem in stemmer().stemWords(words):
-            counts[stem] = counts.get(stem, 0) + 1
+        for piece in _pieces(value):  # a long text a piece at a time (see PIECE_CHARS)
+            words = "\n".join(PART.findall(piece)).lower().translate(ACCENTS).split("\n")
+            if words == [""]:
+                continue
+            for stem in stemmer().stemWords(words):
+                counts[stem] = counts.get(stem, 0) + 1
         fb = self.field_boost
         for stem, n in counts.items():
             yield stem, n, n * fb, formats.pack_uint(n)
