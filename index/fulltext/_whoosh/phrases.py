@@ -62,16 +62,10 @@ def phrase_within(seg: _Segment, q, within) -> Scores:
     documents' positions are read (a common name's, "donald trump" in the entity names,
     held by thousands of documents, were read whole for a query matching tens). Not kept:
     the scores depend on ``within``; a phrase kept whole already is used as it is."""
-    field = seg.reader.schema[q.fieldname]
-    try:
-        words = tuple(field.to_bytes(w) for w in q.words)
-    except ValueError:
+    found = _words_and_key(seg, q)
+    if found is None:
         return {}
-    if not words or any((q.fieldname, w) not in seg.reader for w in words):
-        return {}
-    stats = (seg.top.avg_field_length(q.fieldname), query.BM25_B, query.BM25_K1,
-             *(seg.top.idf(q.fieldname, w) for w in words))
-    key = (seg.state, q.fieldname, words, stats)
+    words, key = found
     kept = _PHRASES.get(key) if seg.segment_id else None
     if kept is None:
         # the words' documents first (their postings are the AND's, read already): positions
@@ -83,19 +77,27 @@ def phrase_within(seg: _Segment, q, within) -> Scores:
     return _boosted(q, kept) if q.boost != 1.0 else dict(kept)
 
 
-def _phrase(seg: _Segment, q) -> Scores:
-    """An exact phrase: its words' BM25F summed, times the boost, as Whoosh scores it."""
+def _words_and_key(seg: _Segment, q):
+    """A phrase's words as its field stores them, and its cache key: as for a term's, the
+    segment's state and the whole index's statistics. None where a word is not in the segment."""
     field = seg.reader.schema[q.fieldname]
     try:
         words = tuple(field.to_bytes(w) for w in q.words)
     except ValueError:
-        return {}
+        return None
     if not words or any((q.fieldname, w) not in seg.reader for w in words):
-        return {}
-    # as for a term's: the segment's state and the whole index's statistics
+        return None
     stats = (seg.top.avg_field_length(q.fieldname), query.BM25_B, query.BM25_K1,
              *(seg.top.idf(q.fieldname, w) for w in words))
-    key = (seg.state, q.fieldname, words, stats)
+    return words, (seg.state, q.fieldname, words, stats)
+
+
+def _phrase(seg: _Segment, q) -> Scores:
+    """An exact phrase: its words' BM25F summed, times the boost, as Whoosh scores it."""
+    found = _words_and_key(seg, q)
+    if found is None:
+        return {}
+    words, key = found
     scores = seg._cached(_PHRASES, key, lambda: _phrase_scores(seg, q.fieldname, words))
     return _boosted(q, scores) if q.boost != 1.0 else dict(scores)  # the caller's to change
 
