@@ -332,6 +332,19 @@ def _word_starts(text: str) -> dict[str, list[int]]:
     return starts
 
 
+def _surname_matches(text: str, starts: dict[str, list[int]], tail: str):
+    """``(start, end)`` of each match re.finditer gives for ``tail`` as a word in ``text``,
+    looked for at the tail's word starts only: one scan of the whole text per surname grew
+    with the square of a long document's names."""
+    pattern = re.compile(r"(?<![\w’'-])" + re.escape(tail) + r"(?![\w-])")
+    after = 0  # finditer's matches do not overlap: each is searched from the last one's end
+    for p in starts.get(_LETTERS.match(tail).group(), ()):
+        m = pattern.match(text, p) if p >= after else None
+        if m is not None:
+            after = m.end()
+            yield p, after
+
+
 def _surnames_after_full_names(text: str, spans: list[Span]) -> list[Span]:
     """A bare surname later in a document that named the person in full ("Lila Abed" ...
     "Abed added") is that person, though the model missed it. Left out when two full names in
@@ -370,16 +383,7 @@ def _surnames_after_full_names(text: str, spans: list[Span]) -> list[Span]:
             continue
         if starts is None:
             starts = _word_starts(text)
-        # the matches re.finditer gives, found at the surname's word starts only (one scan of
-        # the whole text per surname grew with the square of a long document's names)
-        pattern = re.compile(r"(?<![\w’'-])" + re.escape(tail) + r"(?![\w-])")
-        after = 0  # finditer's matches do not overlap: each is searched from the last one's end
-        for p in starts.get(_LETTERS.match(tail).group(), ()):
-            m = pattern.match(text, p) if p >= after else None
-            if m is None:
-                continue
-            a, b = m.start(), m.end()
-            after = b
+        for a, b in _surname_matches(text, starts, tail):
             i = bisect_left(found_starts, b)
             if a < first_at[tail] or taken(a, b) or (i > 0 and found_ends[i - 1] > a):
                 continue
