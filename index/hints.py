@@ -43,6 +43,7 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list, spans=
     rows: list[tuple[str, str, str, str]] = []
     ordered = sorted(mentions, key=lambda m: m[0].start)
     full_seen: dict[str, str] = {}  # key -> surface of each full person name met so far
+    full_names = _FullNames()  # the same keys by word, so a short name meets only its own
     for i, (span, surface, _label, _eid) in enumerate(ordered):
         after = text[span.end : span.end + 60]
         before = text[max(0, span.start - 40) : span.start]
@@ -81,16 +82,51 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list, spans=
             rows.append((doc_id, "label", surface, cue))
         # a short name after the one full person name it is part of, in this document
         words = _NAME_WORD.findall(surface)
-        fits = {k: full for k, full in full_seen.items()
-                if len(tokens(k)) > len(words) and part_of(tokens(match_key(surface)), tokens(k))}
+        short = tokens(match_key(surface))
+        fits = {k: full_seen[k] for k in full_names.holding(short)
+                if len(tokens(k)) > len(words) and part_of(short, tokens(k))}
         if words and fits and not quoted and _label != "NORP" and one_person(list(fits)):
             best = min(fits, key=lambda k: len(tokens(k)))  # "Donald Trump", not "Donald J."
             rows.append((doc_id, "surname", surface, fits[best]))
         if span.label == "PERSON" and person_like(without_nickname(surface)) \
                 and not title_case_line(text, span.start):
-            full_seen.setdefault(match_key(surface), surface)
+            key = match_key(surface)
+            if key not in full_seen:
+                full_seen[key] = surface
+                full_names.add(key)
     catalog.put_hints(doc_id, rows)
     catalog.put_word_cases(doc_id, _word_cases(text, ordered, spans))
+
+
+class _FullNames:
+    """Full-name keys by their words, in the order met: the keys a short name can be part of
+    (names.part_of) are those holding each of its words, or for an initial ("h.") a word with
+    that first letter. Asking every full name met so far made a long document's hints grow
+    with the square of its names (a 50 MB file sat here for minutes)."""
+
+    def __init__(self):
+        self.order: dict[str, int] = {}
+        self.by_word: dict[str, set[str]] = {}
+        self.by_letter: dict[str, set[str]] = {}
+
+    def add(self, key: str) -> None:
+        self.order[key] = len(self.order)
+        for tok in tokens(key):
+            self.by_word.setdefault(tok, set()).add(key)
+            self.by_letter.setdefault(tok[:1], set()).add(key)
+
+    def holding(self, short: list[str]) -> list[str]:
+        """Every key part_of(short, key) may hold for (a superset), in the order met."""
+        if not short:
+            return list(self.order)
+        found: set[str] | None = None
+        for tok in short:
+            bare = tok.rstrip(".")
+            keys = self.by_letter.get(bare, set()) if len(bare) == 1 else self.by_word.get(tok, set())
+            found = keys if found is None else found & keys
+            if not found:
+                return []
+        return sorted(found, key=self.order.__getitem__)
 
 
 def _word_cases(text: str, mentions: list, spans=()) -> list[tuple[str, int, int, int, int]]:

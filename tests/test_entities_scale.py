@@ -126,3 +126,23 @@ def test_a_long_text_repeating_the_seeds_gets_the_same_mentions_in_every_repeat(
     for i, found in per_part.items():
         if i >= len(seeds):  # the first of each seed may differ: a surname follows a full name
             assert found == per_part[i % len(seeds) + len(seeds)], i
+
+
+def test_full_names_by_word_give_every_name_a_short_one_is_part_of():
+    """hints._FullNames: the full names a short name may be part of, asked by word instead of
+    of every full name met (quadratic in a long document), are all that part_of accepts, in
+    the order met (the first shortest wins a tie)."""
+    from casework.index.hints import _FullNames
+    from casework.index.names import part_of, tokens
+
+    fulls = ["harald nygaard", "donald trump", "donald j. trump", "ivanka trump", "h. nygaard",
+             "omar garcía harfuch", "joaquín guzmán loera", "theresa may", "may jordan"]
+    shorts = ["trump", "h. nygaard", "nygaard", "donald", "j.", "garcía harfuch", "may", "h.",
+              "guzmán", "d. trump", "x", ""]
+    names = _FullNames()
+    for key in fulls:
+        names.add(key)
+    for short in shorts:
+        brute = [k for k in fulls if part_of(tokens(short), tokens(k))]
+        got = names.holding(tokens(short))
+        assert [k for k in got if part_of(tokens(short), tokens(k))] == brute, short
