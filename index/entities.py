@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
+from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -303,7 +304,8 @@ def _word_cases(text: str) -> dict[str, tuple[int, int]]:
     """Per word (case folded): how often this text writes it capitalised and in lower case."""
     cap: dict[str, int] = defaultdict(int)
     low: dict[str, int] = defaultdict(int)
-    for word in _WORD.findall(text):
+    for m in _WORD.finditer(text):  # not findall: a list of every word of a 50 MB text
+        word = m.group()            # was ~450 MB, the peak of storing it
         if word[:1].isupper():
             cap[word.casefold()] += 1
         elif word[:1].islower():
@@ -325,14 +327,18 @@ _WORD_START = re.compile(r"(?<![\w’'-])[^\W\d_]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def _word_starts(text: str) -> dict[str, list[int]]:
-    starts: dict[str, list[int]] = defaultdict(list)
+def _word_starts(text: str) -> dict[str, array]:
+    # arrays of machine ints, not lists of int objects: a 10 MB text's 1.6 M starts took 64 MB
+    starts: dict[str, array] = {}
     for m in _WORD_START.finditer(text):
-        starts[m.group()].append(m.start())
+        found = starts.get(m.group())
+        if found is None:
+            found = starts[m.group()] = array("q")
+        found.append(m.start())
     return starts
 
 
-def _surname_matches(text: str, starts: dict[str, list[int]], tail: str):
+def _surname_matches(text: str, starts: dict[str, array], tail: str):
     """``(start, end)`` of each match re.finditer gives for ``tail`` as a word in ``text``,
     looked for at the tail's word starts only: one scan of the whole text per surname grew
     with the square of a long document's names."""
@@ -345,7 +351,8 @@ def _surname_matches(text: str, starts: dict[str, list[int]], tail: str):
             yield p, after
 
 
-def _surnames_after_full_names(text: str, spans: list[Span]) -> list[Span]:
+def _surnames_after_full_names(text: str, spans: list[Span],
+                               cases: dict[str, tuple[int, int]] | None = None) -> list[Span]:
     """A bare surname later in a document that named the person in full ("Lila Abed" ...
     "Abed added") is that person, though the model missed it. Left out when two full names in
     the document share the surname, or the surname is a stop word or written in lower case here."""
@@ -366,8 +373,7 @@ def _surnames_after_full_names(text: str, spans: list[Span]) -> list[Span]:
             first_at[tail] = min(first_at.get(tail, span.end), span.end)
     if not by_surname:
         return []
-    cases = None
-    starts = None
+    starts = None  # cases: _word_cases(text), when mentions_for has it already
     taken = _Overlaps((s.start, s.end) for s in spans)
     # the surnames found so far, sorted: they never overlap one another, so the last starting
     # before b is the one that could reach past a
@@ -437,6 +443,7 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
     # the mentions a cut-short name may not run into; the name's own range need not be left
     # out, as it ends before the words an extension looks at
     taken_at = _Overlaps(taken)
+    del taken, everything  # held to the end, a long text's (start, end) pairs were its peak
     headlines = own = None
     out = []
     for i, (piece, role) in enumerate(pieces):
@@ -450,12 +457,25 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
                 own, headlines = _word_cases(text), _Headlines(text)
             piece = _extend_name(text, piece, taken_at, own, other_words, headlines)
         out.append((piece, text[piece.start : piece.end]))
+    del pieces, wholes, absorbed, taken_at, headlines, other_words
     kept = [p for p, _ in out]
-    out.extend((s, text[s.start : s.end]) for s in _surnames_after_full_names(text, kept))
+    out.extend((s, text[s.start : s.end]) for s in _surnames_after_full_names(text, kept, own))
     out.extend(patterned)
     out.sort(key=lambda ps: ps[0].start)
-    return [(p, surface, p.label, entity_id_for(p.label, form_key(surface, p.label)))
-            for p, surface in out]
+    # one surface string and one id per (label, surface), shared by its repeats: a long
+    # text's mentions held a string of each per mention (50 MB file: ~0.9 M of each)
+    named: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def mention(p: Span, surface: str) -> tuple[Span, str, str, str]:
+        got = named.get((p.label, surface))
+        if got is None:
+            got = named[p.label, surface] = (
+                surface, entity_id_for(p.label, form_key(surface, p.label)))
+        return p, got[0], p.label, got[1]
+
+    for i, (p, surface) in enumerate(out):  # in place: no second list of a million entries
+        out[i] = mention(p, surface)
+    return out
 
 
 def _name_around_nickname(text: str, pieces: list[tuple[Span, str]], i: int):
