@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -115,8 +115,24 @@ class _Sentences:
         return " ".join(self.text[a:b].split())
 
 
-def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in taken)
+class _Taken:
+    """The date spans kept so far: disjoint (a span is kept only if it overlaps none), so in
+    order of start their ends rise too, and only the last one starting before ``end`` can
+    overlap. Asking every kept span made a long document's dates grow with the square of its
+    DATE spans (a 50 MB file sat here for minutes)."""
+
+    def __init__(self):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end)
+        return i > 0 and self.ends[i - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def extract_dates(text: str, spans: list[Span], mtime: float = 0.0,
@@ -125,25 +141,25 @@ def extract_dates(text: str, spans: list[Span], mtime: float = 0.0,
     the dates the file's metadata names (``created``, ``date``), at offset -1."""
     sentences = _Sentences(text, spans)
     found: list[tuple[int, int, int, int | None, int | None]] = []  # start, end, y, m, d
-    taken: list[tuple[int, int]] = []
+    taken = _Taken()
     for pattern in _EXPLICIT:
         for m in pattern.finditer(text):
-            if _overlaps(taken, m.start(), m.end()):
+            if taken.overlaps(m.start(), m.end()):
                 continue
             parts = m.groupdict()
             day = int(parts["day"]) if parts.get("day") else None
             found.append((m.start(), m.end(), int(parts["year"]), month_number(parts["month"]), day))
-            taken.append((m.start(), m.end()))
+            taken.add(m.start(), m.end())
     found.sort()
     fallback_year = datetime.fromtimestamp(mtime, timezone.utc).year if mtime > 0 else None
     for span in spans:
-        if span.label != "DATE" or _overlaps(taken, span.start, span.end):
+        if span.label != "DATE" or taken.overlaps(span.start, span.end):
             continue
         piece = text[span.start : span.end]
         read = _read_date_span(piece, _year_before(found, span.start) or fallback_year)
         if read is not None:
             found.append((span.start, span.end, *read))
-            taken.append((span.start, span.end))
+            taken.add(span.start, span.end)
     out = _metadata_dates(metadata or {})
     for start, end, year, month, day in sorted(found):
         iso = day_range(year, month, day)
@@ -205,26 +221,26 @@ def extract_money(text: str, spans: list[Span]) -> list:
     """Every money amount in ``text``: signs and codes first, then the model's MONEY spans."""
     sentences = _Sentences(text, spans)
     found: list[tuple[int, int, float, str]] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Taken()
 
     def scan(start: int, piece: str) -> bool:
         hit = False
         for pattern in _MONEY:
             for m in pattern.finditer(piece):
                 s, e = start + m.start(), start + m.end()
-                if _overlaps(taken, s, e):
+                if taken.overlaps(s, e):
                     continue
                 parsed = _amount(m)
                 if parsed is None:
                     continue
                 found.append((s, e, *parsed))
-                taken.append((s, e))
+                taken.add(s, e)
                 hit = True
         return hit
 
     scan(0, text)
     for span in spans:
-        if span.label == "MONEY" and not _overlaps(taken, span.start, span.end):
+        if span.label == "MONEY" and not taken.overlaps(span.start, span.end):
             scan(span.start, text[span.start : span.end])
     out = []
     for start, end, amount, currency in sorted(found):

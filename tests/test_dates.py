@@ -123,3 +123,23 @@ def test_a_span_of_years_is_one_range(annotator):
     ((_, spans),) = list(annotator.annotate([("years", text)]))
     found = [(d.iso_start, d.iso_end) for d in extract_dates(text, spans)]
     assert found == [("2018-01-01", "2021-12-31")], [(text[s.start:s.end], s.label) for s in spans]
+
+
+def test_kept_spans_answer_overlaps_as_asking_each_would():
+    """dates._Taken (disjoint spans, one bisect) answers as the scan over every kept span it
+    replaced, which grew with the square of a long document's dates."""
+    import random
+
+    from casework.index.dates import _Taken
+
+    rng = random.Random(7)
+    taken, kept = _Taken(), []
+    for _ in range(3000):
+        start = rng.randrange(0, 20000)
+        end = start + rng.randrange(1, 40)
+        expected = any(s < end and start < e for s, e in kept)
+        assert taken.overlaps(start, end) == expected
+        if not expected:
+            taken.add(start, end)
+            kept.append((start, end))
+    assert len(kept) > 300
