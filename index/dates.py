@@ -151,14 +151,16 @@ def extract_dates(text: str, spans: list[Span], mtime: float = 0.0,
             found.append((m.start(), m.end(), int(parts["year"]), month_number(parts["month"]), day))
             taken.add(m.start(), m.end())
     found.sort()
+    years = _YearsBefore(found)
     fallback_year = datetime.fromtimestamp(mtime, timezone.utc).year if mtime > 0 else None
     for span in spans:
         if span.label != "DATE" or taken.overlaps(span.start, span.end):
             continue
         piece = text[span.start : span.end]
-        read = _read_date_span(piece, _year_before(found, span.start) or fallback_year)
+        read = _read_date_span(piece, years.before(span.start) or fallback_year)
         if read is not None:
             found.append((span.start, span.end, *read))
+            years.read(span.start, *read)
             taken.add(span.start, span.end)
     out = _metadata_dates(metadata or {})
     for start, end, year, month, day in sorted(found):
@@ -186,9 +188,28 @@ def _metadata_dates(metadata: dict) -> list:
     return out
 
 
-def _year_before(found, offset: int) -> int | None:
-    years = [f[2] for f in found if f[0] < offset and f[3] is not None]
-    return years[-1] if years else None
+class _YearsBefore:
+    """The year of the last date with a month found before an offset, as a DATE span's hint:
+    first among those read from DATE spans (in the order read), else among the explicit ones
+    (sorted by start: one bisect). Scanning every date found for every span grew with the
+    square of a long document's dates."""
+
+    def __init__(self, explicit: list):
+        dated = [(f[0], f[2]) for f in explicit if f[3] is not None]
+        self.starts = [start for start, _ in dated]
+        self.years = [year for _, year in dated]
+        self.spans: list[tuple[int, int]] = []  # (start, year) read from DATE spans, with a month
+
+    def read(self, start: int, year: int, month: int | None, day: int | None) -> None:
+        if month is not None:
+            self.spans.append((start, year))
+
+    def before(self, offset: int) -> int | None:
+        for start, year in reversed(self.spans):  # spans come in order: the last one, at once
+            if start < offset:
+                return year
+        i = bisect_left(self.starts, offset)
+        return self.years[i - 1] if i else None
 
 
 def _read_date_span(piece: str, year_hint: int | None) -> tuple[int, int | None, int | None] | None:
