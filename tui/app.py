@@ -76,6 +76,7 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
         self._ready_message = "Type to search; ? for keys."
         self._query = ""
         self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
+        self._shown_query: str | None = None  # the query whose results the list shows
         self._preview_timer = None
         self._opening = False  # an open_document is loading (previews wait for it)
         self._active = "results"  # the pane showing (narrow) or last focused (wide)
@@ -203,6 +204,7 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
         if append and result is not None and result.offset != results.loaded:
             return  # the same page asked for twice (keys faster than the engine)
         self.last_result = result
+        self._shown_query = query
         results.show_result(result, append=append)
         if self._open_first_for == query and result.hits:
             self.open_document(result.hits[0].doc_id)
@@ -241,7 +243,14 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
     @on(LoadMoreResults)
     def _load_more(self, event: LoadMoreResults) -> None:
         if event.open_first:
-            self._open_first_for = self.query_one(SearchBox).value
+            query = self.query_one(SearchBox).value
+            last = self.last_result
+            if self._shown_query == query and last is not None and last.hits:
+                # the results came in between Enter and this message: nothing else will come
+                # to open the first hit, so open it now
+                self.open_document(last.hits[0].doc_id)
+            else:
+                self._open_first_for = query
             return
         results = self.query_one(ResultsList)
         self.run_search(self._query, self._search_seq, results.loaded)
