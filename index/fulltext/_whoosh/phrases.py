@@ -143,10 +143,17 @@ def _phrase_documents_within(found: list[_Occurrences], stride: int, within: set
     common = within.intersection(*(word.ids for word in found))
     if not common or len(found) == 1:
         return common
+    return _in_a_row(sorted(common), [word.select(common) for word in found], stride)
+
+
+def _in_a_row(docs: list, keys_by_word: list, stride: int) -> set:
+    """Of ``docs``, those where each word's keys (one row per document) hold the first word's
+    plus ``i * stride``: the words in a row, checked one document at a time."""
     out = set()
-    for d, keys, *others in zip(sorted(common), *(word.select(common) for word in found)):
+    for d, keys, *others in zip(docs, *keys_by_word):
         starts = set(keys)
         for i, later in enumerate(others, 1):
+            # word i's keys i positions back: the phrase starts it allows
             starts.intersection_update(map((-i * stride).__add__, later))
             if not starts:
                 break
@@ -179,14 +186,4 @@ def _phrase_documents(found: list[_Occurrences], stride: int) -> set:
         after_first = map(set, map(map, repeat(stride.__add__), first))  # positions + 1
         apart = map(set.isdisjoint, after_first, rest[0])
         return set(compress(docs, map(not_, apart)))
-    out = set()
-    for d, keys, *others in zip(docs, first, *rest):
-        starts = set(keys)
-        for i, later in enumerate(others, 1):
-            # word i's keys i positions back: the phrase starts it allows
-            starts.intersection_update(map((-i * stride).__add__, later))
-            if not starts:
-                break
-        else:
-            out.add(d)
-    return out
+    return _in_a_row(docs, [first, *rest], stride)
