@@ -167,3 +167,22 @@ def test_the_spelling_file_is_read_only_for_a_word_two_edits_from_any(tmp_path):
     found = ft.search("prasidant")  # two edits: the edits of its edits are looked up in it
     assert found.corrections == {"prasidant": "president"} and found.total == 5
     assert ft._vocabulary._counts
+
+
+def test_two_edits_find_what_the_edits_of_edits_find(seeds_index):
+    # distance 2 measures every word of the vocabulary (rapidfuzz); it must find exactly the
+    # words the edits of the one-edit strings reach, over the seeds' real vocabulary
+    from casework.index.fulltext import spelling
+
+    ft = open_fulltext(seeds_index / "fulltext")
+    ft.search("cartel")
+    vocabulary = ft._vocabulary
+    counts = vocabulary.counts
+    assert counts and len(counts) > 500
+    for typed in ("cartle", "govrnmnet", "prseident", "mexcio", "oseguerra", "sheinbuam"):
+        ring = spelling.edits(typed)
+        expected = {w for e in ring for w in spelling.edits(e) | {e}
+                    if w in counts and w != typed}
+        found = {w for w, _, _ in vocabulary.near(typed, 2)}
+        assert found == expected, typed
+        assert all(d == (1 if w in ring else 2) for w, d, _ in vocabulary.near(typed, 2))
