@@ -57,6 +57,7 @@ QUERIES = {
     "stem": "travels",
     "phrase": '"white house"',
     "fuzzy": "presdent~",
+    "fuzzy2": "goverment~2",  # two edits: every vocabulary word measured (spelling.py)
     "wildcard": "immigra*",
     "entity": "person:trump",
     "filter": "health title:senate",
