@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 from casework.index import patterns
 from casework.index.api import open_index
@@ -152,3 +153,25 @@ async def test_explorer_moves_from_a_message_to_its_attachment_and_back(tmp_path
         await pilot.press("p")
         await settle(app, pilot, 0.2)
         assert view.doc.doc_id == mail_id
+
+
+def test_the_copy_lookup_each_stored_file_makes_reads_an_index_not_the_table(tmp_path,
+                                                                             make_index):
+    # every stored file asks whether its content is stored already; a scan of the documents
+    # per file made a 100,000-document build quadratic
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Maria Lopez met the mayor of Leon.", encoding="utf-8")
+    (folder / "b.txt").write_text("Maria Lopez met the mayor of Leon.", encoding="utf-8")
+    make_index(folder)
+    conn = sqlite3.connect(make_index.path / "catalog.sqlite")
+    try:
+        for sql in ("SELECT doc_id, path FROM documents WHERE sha256 = ? ORDER BY path LIMIT 1",
+                    "SELECT doc_id FROM documents WHERE sha256 = ? ORDER BY path"):
+            plan = " ".join(row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", ("x",)))
+            assert "documents_sha256" in plan, plan
+    finally:
+        conn.close()
+    # the statements the catalog runs are those checked above
+    source = (Path(__file__).resolve().parents[1] / "index" / "catalog" / "documents.py").read_text()
+    assert "WHERE sha256 = ? ORDER BY path LIMIT 1" in source

@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS documents (
     metadata TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS documents_root ON documents(root);
+-- each stored file asks whether its content is stored already (a copy): without it a scan
+-- per file, quadratic (a 100,000-document build slowed from 17 to 60 s per 1,000 by 36,000)
+CREATE INDEX IF NOT EXISTS documents_sha256 ON documents(sha256);
 -- identical content under other paths: the document is stored once, at documents.path
 CREATE TABLE IF NOT EXISTS copies (
     path TEXT PRIMARY KEY,
