@@ -25,6 +25,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from casework.index import models
+from casework.index.span_array import Sentences
 
 if TYPE_CHECKING:
     from casework.index.models import Span
@@ -94,14 +95,14 @@ class _Sentences:
 
     def __init__(self, text: str, spans: list[Span]):
         self.text = text
-        bounds = sorted({(s.sent_start, s.sent_end) for s in spans if s.sent_end > s.sent_start})
-        self.starts = [b[0] for b in bounds]
-        self.bounds = bounds
+        self.bounds = Sentences((s.sent_start, s.sent_end) for s in spans
+                                if s.sent_end > s.sent_start)
 
     def around(self, start: int, end: int) -> tuple[int, int]:
-        i = bisect_right(self.starts, start) - 1
-        if i >= 0 and self.bounds[i][1] >= end:
-            a, b = self.bounds[i]
+        starts, ends = self.bounds.starts, self.bounds.ends
+        i = bisect_right(starts, start) - 1
+        if i >= 0 and ends[i] >= end:
+            a, b = starts[i], ends[i]
         else:
             text = self.text
             a = max(text.rfind(". ", 0, start) + 2, text.rfind("\n", 0, start) + 1, 0)

@@ -12,12 +12,13 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from casework.index import models, results
 from casework.index.catalog import Catalog
 from casework.index.errors import QueryError
 from casework.index.patterns import PATTERN_LABELS, normal_form
+from casework.index.span_array import SpanArray
 
 if TYPE_CHECKING:  # records are made on first use (models.py): these only annotate
     from casework.index.models import Span
@@ -232,14 +233,15 @@ def title_case_line(text: str, pos: int) -> bool:
     return len(words) >= 4 and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
 
 
-class _Headlines:
+class Headlines:
     """:func:`title_case_line` read once per line: a long line (an article written as one
     paragraph) holds hundreds of names, and reading the line for each was most of the time
     left after the overlap checks (1 MB: 4.4 of 6.6 s)."""
 
     def __init__(self, text: str):
         self.text = text
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        # an array, not a list of int objects: a long text has millions of lines
+        self.newlines = array("q", (m.start() for m in re.finditer("\n", text)))
         self.lines: dict[int, bool] = {}
 
     def __call__(self, pos: int) -> bool:
@@ -266,7 +268,7 @@ class _Overlaps:
 
 
 def _extend_name(text: str, span: Span, taken: _Overlaps, own: dict,
-                 others: dict[str, int], headline: _Headlines) -> Span:
+                 others: dict[str, int], headline: Headlines) -> Span:
     """A person's name cut short ("Omar García" before "Harfuch") takes the next words that
     continue it: capitalised, right after one space, in no other mention, written in this
     document only capitalised, more than once, and never inside a span of another kind
@@ -327,10 +329,10 @@ _WORD_START = re.compile(r"(?<![\w’'-])[^\W\d_]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def _word_starts(text: str) -> dict[str, array]:
+def _word_starts(text: str, lo: int = 0, hi: int | None = None) -> dict[str, array]:
     # arrays of machine ints, not lists of int objects: a 10 MB text's 1.6 M starts took 64 MB
     starts: dict[str, array] = {}
-    for m in _WORD_START.finditer(text):
+    for m in _WORD_START.finditer(text, lo, len(text) if hi is None else hi):
         found = starts.get(m.group())
         if found is None:
             found = starts[m.group()] = array("q")
@@ -351,57 +353,153 @@ def _surname_matches(text: str, starts: dict[str, array], tail: str):
             yield p, after
 
 
-def _surnames_after_full_names(text: str, spans: list[Span],
-                               cases: dict[str, tuple[int, int]] | None = None) -> list[Span]:
+class _Surnames:
     """A bare surname later in a document that named the person in full ("Lila Abed" ...
     "Abed added") is that person, though the model missed it. Left out when two full names in
-    the document share the surname, or the surname is a stop word or written in lower case here."""
-    stop = _stop_words()
-    by_surname: dict[str, set[str]] = defaultdict(set)
-    first_at: dict[str, int] = {}
-    for span in spans:
-        if span.label != "PERSON":
-            continue
-        words = _name_words(text[span.start : span.end])
-        while words and words[-1].rstrip(".").casefold() in _GENERATION:
-            words.pop()  # "John Mills Jr": the surname is Mills
-        if len(words) < 2 or not all(_capitalised(w) for w in words):
-            continue
-        tails = [words[-1]] + ([" ".join(words[-2:])] if len(words) > 2 else [])
-        for tail in tails:
-            by_surname[tail].add(" ".join(words))
-            first_at[tail] = min(first_at.get(tail, span.end), span.end)
-    if not by_surname:
-        return []
-    starts = None  # cases: _word_cases(text), when mentions_for has it already
-    taken = _Overlaps((s.start, s.end) for s in spans)
-    # the surnames found so far, sorted: they never overlap one another, so the last starting
-    # before b is the one that could reach past a
-    found_starts: list[int] = []
-    found_ends: list[int] = []
-    found = []
-    for tail in sorted(by_surname, key=len, reverse=True):
-        if len({n for n in by_surname[tail]}) != 1 or len(tail) < 3 or tail.casefold() in stop:
-            continue
-        if cases is None:
-            cases = _word_cases(text)
-        if any(cases.get(w.casefold(), (0, 0))[1] for w in tail.split()):
-            continue
-        if starts is None:
-            starts = _word_starts(text)
-        for a, b in _surname_matches(text, starts, tail):
-            i = bisect_left(found_starts, b)
-            if a < first_at[tail] or taken(a, b) or (i > 0 and found_ends[i - 1] > a):
+    the document share the surname, or the surname is a stop word or written in lower case here.
+
+    ``collect`` reads the full names of the whole document (window by window); ``find`` then
+    looks for the surnames in one window of it: a surname is one line's words, so no match
+    crosses a window's edge, and a window's finds are the whole text's that lie in it."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.by_surname: dict[str, set[str]] = defaultdict(set)
+        self.first_at: dict[str, int] = {}
+        self.tails: list[str] | None = None
+
+    def collect(self, spans) -> None:
+        text = self.text
+        for span in spans:
+            if span.label != "PERSON":
                 continue
-            sa, sb = _sentence_of(text, a, b)
-            found.append(models.Span(a, b, "PERSON", sa, sb, "surname"))
-            i = bisect_left(found_starts, a)
-            found_starts.insert(i, a)
-            found_ends.insert(i, b)
-    return found
+            words = _name_words(text[span.start : span.end])
+            while words and words[-1].rstrip(".").casefold() in _GENERATION:
+                words.pop()  # "John Mills Jr": the surname is Mills
+            if len(words) < 2 or not all(_capitalised(w) for w in words):
+                continue
+            tails = [words[-1]] + ([" ".join(words[-2:])] if len(words) > 2 else [])
+            for tail in tails:
+                self.by_surname[tail].add(" ".join(words))
+                self.first_at[tail] = min(self.first_at.get(tail, span.end), span.end)
+
+    def _looked_for(self, cases: dict[str, tuple[int, int]] | None) -> list[str]:
+        """The surnames to look for, longest first; ``cases``: _word_cases(text), if made."""
+        if self.tails is None:
+            stop = _stop_words()
+            self.tails = []
+            for tail in sorted(self.by_surname, key=len, reverse=True):
+                if len(self.by_surname[tail]) != 1 or len(tail) < 3 \
+                        or tail.casefold() in stop:
+                    continue
+                if cases is None:
+                    cases = _word_cases(self.text)
+                if any(cases.get(w.casefold(), (0, 0))[1] for w in tail.split()):
+                    continue
+                self.tails.append(tail)
+        return self.tails
+
+    def find(self, spans: list[Span], lo: int, hi: int,
+             cases: dict[str, tuple[int, int]] | None = None) -> list[Span]:
+        """The surnames in ``text[lo:hi]`` that overlap none of ``spans`` (that window's)."""
+        if not self.by_surname:
+            return []
+        text = self.text
+        starts = None
+        taken = _Overlaps((s.start, s.end) for s in spans)
+        # the surnames found so far, sorted: they never overlap one another, so the last
+        # starting before b is the one that could reach past a
+        found_starts: list[int] = []
+        found_ends: list[int] = []
+        found = []
+        for tail in self._looked_for(cases):
+            if starts is None:
+                starts = _word_starts(text, lo, hi)
+            for a, b in _surname_matches(text, starts, tail):
+                i = bisect_left(found_starts, b)
+                if a < self.first_at[tail] or taken(a, b) or (i > 0 and found_ends[i - 1] > a):
+                    continue
+                sa, sb = _sentence_of(text, a, b)
+                found.append(models.Span(a, b, "PERSON", sa, sb, "surname"))
+                i = bisect_left(found_starts, a)
+                found_starts.insert(i, a)
+                found_ends.insert(i, b)
+        return found
 
 
-def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str]]:
+# A long text's mentions are made a window at a time, each window whole lines, no span
+# crossing its end and none ending in its last _WINDOW_MARGIN characters: what one name's
+# repairs look at (the words after it, a results line, a later surname) lies on its own line,
+# and a nickname joins a name at most 3 characters before it (_name_around_nickname), so each
+# window gives what the whole text gave there, and what is held at once is a window's Span
+# objects, not the document's (a 50 MB text: ~1 M).
+WINDOW_CHARS = 1_000_000
+_WINDOW_MARGIN = 4
+
+
+def _windows(text: str, spans: Sequence[Span], size: int | None = None):
+    """``(lo, hi, i, j)``: the windows of ``text`` and the spans (sorted by start) in each."""
+    size = size or WINDOW_CHARS
+    n, end = len(spans), len(text)
+    if end <= size:
+        yield 0, end, 0, n
+        return
+    if isinstance(spans, SpanArray):
+        starts, ends = spans.starts, spans.ends
+    else:
+        starts, ends = array("q", (s.start for s in spans)), array("q", (s.end for s in spans))
+    lo = first = i = 0
+    reach = -1  # the furthest end of the spans before the cut looked at
+    while end - lo > size:
+        c = text.find("\n", lo + size)
+        cut = None
+        while c != -1:
+            k = c + 1
+            while i < n and starts[i] < k:
+                reach = max(reach, ends[i])
+                i += 1
+            if reach <= k - _WINDOW_MARGIN:
+                cut = k
+                break
+            c = text.find("\n", k)
+        if cut is None:
+            break
+        yield lo, cut, first, i
+        lo, first = cut, i
+    yield lo, end, first, n
+
+
+class Mentions(Sequence):
+    """A document's mentions in order of start, each read as (span, surface text, label,
+    entity_id), made from their spans when read (see mentions_for)."""
+
+    def __init__(self, text: str, spans: SpanArray):
+        self.text, self.spans = text, spans
+        # one surface string and one id per (label, surface), shared by its repeats: a long
+        # text's mentions held a string of each per mention (50 MB file: ~0.9 M of each)
+        self.named: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def _mention(self, p: Span) -> tuple[Span, str, str, str]:
+        surface = self.text[p.start : p.end]
+        got = self.named.get((p.label, surface))
+        if got is None:
+            got = self.named[p.label, surface] = (
+                surface, entity_id_for(p.label, form_key(surface, p.label)))
+        return p, got[0], p.label, got[1]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._mention(self.spans[i])
+
+    def __iter__(self):
+        return map(self._mention, self.spans)
+
+
+def mentions_for(text: str, spans: Sequence[Span]) -> Mentions:
     """Clean and repair spans and give each an entity: (span, surface text, label, entity_id).
 
     The label is the model's; the corpus-wide resolver (casework.index.resolve) decides the
@@ -409,73 +507,105 @@ def mentions_for(text: str, spans: list[Span]) -> list[tuple[Span, str, str, str
     extended; a nickname inside a name leaves the name whole (one mention, compared and shown
     as "Joaquin Guzman"; resolve.store_hints records the nickname); a bare
     surname after the full name is added where the model missed it.
+
+    ``spans`` sorted by start (a SpanArray for a long text); the mentions come as a sequence
+    over a SpanArray (the surface of each is the text of its span). A long text is done a
+    window at a time (_windows): first the words the model put in places and organisations,
+    then each window's names, then each window's surnames, once the full names of the whole
+    text are known.
     """
-    spans = results.repair(text, spans, NER_LABELS)
-    pieces: list[tuple[Span, str]] = []
+    windows = list(_windows(text, spans))
+
+    def repaired(lo: int, hi: int, i: int, j: int) -> list[Span]:
+        return results.repair(text, [spans[k] for k in range(i, j)], NER_LABELS, lo, hi)
+
     # words the model put in a place, an organisation, a date or a number: no surname
     # (a surname it misreads comes out EVENT or PRODUCT: "Harfuch" on the seeds)
     other_words: dict[str, int] = defaultdict(int)
-    for raw in spans:
-        if raw.label in _NOT_SURNAME or raw.label not in KEPT_LABELS:
-            for word in _WORD.findall(text[raw.start : raw.end]):
-                other_words[word] += 1
+    for window in windows:
+        for raw in repaired(*window):
+            if raw.label in _NOT_SURNAME or raw.label not in KEPT_LABELS:
+                for word in _WORD.findall(text[raw.start : raw.end]):
+                    other_words[word] += 1
+    long_text = len(text) >= 2**31
+    names = SpanArray(long_text=long_text)  # each window's names, in its order
+    patterned = SpanArray(long_text=long_text)  # e-mail addresses, phone numbers ...
+    bounds = []  # per window: (lo, hi, its first name, its first patterned find)
+    surnames = _Surnames(text)
+    state = _NameState(text)
+    for window in windows:
+        bounds.append((window[0], window[1], len(names), len(patterned)))
+        for piece, is_pattern in _window_names(text, repaired(*window), other_words, state):
+            (patterned if is_pattern else names).append(piece)
+    surnames.collect(names)  # every full name, before any window's surnames
+    out = SpanArray(long_text=long_text)
+    for i, (lo, hi, first_name, first_pattern) in enumerate(bounds):
+        last_name, last_pattern = (bounds[i + 1][2:] if i + 1 < len(bounds)
+                                   else (len(names), len(patterned)))
+        kept = [names[k] for k in range(first_name, last_name)]
+        here = kept + surnames.find(kept, lo, hi, state.own)
+        here.extend(patterned[k] for k in range(first_pattern, last_pattern))
+        here.sort(key=lambda p: p.start)
+        out.extend(here)
+    return Mentions(text, out)
+
+
+class _NameState:
+    """What the names of every window share: how the text writes each word (made when a
+    person's name first needs it) and which lines are headlines."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.own: dict[str, tuple[int, int]] | None = None
+        self.headlines: Headlines | None = None
+
+    def cases(self) -> dict[str, tuple[int, int]]:
+        if self.own is None:
+            self.own, self.headlines = _word_cases(self.text), Headlines(self.text)
+        return self.own
+
+
+def _window_names(text: str, spans: list[Span], other_words: dict[str, int],
+                  state: _NameState):
+    """(span, is a pattern find) of the names among one window's repaired spans, in order."""
+    pieces: list[tuple[Span, str]] = []
     everything = [(raw.start, raw.end) for raw in spans]
-    patterned: list[tuple[Span, str]] = []
+    patterned: list[Span] = []
     for raw in spans:
         if raw.label not in KEPT_LABELS:
             continue
         if raw.label in PATTERN_LABELS:  # exact already: quotes and brackets belong to a URL
-            patterned.append((raw, text[raw.start : raw.end]))
+            patterned.append(raw)
             continue
         span = clean_span(text, raw)
         if span is None or (span.label == "PERSON" and _is_credit(text, span)):
             continue
         pieces.extend(split_nickname(text, span))
     taken = [(p.start, p.end) for p, _ in pieces] + everything
-    wholes: dict[int, tuple[Span, str]] = {}
+    wholes: dict[int, Span] = {}
     absorbed: set[int] = set()
     for i, (piece, role) in enumerate(pieces):
         if role == "name" and piece.label == "PERSON" and i not in absorbed:
             found = _name_around_nickname(text, pieces, i)
             if found is not None:
-                wholes[i], parts = found[:2], found[2]
+                wholes[i], parts = found[0], found[2]
                 absorbed.update(parts)
     # the mentions a cut-short name may not run into; the name's own range need not be left
     # out, as it ends before the words an extension looks at
     taken_at = _Overlaps(taken)
-    del taken, everything  # held to the end, a long text's (start, end) pairs were its peak
-    headlines = own = None
-    out = []
+    del taken, everything
     for i, (piece, role) in enumerate(pieces):
         if i in wholes:
-            out.append(wholes[i])
+            yield wholes[i], False
             continue
         if i in absorbed:
             continue
         if piece.label == "PERSON" and role != "nickname":
-            if own is None:
-                own, headlines = _word_cases(text), _Headlines(text)
-            piece = _extend_name(text, piece, taken_at, own, other_words, headlines)
-        out.append((piece, text[piece.start : piece.end]))
-    del pieces, wholes, absorbed, taken_at, headlines, other_words
-    kept = [p for p, _ in out]
-    out.extend((s, text[s.start : s.end]) for s in _surnames_after_full_names(text, kept, own))
-    out.extend(patterned)
-    out.sort(key=lambda ps: ps[0].start)
-    # one surface string and one id per (label, surface), shared by its repeats: a long
-    # text's mentions held a string of each per mention (50 MB file: ~0.9 M of each)
-    named: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def mention(p: Span, surface: str) -> tuple[Span, str, str, str]:
-        got = named.get((p.label, surface))
-        if got is None:
-            got = named[p.label, surface] = (
-                surface, entity_id_for(p.label, form_key(surface, p.label)))
-        return p, got[0], p.label, got[1]
-
-    for i, (p, surface) in enumerate(out):  # in place: no second list of a million entries
-        out[i] = mention(p, surface)
-    return out
+            piece = _extend_name(text, piece, taken_at, state.cases(), other_words,
+                                 state.headlines)
+        yield piece, False
+    for p in patterned:
+        yield p, True
 
 
 def _name_around_nickname(text: str, pieces: list[tuple[Span, str]], i: int):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from casework.index.catalog import Catalog
-from casework.index.entities import KEPT_LABELS, match_key, title_case_line, without_nickname
+from casework.index.entities import KEPT_LABELS, Headlines, Mentions, match_key, without_nickname
 from casework.index.results import TEAM
 from casework.index.names import INITIAL_NAME, nickname_like, one_person, part_of, person_like, tokens
 
@@ -41,9 +41,12 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list, spans=
     """Record what only the text shows: nicknames, acronyms in parentheses, label cues, the full
     name a short one follows, and how the text writes the words of its names."""
     rows: list[tuple[str, str, str, str]] = []
-    ordered = sorted(mentions, key=lambda m: m[0].start)
+    # mentions_for's come in order, as a compact sequence (sorted, they were a list again)
+    ordered = mentions if isinstance(mentions, Mentions) \
+        else sorted(mentions, key=lambda m: m[0].start)
     full_seen: dict[str, str] = {}  # key -> surface of each full person name met so far
     full_names = _FullNames()  # the same keys by word, so a short name meets only its own
+    headline = Headlines(text)  # each line read once: per name, it was half of the hints' time
     for i, (span, surface, _label, _eid) in enumerate(ordered):
         after = text[span.end : span.end + 60]
         before = text[max(0, span.start - 40) : span.start]
@@ -89,7 +92,7 @@ def store_hints(catalog: Catalog, doc_id: str, text: str, mentions: list, spans=
             best = min(fits, key=lambda k: len(tokens(k)))  # "Donald Trump", not "Donald J."
             rows.append((doc_id, "surname", surface, fits[best]))
         if span.label == "PERSON" and person_like(without_nickname(surface)) \
-                and not title_case_line(text, span.start):
+                and not headline(span.start):
             key = match_key(surface)
             if key not in full_seen:
                 full_seen[key] = surface

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from contextlib import closing, nullcontext
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from casework.index import dates, entities, ingest, patterns, resolve, store, sync, watchlist
 from casework.index.catalog import MODEL_KEY, STATE_KEY, UPDATING, AnnotationCache, Catalog
@@ -26,6 +26,7 @@ from casework.index.errors import CaseworkError
 from casework.index.fulltext import create_fulltext
 from casework.index.models import IndexReport, Progress, SourceFile, Span
 from casework.index.nlp import Annotator, SpacyAnnotator, split_text
+from casework.index.span_array import SpanArray, as_sorted
 from casework.index.store import IndexDir, WriteLock
 from casework.index.sync import ProgressFn
 
@@ -351,10 +352,13 @@ def _annotate_and_store(
     def finished(job: _Inflight) -> None:
         nonlocal done
         in_ner.discard(job.src.sha256)
-        spans = sorted(job.gather(cache, annotator.identity), key=lambda s: s.start)
-        cache.put(job.src.sha256, annotator.identity, spans)
-        if job.chunks:
-            cache.forget([key for _, key in job.chunks])
+        spans = as_sorted(job.gather(cache, annotator.identity))
+        # a long document's chunks stay in the cache as its answer (the next run that needs it
+        # cuts the same chunks and finds each): one entry for the whole was its spans as JSON,
+        # a list of lists, then a string, then SQLite's copy of it (~4 M spans at the 200 MB
+        # cap), all held at once
+        if not job.chunks:
+            cache.put(job.src.sha256, annotator.identity, spans)
         stored(job.src, spans)
         for copy in waiting_copies.pop(job.src.sha256, ()):
             if _stored_as_copy(catalog, copy):
@@ -438,15 +442,14 @@ class _Inflight:
         self.answered += 1
         self.chunks.append((offset, cache_key))
 
-    def gather(self, cache: AnnotationCache, identity: str) -> list[Span]:
-        """The document's spans, its chunks' read back from the cache, offsets rebased."""
+    def gather(self, cache: AnnotationCache, identity: str) -> Sequence[Span]:
+        """The document's spans, its chunks' read back from the cache, offsets rebased, into
+        a SpanArray (a list of Span objects was ~200 bytes a span; see span_array.py)."""
         if not self.chunks:
             return self.spans
-        out: list[Span] = []
+        out = SpanArray(long_text=len(self.src.text) >= 2**31)
         for offset, key in sorted(self.chunks):
-            out.extend(dataclasses.replace(
-                s, start=s.start + offset, end=s.end + offset, sent_start=s.sent_start + offset,
-                sent_end=s.sent_end + offset) for s in cache.get(key, identity) or ())
+            out.extend(cache.get(key, identity) or (), offset)
         return out
 
     def complete(self) -> bool:

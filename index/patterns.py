@@ -16,11 +16,13 @@ one entity:
 
 from __future__ import annotations
 
+import heapq
 import os
 import re
 from typing import Iterator
 
 from casework.index import models
+from casework.index.span_array import SpanArray
 
 PATTERN_LABELS = ("EMAIL", "PHONE", "URL", "IBAN")
 SOURCE = "pattern"
@@ -58,15 +60,20 @@ def merge(model_spans: list[models.Span], pattern_spans: list[models.Span]) -> l
     starts = [p.start for p in pattern_spans]
     from bisect import bisect_left
 
-    kept = []
-    for span in model_spans:
-        i = bisect_left(starts, span.end)  # pattern finds starting before this span ends
-        if i and pattern_spans[i - 1].end > span.start:
-            continue
-        if i < len(pattern_spans) and pattern_spans[i].start < span.end:
-            continue
-        kept.append(span)
-    return sorted(kept + pattern_spans, key=lambda s: s.start)
+    def kept():
+        for span in model_spans:
+            i = bisect_left(starts, span.end)  # pattern finds starting before this span ends
+            if i and pattern_spans[i - 1].end > span.start:
+                continue
+            if i < len(pattern_spans) and pattern_spans[i].start < span.end:
+                continue
+            yield span
+
+    if isinstance(model_spans, SpanArray):  # a long text's, kept compact (both sorted)
+        out = SpanArray.like(model_spans)
+        out.extend(heapq.merge(kept(), pattern_spans, key=lambda s: s.start))
+        return out.sorted()
+    return sorted([*kept(), *pattern_spans], key=lambda s: s.start)
 
 
 def normal_form(label: str, surface: str, region: str = DEFAULT_REGION) -> str:

@@ -19,9 +19,10 @@ news articles takes besides NER, and the largest part of casework's own indexing
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, count
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from casework.index import watchlist
 from casework.index.catalog import Catalog
@@ -29,6 +30,7 @@ from casework.index.models import Progress
 from casework.index.resolve import IN_DOCUMENT
 from casework.index.nlp import split_text
 from casework.index.results import TEAM
+from casework.index.span_array import Sentences
 
 SOURCE = "rescan"
 # Above this many new forms, scanning every document is cheaper than a substring pre-filter.
@@ -166,34 +168,59 @@ def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool
         text = catalog.text_of(doc_id) or ""
         if prefilter and not any(f in text for f in forms):
             continue
-        taken = catalog.mention_spans_in(doc_id)
-        # a form found again takes the entity its other mentions have in this document
-        here = {r["text"]: (r["entity_id"], r["label"]) for r in taken if r["entity_id"]}
-        # a find overlapping a mention is dropped: the mentions that start before the find
-        # ends reach furthest at reach[i - 1]; the finds kept never overlap and come in start
-        # order, so the last one kept reaches furthest (a scan of every mention per find was
-        # ~40% of the re-scan)
-        starts = [r["start"] for r in taken]
-        reach = list(accumulate((r["end"] for r in taken), max))
+        taken = _Taken(catalog.iter_mention_spans_in(doc_id))
+        here = taken.here
+        starts, reach, sentences = taken.starts, taken.reach, taken.sentences
         last_end = -1
-        sentences = sorted({(r["sent_start"], r["sent_end"]) for r in taken})
-        rows = []
-        sentence_starts = [s for s, _ in sentences]
-        for a, b in sorted(_windowed(matcher, text), key=lambda span: (span[0], span[0] - span[1])):
-            i = bisect_left(starts, b)
-            if (i and reach[i - 1] > a) or last_end > a:
-                continue
-            form = text[a:b]
-            found = here.get(form) or key_entity.get(form)
-            if found is None:
-                continue
-            last_end = b
-            entity_id, label = found
-            sa, sb = _sentence(text, a, b, sentences, sentence_starts)
-            rows.append((doc_id, a, b, form, label, label, entity_id, sa, sb, SOURCE))
-        catalog.add_mentions(rows)
-        added += len(rows)
+        # a long text is matched, and its finds stored, a window at a time: finds never cross
+        # a window's edge, so the windows' finds in turn are all the finds in order
+        for offset, piece, _ in _windows(text):
+            rows = []
+            finds = sorted(matcher(piece), key=lambda span: (span[0], span[0] - span[1]))
+            for a, b in finds:
+                a, b = a + offset, b + offset
+                i = bisect_left(starts, b)
+                if (i and reach[i - 1] > a) or last_end > a:
+                    continue
+                form = text[a:b]
+                found = here.get(form) or key_entity.get(form)
+                if found is None:
+                    continue
+                last_end = b
+                entity_id, label = found
+                sa, sb = _sentence(text, a, b, sentences)
+                rows.append((doc_id, a, b, form, label, label, entity_id, sa, sb, SOURCE))
+            del finds
+            catalog.add_mentions(rows)
+            added += len(rows)
     return added
+
+
+class _Taken:
+    """A document's mentions as the re-scan needs them, read from a cursor into arrays: where
+    they start, the furthest end reached so far, the entity each text has here, the model's
+    sentences. A list of rows held every mention's row (a 50 MB text: ~1 M rows, ~400 MB).
+
+    A find overlapping a mention is dropped: the mentions that start before the find ends
+    reach furthest at reach[i - 1]; the finds kept never overlap and come in start order, so
+    the last one kept reaches furthest (a scan of every mention per find was ~40% of the
+    re-scan)."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        self.starts, self.reach = array("q"), array("q")
+        # a form found again takes the entity its other mentions have in this document
+        self.here: dict[str, tuple[str, str]] = {}
+        self.sentences = Sentences(self._read(rows))
+
+    def _read(self, rows: Iterable[tuple]) -> Iterator[tuple[int, int]]:
+        furthest = -1
+        for start, end, sent_start, sent_end, text, entity_id, label in rows:
+            self.starts.append(start)
+            furthest = max(furthest, end)
+            self.reach.append(furthest)
+            if entity_id:
+                self.here[text] = (entity_id, label)
+            yield sent_start, sent_end
 
 
 def find_watched(catalog: Catalog, entries: list[dict],
@@ -292,8 +319,7 @@ def _marks(doc_id: str, text: str, finds: list[tuple[int, int]], forms: dict[str
     starts = [r["start"] for r in taken]
     reach = list(accumulate((r["end"] for r in taken), max))
     spans = {(r["start"], r["end"]) for r in taken}
-    sentences = sorted({(r["sent_start"], r["sent_end"]) for r in taken})
-    sentence_starts = [s for s, _ in sentences]
+    sentences = Sentences((r["sent_start"], r["sent_end"]) for r in taken)
     kept_end = -1
     covered: list[tuple[int, int]] = []
     rows = []
@@ -312,7 +338,7 @@ def _marks(doc_id: str, text: str, finds: list[tuple[int, int]], forms: dict[str
         covered.extend((r["start"], r["end"]) for r in inside)
         found = text[a:b]
         label = forms.get(watchlist.fold(found), "ORG")
-        sa, sb = _sentence(text, a, b, sentences, sentence_starts)
+        sa, sb = _sentence(text, a, b, sentences)
         rows.append((doc_id, a, b, found, label, label, "", sa, sb, watchlist.SOURCE))
     return rows, covered
 
@@ -323,20 +349,26 @@ def _written_as_a_name(found: str) -> bool:
     return any(c.isupper() for c in found) or not any(c.islower() for c in found)
 
 
-def _windowed(matcher: _Matcher, text: str) -> list[tuple[int, int]]:
+def _windows(text: str):
+    """(offset, piece, last) of a text in windows of WINDOW_CHARS cut on paragraph, line or
+    word boundaries (no form crosses one)."""
     if len(text) <= WINDOW_CHARS:
-        return matcher(text)
-    return [(a + offset, b + offset) for offset, piece, _ in split_text(text, WINDOW_CHARS)
+        return [(0, text, True)]
+    return split_text(text, WINDOW_CHARS)
+
+
+def _windowed(matcher: _Matcher, text: str) -> list[tuple[int, int]]:
+    return [(a + offset, b + offset) for offset, piece, _ in _windows(text)
             for a, b in matcher(piece)]
 
 
-def _sentence(text: str, a: int, b: int, known: list[tuple[int, int]],
-              starts: list[int]) -> tuple[int, int]:
+def _sentence(text: str, a: int, b: int, known: Sentences) -> tuple[int, int]:
     # the sentence known to the model that holds the find: found by bisection (a walk over
     # every sentence per find was quadratic, minutes on a 50 MB text)
+    starts, ends = known.starts, known.ends
     i = bisect_right(starts, a) - 1
-    while i >= 0 and known[i][0] <= a:
-        s, e = known[i]
+    while i >= 0 and starts[i] <= a:
+        s, e = starts[i], ends[i]
         if b <= e:
             return s, e
         if a - s > 10_000:
@@ -347,4 +379,3 @@ def _sentence(text: str, a: int, b: int, known: list[tuple[int, int]],
         start = m.end()
     m = _SENTENCE_END.search(text, b)
     return start, (m.start() + 1 if m else len(text))
-

@@ -16,7 +16,9 @@ Pure Python over the text and the model's spans: no spaCy.
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_left
 from typing import TYPE_CHECKING
 
 from casework.index import models
@@ -40,32 +42,52 @@ _NOT_TEAMS = frozenset(
     "june july august september october november december total totals week".split())
 
 
-def _fields(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, source) of every name field of a results line in ``text``."""
-    if not any(ch.isdigit() for ch in text):
+_DIGIT = re.compile(r"\d")
+
+
+def _fields(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, source) of every name field of a results line in ``text[lo:hi]`` (whole
+    lines: ``lo`` a line's start, ``hi`` a line's end or the text's), offsets into ``text``."""
+    hi = len(text) if hi is None else hi
+    if not _DIGIT.search(text, lo, hi):  # either kind of line holds one
         return []
     out = []
-    for m in _SCORE_LINE.finditer(text):
+    for m in _SCORE_LINE.finditer(text, lo, hi):
         names = [(m.start(g), m.end(g)) for g in ("a", "b")]
         if not any(text[a:b].split()[0].casefold() in _NOT_TEAMS for a, b in names):
             out.extend((a, b, TEAM) for a, b in names)
-    for m in _TABLE_ROW.finditer(text):
+    for m in _TABLE_ROW.finditer(text, lo, hi):
         if text[m.start("a") : m.end("a")].split()[0].casefold() not in _NOT_TEAMS:
             out.append((m.start("a"), m.end("a"), TABLE))
     return out
 
 
-def repair(text: str, spans: list[Span], names: frozenset[str] | tuple = ()) -> list[Span]:
+def repair(text: str, spans: list[Span], names: frozenset[str] | tuple = (), lo: int = 0,
+           hi: int | None = None) -> list[Span]:
     """``spans`` with each name field of a results line as one span (see the module); only
-    spans with a label in ``names`` are names (a CARDINAL over a score is left alone)."""
-    fields = _fields(text)
+    spans with a label in ``names`` are names (a CARDINAL over a score is left alone).
+    ``lo``, ``hi``: the lines of ``text`` the spans lie in (a window of a long text)."""
+    fields = _fields(text, lo, hi)
     if not fields:
         return spans
     dropped: set[int] = set()
     added: list[Span] = []
+    # the spans by start, with the furthest end reached so far: those overlapping a field are
+    # found walking back from the last starting before its end (a scan of every span per
+    # field grew with the square of a document full of tables)
+    order = sorted(range(len(spans)), key=lambda i: spans[i].start)
+    starts = [spans[i].start for i in order]
+    reach = list(itertools.accumulate((spans[i].end for i in order), max))
     for a, b, source in fields:
-        over = [i for i, s in enumerate(spans) if s.start < b and a < s.end
-                and s.label in names and i not in dropped]
+        j = bisect_left(starts, b) - 1
+        over = []
+        while j >= 0 and reach[j] > a:
+            i = order[j]
+            s = spans[i]
+            if a < s.end and s.label in names and i not in dropped:
+                over.append(i)
+            j -= 1
+        over.sort()  # in the spans' order, as a scan of them found them
         if source == TABLE and not over:
             continue
         if over:

@@ -20,7 +20,7 @@ from casework.index.location import seed_paths
 from tests.conftest import ROOT
 from tests.test_big_files import _long_text
 
-# what the lookups must agree with: a surname the way _surnames_after_full_names found it by
+# what the lookups must agree with: a surname the way _Surnames.find found it by
 # scanning the text, and the overlap test it and _extend_name ran over every mention
 _SURNAME = r"(?<![\w’'-]){}(?![\w-])"
 
@@ -57,7 +57,7 @@ def texts() -> dict[str, tuple[str, list]]:
 
 
 def _tails(text: str, spans) -> list[str]:
-    """The surnames _surnames_after_full_names would look for: last word, last two words."""
+    """The surnames _Surnames would look for: last word, last two words."""
     tails = set()
     for s in spans:
         words = re.findall(r"[^\W\d_][\w’'-]*", text[s.start : s.end])
@@ -99,11 +99,11 @@ def test_overlap_lookup_answers_as_a_scan_of_every_range(texts):
 
 def test_headline_test_once_per_line_answers_as_for_each_position(texts):
     for key, (text, spans) in texts.items():
-        headlines = entities._Headlines(text)
+        headlines = entities.Headlines(text)
         positions = range(len(text) + 1) if key == "hostile" else [s.start for s in spans]
         answers = [headlines(p) for p in positions]
         assert answers == [entities.title_case_line(text, p) for p in positions], key
-    assert any(entities._Headlines(HOSTILE)(p) for p in range(len(HOSTILE)))
+    assert any(entities.Headlines(HOSTILE)(p) for p in range(len(HOSTILE)))
 
 
 def test_a_long_text_repeating_the_seeds_gets_the_same_mentions_in_every_repeat(texts):
@@ -146,3 +146,73 @@ def test_full_names_by_word_give_every_name_a_short_one_is_part_of():
         brute = [k for k in fulls if part_of(tokens(short), tokens(k))]
         got = names.holding(tokens(short))
         assert [k for k in got if part_of(tokens(short), tokens(k))] == brute, short
+
+
+def _rows(mentions) -> list[tuple]:
+    return [(s.start, s.end, s.label, s.sent_start, s.sent_end, s.source, surface, label, eid)
+            for s, surface, label, eid in mentions]
+
+
+def test_a_long_text_done_window_by_window_gets_the_mentions_of_one_pass(texts, monkeypatch):
+    """Issue 22: a long text's mentions are made a window of lines at a time, from spans held
+    as a SpanArray, so what is held does not grow with the text; each window must give what
+    the whole text in one pass gave (the repairs that look past a name stay in its window)."""
+    from casework.index.span_array import SpanArray
+
+    text, spans = texts["long"]
+    whole = _rows(entities.mentions_for(text, spans))  # 0.3 MB: one window
+    monkeypatch.setattr(entities, "WINDOW_CHARS", 5_000)
+    assert len(list(entities._windows(text, spans))) > 30
+    assert _rows(entities.mentions_for(text, spans)) == whole
+    assert _rows(entities.mentions_for(text, SpanArray(spans))) == whole
+    assert {"extended", "surname", "model"} <= {row[5] for row in whole}
+
+
+def test_results_lines_are_repaired_as_a_scan_of_every_span_did():
+    """results.repair finds the spans over a results line's field by bisection (a scan of every
+    span per field took minutes on a document full of tables); on score lines and table rows
+    with spans over, inside and across the fields, it keeps and drops what the scan did."""
+    from casework.index import models, results
+
+    rng = random.Random(7)
+    teams = ["Motherwell", "Celtic", "Dundee United", "Kilmarnock", "Paris St Germain",
+             "NY RANGERS", "Willem II Tilburg"]
+    lines, spans, pos = [], [], 0
+    for i in range(400):
+        a, b = rng.sample(teams, 2)
+        line = (f"{a} {rng.randint(0, 5)} {b} {rng.randint(0, 5)}" if i % 3
+                else f"{a} 10 13 5 91 81 25" if i % 2 else f"{a} said on Monday")
+        for _ in range(rng.randint(0, 3)):
+            s = pos + rng.randint(0, len(line) - 2)
+            e = min(pos + len(line), s + rng.randint(1, 25))
+            spans.append(models.Span(s, e, rng.choice(["ORG", "PERSON", "CARDINAL"]), pos,
+                                     pos + len(line)))
+        lines.append(line)
+        pos += len(line) + 1
+    text = "\n".join(lines)
+    spans.sort(key=lambda s: s.start)
+
+    def scanned(spans):  # the scan over every span that results.repair replaced
+        dropped, added = set(), []
+        for a, b, source in results._fields(text):
+            over = [i for i, s in enumerate(spans) if s.start < b and a < s.end
+                    and s.label in ("ORG", "PERSON") and i not in dropped]
+            if source == results.TABLE and not over:
+                continue
+            if over:
+                longest = max((spans[i] for i in over), key=lambda s: s.end - s.start)
+                label, sent = longest.label, (longest.sent_start, longest.sent_end)
+            else:
+                label, sent = "ORG", (text.rfind("\n", 0, a) + 1, b)
+            if source == results.TEAM:
+                label = "ORG"
+            dropped.update(over)
+            line_end = text.find("\n", b)
+            sent = (min(sent[0], a), max(sent[1], b, line_end if line_end != -1 else len(text)))
+            added.append(models.Span(a, b, label, sent[0], sent[1], source))
+        kept = [s for i, s in enumerate(spans) if i not in dropped]
+        return sorted(kept + added, key=lambda s: (s.start, s.end))
+
+    repaired = results.repair(text, spans, ("ORG", "PERSON"))
+    assert repaired == scanned(spans)
+    assert len(repaired) != len(spans)  # fields were repaired

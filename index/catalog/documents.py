@@ -62,7 +62,7 @@ class Documents(Tables):
             """INSERT INTO documents(doc_id, path, root, relpath, title, text, size, mtime, sha256,
                                      encoding, words, ft_hash, parent_id, container, depth,
                                      ipath, content_type, metadata)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+               VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(doc_id) DO UPDATE SET
                  path=excluded.path, root=excluded.root, relpath=excluded.relpath,
                  title=excluded.title, text=excluded.text, size=excluded.size,
@@ -71,7 +71,11 @@ class Documents(Tables):
                  container=excluded.container, depth=excluded.depth, ipath=excluded.ipath,
                  content_type=excluded.content_type, metadata=excluded.metadata""",
             (
-                src.doc_id, src.path, src.root, src.relpath, src.title, src.text, src.size,
+                # the text as UTF-8 bytes, stored as TEXT: bound as a str, a text that is not
+                # ASCII kept its UTF-8 form inside the str for as long as the str lived (the
+                # rest of storing it: +200 MB at the 200 MB cap)
+                src.doc_id, src.path, src.root, src.relpath, src.title, src.text.encode("utf-8"),
+                src.size,
                 src.mtime, src.sha256, src.encoding, word_count(src.text), src.parent_id,
                 src.container, src.depth, ipath, src.content_type,
                 json.dumps(src.metadata, ensure_ascii=False, sort_keys=True),

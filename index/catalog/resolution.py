@@ -228,6 +228,18 @@ class Resolution(Tables):
             (doc_id,),
         ).fetchall()
 
+    def iter_mention_spans_in(self, doc_id: str) -> Iterator[tuple]:
+        """:meth:`mention_spans_in` as plain tuples from a cursor, for a reader that keeps
+        only what it needs of each (a long document has millions)."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        cursor.execute(
+            """SELECT start, end, sent_start, sent_end, text, entity_id, label FROM mentions
+               WHERE doc_id = ? ORDER BY start""",
+            (doc_id,),
+        )
+        return cursor
+
     def add_mentions(self, rows: list[tuple]) -> None:
         """Insert mentions: (doc_id, start, end, text, label, raw_label, entity_id, sent_start,
         sent_end, source)."""
