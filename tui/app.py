@@ -38,7 +38,8 @@ from casework.tui.help_screen import HelpScreen
 from casework.tui.indexing import IndexingMixin
 from casework.tui.layout import PaneLayout
 from casework.tui.marks import MarksMixin
-from casework.tui.messages import LoadMoreEntities, LoadMoreResults, OpenDocument, PreviewDocument, SelectEntity
+from casework.tui.messages import (LoadMoreEntities, LoadMoreResults, OpenDocument, OpenHit,
+                                   PreviewDocument, SelectEntity)
 from casework.tui.navigation import History, Place
 from casework.tui.results import ResultsList
 from casework.tui.search_pane import SearchBox
@@ -78,7 +79,7 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
         self._open_first_for: str | None = None  # query whose first hit a typed-ahead Enter awaits
         self._shown_query: str | None = None  # the query whose results the list shows
         self._preview_timer = None
-        self._opening = False  # an open_document is loading (previews wait for it)
+        self._opening: int | None = None  # the document request of an open (Enter) under way
         self._active = "results"  # the pane showing (narrow) or last focused (wide)
         self._hidden: set[str] = set()
         self.last_result: SearchResult | None = None
@@ -172,13 +173,19 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
         if key == "down" and box.recalling:
             box.history_newer()
             return
+        # This binding runs when the app routes the key, maybe before the box has taken the
+        # keys typed ahead of it (tmux send-keys, a paste): the box searches and remembers its
+        # query once it has them; the results take the keys that follow from now on.
+        box.call_later(self._search_left, box)
+        self.action_pane("results")
+
+    def _search_left(self, box: SearchBox) -> None:
         box.flush()
         query = box.value.strip()
         if query:
             box.remember(query)
             self.session.run("history", lambda cw: cw.remember_query(query), lambda _: None,
                              exclusive=False)
-        self.action_pane("results")
 
     def run_search(self, query: str, seq: int, offset: int = 0, then=None) -> None:
         def search(cw) -> SearchResult:
@@ -205,7 +212,7 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
             return  # the same page asked for twice (keys faster than the engine)
         self.last_result = result
         self._shown_query = query
-        results.show_result(result, append=append)
+        results.show_result(result, query, append=append)
         if self._open_first_for == query and result.hits:
             self.open_document(result.hits[0].doc_id)
         elif not append and query.strip():
@@ -242,18 +249,30 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
 
     @on(LoadMoreResults)
     def _load_more(self, event: LoadMoreResults) -> None:
-        if event.open_first:
-            query = self.query_one(SearchBox).value
-            last = self.last_result
-            if self._shown_query == query and last is not None and last.hits:
-                # the results came in between Enter and this message: nothing else will come
-                # to open the first hit, so open it now
-                self.open_document(last.hits[0].doc_id)
-            else:
-                self._open_first_for = query
-            return
         results = self.query_one(ResultsList)
         self.run_search(self._query, self._search_seq, results.loaded)
+
+    @on(OpenHit)
+    def _open_hit(self, event: OpenHit) -> None:
+        # Decided in the search box's turn: by then it has taken every key typed before the
+        # Enter that left it, so its value is the query this Enter was typed after.
+        box = self.query_one(SearchBox)
+        box.call_later(self._open_hit_of, box, event.doc_id, event.query)
+
+    def _open_hit_of(self, box: SearchBox, doc_id: str | None, query: str | None) -> None:
+        """Enter on ``doc_id`` in the results of ``query``: open it if those are the results of
+        the query in the box; if that query's results came since, open their first hit; if
+        they have not come yet (Enter typed ahead), open their first hit when they come."""
+        typed = box.value
+        if query == typed:
+            if doc_id is not None:
+                self.open_document(doc_id)
+        elif self._shown_query == typed:
+            last = self.last_result
+            if last is not None and last.hits:
+                self.open_document(last.hits[0].doc_id)
+        else:
+            self._open_first_for = typed
 
     # -- documents ----------------------------------------------------------------------
     @on(OpenDocument)
@@ -267,9 +286,14 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
     def _preview_document(self, event: PreviewDocument) -> None:
         self.preview(event.doc_id)
 
+    def _open_under_way(self) -> bool:
+        """An open (Enter) is loading: previews and a new list's first hit wait for it (a
+        newer document request would make it stale, and the open would be lost)."""
+        return self._opening is not None and self.session.is_current("document", self._opening)
+
     def preview(self, doc_id: str) -> None:
-        if self._opening:
-            return  # an open (Enter) is on its way: a preview must not make it stale
+        if self._open_under_way():
+            return
         if self._preview_timer is not None:
             self._preview_timer.stop()
         seq = self.session.newer("document")
@@ -282,6 +306,8 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
             if view.doc is None or view.doc.doc_id != result.hits[0].doc_id:
                 self.preview(result.hits[0].doc_id)
             return
+        if self._open_under_way():
+            return  # no hits, but the document opened (Enter) a moment ago still comes
         if self._preview_timer is not None:
             self._preview_timer.stop()
         self.session.newer("document")  # a preview still loading is now stale
@@ -296,8 +322,8 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
             self._preview_timer.stop()
         if record:
             self.places.push(Place("doc", doc_id, offset, entity_id))
-        self._opening = True
-        self.load_document(doc_id, offset, entity_id, self.session.newer("document"))
+        self._opening = self.session.newer("document")
+        self.load_document(doc_id, offset, entity_id, self._opening)
 
     def load_document(self, doc_id: str, offset: int | None, entity_id: str | None, seq: int,
                       preview: bool = False) -> None:
@@ -313,7 +339,7 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
 
     def _document_failed(self, message: str, preview: bool) -> None:
         if not preview:
-            self._opening = False
+            self._opening = None
         self._say(message, error=True)
 
     def _terms(self) -> list[str]:
@@ -326,7 +352,7 @@ class CaseworkApp(BatchMixin, MarksMixin, CurationMixin, IndexingMixin, PaneLayo
         if not self.session.is_current("document", seq):
             return
         if not preview:
-            self._opening = False
+            self._opening = None
         if preview:
             offset = matches[0][0] if matches else None
         view = self.query_one(DocumentView)

@@ -30,13 +30,18 @@ class SelectEntity(Message):
 
 
 class LoadMoreResults(Message):
-    """The results list wants the next page of the current query; with ``open_first``, Enter
-    came before any results (typed ahead, or over a slow link): open the first hit when they
-    arrive."""
+    """The results list wants the next page of the current query."""
 
-    def __init__(self, open_first: bool = False):
+
+class OpenHit(Message):
+    """Enter in the results list: ``doc_id`` is the hit under the cursor (None: no hit there),
+    on the results of ``query``. The app opens it only if ``query`` is the one in the search
+    box; Enter typed ahead of that query's results opens its first hit when they come."""
+
+    def __init__(self, doc_id: str | None, query: str | None):
         super().__init__()
-        self.open_first = open_first
+        self.doc_id = doc_id
+        self.query = query
 
 
 class LoadMoreEntities(Message):

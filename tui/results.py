@@ -12,7 +12,7 @@ from casework.tui.render import name_and_type, safe_text, snippet_text
 
 from casework.tui import bindings
 from casework.tui.family import part_prefix
-from casework.tui.messages import LoadMoreResults, OpenDocument, PreviewDocument
+from casework.tui.messages import LoadMoreResults, OpenHit, PreviewDocument
 
 
 
@@ -71,10 +71,12 @@ class ResultsList(OptionList):
     def __init__(self, **kwargs):
         super().__init__(markup=False, **kwargs)
         self.result: SearchResult | None = None
+        self.query: str | None = None  # the query (as in the search box) these results are for
         self._hits: list = []
         self.compact = False  # one line a hit (v)
 
-    def show_result(self, result: SearchResult, append: bool = False) -> None:
+    def show_result(self, result: SearchResult, query: str, append: bool = False) -> None:
+        self.query = query
         if not append:
             self.clear_options()
             self._hits = []
@@ -115,10 +117,14 @@ class ResultsList(OptionList):
             pass
 
     def action_select(self) -> None:
-        if self.option_count == 0:
-            self.post_message(LoadMoreResults(open_first=True))  # Enter typed ahead of the results
+        option = self.highlighted_option
+        if option is not None and option.id == "more":
+            super().action_select()
             return
-        super().action_select()
+        # The hit is read now, with the query of the list it is on: keys typed ahead may reach
+        # this list before the results they were typed for (the app sorts that out).
+        hit = self.highlighted_hit
+        self.post_message(OpenHit(hit.doc_id if hit is not None else None, self.query))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
@@ -129,10 +135,6 @@ class ResultsList(OptionList):
             self.post_message(PreviewDocument(self._hits[int(option_id[4:])].doc_id))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        option_id = event.option.id or ""
-        if option_id == "more":
+        event.stop()  # only the "more" row gets here (action_select)
+        if event.option.id == "more":
             self.post_message(LoadMoreResults())
-        elif option_id.startswith("hit:"):
-            hit = self._hits[int(option_id[4:])]
-            self.post_message(OpenDocument(hit.doc_id))

@@ -90,7 +90,9 @@ class SearchBox(Input):
                 self._recalled >= len(self.history) or event.value != self.history[self._recalled]):
             self._recalled = None  # typed over a recalled query: the walk is over
         now = monotonic()
-        quiet = now - self._last_change >= DEBOUNCE_SECONDS
+        # A change the box has already typed past (keys that came in one write, taken before
+        # their change events) is a burst too: no search for its first letter.
+        quiet = now - self._last_change >= DEBOUNCE_SECONDS and event.value == self.value
         self._last_change = now
         value = event.value
         if quiet:
