@@ -68,7 +68,7 @@ class Resolution(Tables):
         return self.conn.execute(
             """SELECT text, raw_label, source IN ('rescan', 'watch') AS again,
                       source = 'watch' AS watch, COUNT(*) AS n FROM mentions
-               GROUP BY text, raw_label, again, watch"""
+               GROUP BY text, raw_label, again, watch ORDER BY text, raw_label, again, watch"""
         )
 
     def entity_mention_counts(self) -> Iterator[sqlite3.Row]:
@@ -211,11 +211,13 @@ class Resolution(Tables):
         """(doc_id, sha256) of every document."""
         return self.conn.execute("SELECT doc_id, sha256 FROM documents").fetchall()
 
-    def put_recall_pass(self, forms: Iterable[str], docs: list[sqlite3.Row]) -> None:
-        """Remember the forms this re-scan looked for and the documents' hashes it read."""
+    def put_recall_pass(self, forms: Iterable[str] | None, docs: list[sqlite3.Row]) -> None:
+        """Remember the forms this re-scan looked for (None: the same as last time) and the
+        hashes of the documents it read whole."""
         conn = self.conn
-        conn.execute("DELETE FROM recall_forms")
-        conn.executemany("INSERT INTO recall_forms VALUES (?)", [(f,) for f in forms])
+        if forms is not None:
+            conn.execute("DELETE FROM recall_forms")
+            conn.executemany("INSERT INTO recall_forms VALUES (?)", [(f,) for f in forms])
         conn.executemany(
             "INSERT OR REPLACE INTO recall_docs VALUES (?, ?)", [(r["doc_id"], r["sha256"]) for r in docs]
         )
