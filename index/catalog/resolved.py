@@ -17,7 +17,7 @@ from typing import Iterable
 from casework.index.catalog.schema import Tables
 
 # The version of what this module keeps; a catalog without it is resolved in full once.
-STATE_KEY = "resolve_state"
+RESOLVED_KEY = "resolve_state"
 STATE_VERSION = "1"
 # Set when a full resolution left the counts to the next recount: that one counts everything.
 RECOUNT_ALL_KEY = "recount_all"
@@ -101,13 +101,13 @@ class ResolvedState(Tables):
     # -- whether there is a state to go on from ---------------------------------------------
     def has_resolved_state(self) -> bool:
         """True when the last resolution left its state (and the triggers keep it)."""
-        return self.get_meta(STATE_KEY) == STATE_VERSION
+        return self.get_meta(RESOLVED_KEY) == STATE_VERSION
 
     def drop_resolved_state(self) -> None:
         """Forget the kept state: the next resolution is a full one (and keeps it again)."""
         for name in _TRIGGER_NAMES:
             self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-        self.conn.execute("DELETE FROM meta WHERE key = ?", (STATE_KEY,))
+        self.conn.execute("DELETE FROM meta WHERE key = ?", (RESOLVED_KEY,))
 
     def keep_resolved_state(self, mapping: dict[str, tuple[str, str]],
                             in_document: dict[tuple[str, str], tuple[str, str]],
@@ -139,7 +139,7 @@ class ResolvedState(Tables):
         for statement in TRIGGERS.split("END;"):
             if statement.strip():
                 conn.execute(statement + "END;")
-        self.set_meta(STATE_KEY, STATE_VERSION)
+        self.set_meta(RESOLVED_KEY, STATE_VERSION)
         if recount_all:
             self.set_meta(RECOUNT_ALL_KEY, "1")
 
