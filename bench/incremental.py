@@ -19,10 +19,26 @@ first changed run: that run is reported as ``state_made`` and not counted as a c
 Targets: unchanged 20,000-doc folder <= 2 s (issue 6); one changed file <= 2 s end to end at
 20,000 documents (issue 20, point 8). CPU is the figure to compare on a shared machine.
 
-Figures (2-core VM shared with 3-4 other jobs, load average 8-10; CPU seconds):
-  before (main, 5bd3403), 3,824 news articles (spaCy): one changed file 4.5-4.8 s one-shot
-  (resolve ~2 s, re-scan + recount ~1.5 s, model load ~1.1 s).
-  after: see the report of branch wt-incr (filled in below when measured).
+Figures, CPU seconds (2-core VM shared with 3-4 other jobs, load average 9-12, so wall is
+~2x CPU), 3,822 news articles (bench corpus 3,824; spaCy en_core_web_sm), each engine on its
+own copy of one index built by 5bd3403, in one session (2026-12-02):
+                                        before (5bd3403)   after (wt-incr)
+  one changed file, one-shot                 5.80              3.82
+  put back, one-shot (NER cached: no model)  4.45              2.51
+  unchanged folder, one-shot                 0.29              0.27
+  watcher, per change (model kept)        4.29-4.71         2.32-2.46
+    resolve                               2.27-2.46         1.55-1.78
+    re-scan + recount                     1.73-1.95         0.46-0.57
+  model load (once per watcher)              0.97              0.85
+  first changed run after the 5bd3403 build (makes the kept state): 6.24
+  500 articles: watcher per change 1.03-1.42 -> 0.97-1.28 (there the rules dominate).
+What is left per change is the rules' pass over every form (~1.6 s at 33,000 forms): see
+index/resolve.py. No real spaCy index of 20,000 documents could be built in this session (a
+one-core build ran at ~150 documents a minute under the load; its NER cache of 6,784
+documents is kept in bench/out/ner-20000 and the build resumes from it); at 20,000 synthetic
+documents (bench/entity_resolve_scale.py) one changed document costs the engine 3.5 s.
+Phases are cut at the indexer's progress reports: NER of the changed file shows partly under
+"scan".
 """
 
 from __future__ import annotations

@@ -25,7 +25,13 @@ PERSON votes count ORG.
 
 Hints that need the document text (quotes, parentheses, cues, the full name a short one
 follows, how each word is capitalised) are extracted when a document is stored
-(casework.index.hints) so resolution itself is catalog reads plus dict work over distinct forms.
+(casework.index.hints) so resolution itself is catalog reads plus dict work over distinct
+forms. Between runs the catalog keeps what the last one wrote and running totals of what it
+reads (catalog.resolved): a run after a change reads the totals, runs the rules over every
+form and writes only the rows that differ, which leaves what a full resolution leaves
+(tests/test_entities_incremental.py). Running the rules only near the change was measured and
+left: on 3,824 news articles 77% of the forms are one component of the keys the rules compare.
+
 The reader's watch list (casework.index.watchlist) is linked first: each entry's names are one
 entity, shown by the listed name with the FtM schema's label and flagged as watched (the
 mentions recall.find_watched marked count like re-scan finds: they do not vote). The reader's
@@ -91,7 +97,10 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     incremental = catalog.has_resolved_state()
     hints = catalog.hints_by_rule()
     surname_hints = catalog.surname_hints()
-    t = tally(catalog, hints, catalog.form_tally_rows() if incremental else None)
+    by_source = [] if incremental else catalog.mention_texts_by_source()
+    t = tally(catalog, hints, catalog.form_tally_rows() if incremental else [
+        {"text": text, "raw_label": raw_label, "again": source in ("rescan", "watch"),
+         "watch": source == "watch", "n": n} for text, raw_label, source, n in by_source])
     surfaces, shown = t.surfaces, t.shown
     watched = _watched_forms(catalog, t)
     stop = stop_words()
@@ -147,6 +156,8 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
             catalog.count_changed()
         return touched
     _write(catalog, result, count)
+    catalog.keep_resolved_state(result.mapping, result.in_document, by_source, cases,
+                                recount_all=not count)
     return None
 
 
@@ -258,8 +269,12 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
     person_roots = {forms.find(k) for k in surname_joined}
     entity_of_root: dict[str, tuple[str, str]] = {}
     for root, keys in clusters.items():
-        head = _head(keys, forms, count)
-        label = "PERSON" if root in person_roots else cluster_label(keys, t.votes)
+        if len(keys) == 1:  # most clusters: its one form is the head, its vote the label
+            head = keys[0]
+            label = "PERSON" if root in person_roots else t.majority[head]
+        else:
+            head = _head(keys, forms, count)
+            label = "PERSON" if root in person_roots else cluster_label(keys, t.votes)
         label = forms.prefer_label.get(head, label)  # a merge keeps the kept entity's label
         entity_id = entity_id_for(label, head)
         extra = overrides.get(root, {})
@@ -271,8 +286,7 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
         mapped = ("", "") if hidden else (entity_id, label)
         for k in keys:
             for text in surfaces[k]:
-                mapping.pop(text, None)  # the last of a text wins, in the order written
-                mapping[text] = mapped
+                mapping[text] = mapped  # the last of a text wins, as in the table
         entity_of_root[root] = (entity_id, label)
         if hidden:
             continue
@@ -289,7 +303,6 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
     for doc_id, text, full, n in in_document:
         entity_id, label = entity_of_root[forms.find(full)]
         if entity_id in entity_rows:
-            doc_rows.pop((doc_id, text), None)
             doc_rows[(doc_id, text)] = (entity_id, label)
             doc_alias[(entity_id, text)] += n
     known = {(r[0], r[1]) for r in alias_rows}
@@ -304,7 +317,7 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
 
 
 def _write(catalog: Catalog, r: _Result, count_mentions: bool = True) -> None:
-    """Write a resolution whole, and keep it as the state the next one starts from."""
+    """Write a resolution whole."""
     catalog.map_mentions_by_text([(text, e, label) for text, (e, label) in r.mapping.items()])
     catalog.map_mentions_in_documents([(d, text, e, label)
                                        for (d, text), (e, label) in r.in_document.items()])
@@ -317,7 +330,6 @@ def _write(catalog: Catalog, r: _Result, count_mentions: bool = True) -> None:
     catalog.replace_watched(r.watched)
     if count_mentions:
         catalog.count_entity_sentences()
-    catalog.keep_resolved_state(r.mapping, r.in_document, recount_all=not count_mentions)
 
 
 def _write_changes(catalog: Catalog, r: _Result) -> set[str]:

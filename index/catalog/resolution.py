@@ -71,6 +71,14 @@ class Resolution(Tables):
                GROUP BY text, raw_label, again, watch ORDER BY text, raw_label, again, watch"""
         )
 
+    def mention_texts_by_source(self) -> list[tuple[str, str, str, int]]:
+        """(text, raw_label, source, n): mentions counted by text, the model's label and
+        source, in that order."""
+        return self.conn.execute(
+            """SELECT text, raw_label, source, COUNT(*) FROM mentions
+               GROUP BY text, raw_label, source ORDER BY text, raw_label, source"""
+        ).fetchall()
+
     def entity_mention_counts(self) -> Iterator[sqlite3.Row]:
         """(entity_id, documents, mentions) of every entity its mentions carry."""
         return self.conn.execute(_ENTITY_COUNTS)

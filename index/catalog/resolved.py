@@ -111,8 +111,11 @@ class ResolvedState(Tables):
 
     def keep_resolved_state(self, mapping: dict[str, tuple[str, str]],
                             in_document: dict[tuple[str, str], tuple[str, str]],
+                            by_source: list[tuple[str, str, str, int]],
+                            cases: dict[str, tuple[int, int, int, int]],
                             recount_all: bool = False) -> None:
-        """After a full resolution: keep what it wrote, fill the totals from the tables and
+        """After a full resolution: keep what it wrote and the totals it read (``by_source``:
+        mention_texts_by_source as read before it mapped, ``cases``: word_case_totals), and
         make the triggers that keep them from now on. With ``recount_all`` the counts were
         left undone: the next recount counts everything."""
         conn = self.conn
@@ -127,12 +130,11 @@ class ResolvedState(Tables):
                          [(t, e, lab) for t, (e, lab) in mapping.items()])
         conn.executemany("INSERT INTO resolved_in_document VALUES (?, ?, ?, ?)",
                          [(d, t, e, lab) for (d, t), (e, lab) in in_document.items()])
-        conn.execute(
-            "INSERT INTO form_tally SELECT text, raw_label, source, COUNT(*) FROM mentions "
-            "GROUP BY text, raw_label, source")
-        conn.execute(
-            """INSERT INTO word_case_sums SELECT word, SUM(lower), SUM(mid), SUM(start),
-                      SUM(other) FROM word_cases GROUP BY word""")
+        # the mapping dropped the re-scan's finds of texts it no longer maps (map_mentions_by_text)
+        conn.executemany("INSERT INTO form_tally VALUES (?, ?, ?, ?)",
+                         [r for r in by_source if r[2] != "rescan" or r[0] in mapping])
+        conn.executemany("INSERT INTO word_case_sums VALUES (?, ?, ?, ?, ?)",
+                         [(w, *c) for w, c in cases.items()])
         conn.execute("INSERT INTO doc_entity_sentences " + _DOC_SENTENCES.format(where=""))
         for name in _TRIGGER_NAMES:
             conn.execute(f"DROP TRIGGER IF EXISTS {name}")
