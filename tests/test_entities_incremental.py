@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.index import sync
+from casework.index import resolve, sync
 from casework.index.catalog import Catalog
 from casework.index.indexer import build
 from casework.index.location import seed_paths
@@ -102,7 +102,7 @@ def _assert_same(incremental: Path, full: Path, step: str) -> None:
     assert a["entities"] and a["mentions"]
 
 
-def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator):
+def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, monkeypatch):
     docs = tmp_path / "docs"
     shutil.copytree(folder, docs)
     one, full = tmp_path / "incremental", tmp_path / "full"
@@ -131,6 +131,17 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator):
         "Advisory Ltd. Nygaard and Costa spoke about Trump. H. Nygaard left early.\n",
         encoding="utf-8")
     index_both("a file added")
+    # many files at once are stored without the totals' triggers and resolved in full
+    monkeypatch.setattr(resolve, "BULK_STORE", 1)
+    for name in ("new.txt", "doc_00.txt"):
+        path = docs / name
+        path.write_text(path.read_text(encoding="utf-8") + "\nMaria Costa left Porto.\n",
+                        encoding="utf-8")
+    index_both("two files changed at once")
+    catalog = Catalog(IndexDir(one).catalog, readonly=True)
+    assert catalog.has_resolved_state()  # made again by the full resolution
+    catalog.close()
+    monkeypatch.setattr(resolve, "BULK_STORE", 1000)
     edited.write_text(original, encoding="utf-8")
     index_both("a file put back")
 
