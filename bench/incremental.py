@@ -19,26 +19,28 @@ first changed run: that run is reported as ``state_made`` and not counted as a c
 Targets: unchanged 20,000-doc folder <= 2 s (issue 6); one changed file <= 2 s end to end at
 20,000 documents (issue 20, point 8). CPU is the figure to compare on a shared machine.
 
-Figures, CPU seconds (2-core VM shared with 3-4 other jobs, load average 9-12, so wall is
-~2x CPU), 3,822 news articles (bench corpus 3,824; spaCy en_core_web_sm), each engine on its
-own copy of one index built by 5bd3403, in one session (2026-12-02):
+Figures, CPU seconds, 3,822 news articles (bench corpus 3,824; spaCy en_core_web_sm), each
+engine on its own copy of one index built by 5bd3403, one after the other on the 2-core VM
+shared with other jobs (load average 1.5-5; wall within 5% of CPU), 2026-12-02:
                                         before (5bd3403)   after (wt-incr)
-  one changed file, one-shot                 5.80              3.82
-  put back, one-shot (NER cached: no model)  4.45              2.51
-  unchanged folder, one-shot                 0.29              0.27
-  watcher, per change (model kept)        4.29-4.71         2.32-2.46
-    resolve                               2.27-2.46         1.55-1.78
-    re-scan + recount                     1.73-1.95         0.46-0.57
-  model load (once per watcher)              0.97              0.85
-  first changed run after the 5bd3403 build (makes the kept state): 6.24
-  500 articles: watcher per change 1.03-1.42 -> 0.97-1.28 (there the rules dominate).
-What is left per change is the rules' pass over every form (~1.6 s at 33,000 forms): see
+  one changed file, one-shot                 5.38              3.68
+  put back, one-shot (NER cached: no model)  4.13              2.27
+  unchanged folder, one-shot                 0.27              0.28
+  watcher, per change (model kept)        3.94-4.75         2.10-2.18
+    resolve                               2.08-2.48         1.36-1.55
+    re-scan + recount                     1.57-1.97         0.45-0.55
+  model load (once per watcher)              0.94              0.90
+  first changed run after the 5bd3403 build (makes the kept state): 5.63
+  Under load average ~11 the same runs gave 5.80 -> 3.82 one-shot, 4.29-4.71 -> 2.32-2.46 per
+  change; at 500 articles 1.03-1.42 -> 0.97-1.28 per change (there the rules dominate).
+What is left per change is the rules' pass over every form (~1.4 s at 33,000 forms): see
 index/resolve.py. No real spaCy index of 20,000 documents could be built in this session (a
 one-core build ran at ~150 documents a minute under the load; its NER cache of 6,784
 documents is kept in bench/out/ner-20000 and the build resumes from it); at 20,000 synthetic
-documents (bench/entity_resolve_scale.py) one changed document costs the engine 3.5 s.
-Phases are cut at the indexer's progress reports: NER of the changed file shows partly under
-"scan".
+documents (bench/entity_resolve_scale.py) resolve, re-scan and recount of one changed
+document cost 2.7 s (6.7 before). Phases are cut at the indexer's progress reports: NER of the
+changed file shows partly under "scan"; before, "annotate" also held the signatures of every
+entity (read before resolving), ~0.09 s.
 """
 
 from __future__ import annotations
