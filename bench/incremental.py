@@ -31,10 +31,17 @@ shared with other jobs (load average 1.5-5; wall within 5% of CPU), 2026-12-02:
     re-scan + recount                     1.57-1.97         0.45-0.55
   model load (once per watcher)              0.94              0.90
   first changed run after the 5bd3403 build (makes the kept state): 5.63
-  Under load average ~11 the same runs gave 5.80 -> 3.82 one-shot, 4.29-4.71 -> 2.32-2.46 per
+  6,000 documents of the 20,000 corpus (5,998 stored, 277,804 mentions, 33,637 forms; NER
+  from the 20,000 build's cache), load average ~5 (wall 2-4x CPU):
+  one changed file, one-shot                 7.08              4.31
+  watcher, per change                     5.75-6.19         2.88-3.12
+    resolve                               2.78-3.06         1.76-1.94
+    re-scan + recount                     2.25-2.71         0.57-0.79
+  Under load average ~11 the 3,822 runs gave 5.80 -> 3.82 one-shot, 4.29-4.71 -> 2.32-2.46 per
   change; at 500 articles 1.03-1.42 -> 0.97-1.28 per change (there the rules dominate).
-What is left per change is the rules' pass over every form (~1.4 s at 33,000 forms): see
-index/resolve.py. No real spaCy index of 20,000 documents could be built in this session (a
+What is left per change is the rules' pass over every form (~1.4 s at 33,000 forms; the
+recombined corpus has about as many forms at 6,000 documents as at 3,824) and reads that still
+grow with the documents (the hints, the re-scan's document hashes): see index/resolve.py. No real spaCy index of 20,000 documents could be built in this session (a
 one-core build ran at ~150 documents a minute under the load; its NER cache of 6,784
 documents is kept in bench/out/ner-20000 and the build resumes from it); at 20,000 synthetic
 documents (bench/entity_resolve_scale.py) resolve, re-scan and recount of one changed
