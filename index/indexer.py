@@ -161,6 +161,8 @@ def _update(
         interrupted = catalog.get_meta(STATE_KEY) == UPDATING
         sync.mark_updating(catalog)
         to_read, seen_by_root = _scan(catalog, paths, report, notify, reading.globs)
+        if len(to_read) > resolve.BULK_STORE:  # stored without the totals' triggers, then
+            catalog.drop_resolved_state()  # resolved in full (which keeps them again)
         _annotate_and_store(catalog, cache, annotator, to_read, report, notify, reading)
         _remove_deleted(catalog, seen_by_root, report, reading.children)
         written = report.added + report.updated

@@ -30,12 +30,13 @@ class Tally:
     shown: dict[str, str] = field(default_factory=dict)
 
 
-def tally(catalog: Catalog, hints: list) -> Tally:
+def tally(catalog: Catalog, hints: list, rows=None) -> Tally:
     """Count the forms of the collection's mentions and their votes, cues from ``hints``
-    (the catalog's hints_by_rule) included."""
+    (the catalog's hints_by_rule) included; ``rows`` are the mentions counted by text and label
+    (default: the catalog's mention_texts_by_label)."""
     t = Tally()
     surfaces, votes = t.surfaces, t.votes
-    for row in catalog.mention_texts_by_label():
+    for row in catalog.mention_texts_by_label() if rows is None else rows:
         if row["again"]:
             t.found_again[row["text"]] += row["n"]
             if row["watch"]:  # a form the watch list found: there, but no vote (resolve

@@ -45,12 +45,21 @@ def wanted_forms(catalog: Catalog) -> set[str]:
     """Surface forms worth looking for: acronyms, names the model found at least twice, and
     every form of an entity that rules linked (a single capitalised one-off like "Security"
     would match every heading)."""
-    found = catalog.mention_counts_by_text_except(SOURCE)
     linked = catalog.alias_counts_by_entity()
-    by_model = catalog.mention_counts_by_text("model")
-    for text, n in catalog.mention_counts_by_text(TEAM).items():  # a team in a score line
-        by_model[text] = by_model.get(text, 0) + n
-    cases = catalog.word_case_totals()
+    if catalog.has_resolved_state():  # the running totals resolution keeps (catalog.resolved)
+        found, by_model = {}, {}
+        for text, source, n in catalog.form_counts_by_source():
+            if source != SOURCE:
+                found[text] = found.get(text, 0) + n
+            if source in ("model", TEAM):  # a team in a score line
+                by_model[text] = by_model.get(text, 0) + n
+        cases = catalog.word_case_sums()
+    else:
+        found = catalog.mention_counts_by_text_except(SOURCE)
+        by_model = catalog.mention_counts_by_text("model")
+        for text, n in catalog.mention_counts_by_text(TEAM).items():  # a team in a score line
+            by_model[text] = by_model.get(text, 0) + n
+        cases = catalog.word_case_totals()
     forms = set()
     for text, entity_id in catalog.alias_texts_except(IN_DOCUMENT):
         if len(text) < 2 or not text[:1].isupper():
@@ -100,7 +109,8 @@ def rescan(catalog: Catalog) -> int:
         changed += _scan(catalog, full, now, prefilter=False)
     if rest:
         changed += _scan(catalog, rest, new, prefilter=len(new) <= _PREFILTER_MAX)
-    catalog.put_recall_pass(now, docs)
+    catalog.put_recall_pass(now if new or gone else None,
+                            [r for r in docs if scanned.get(r["doc_id"]) != r["sha256"]])
     return changed
 
 

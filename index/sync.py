@@ -85,20 +85,25 @@ def resolve_and_sync(
     statement per entity took 5 s at 20,000 articles). Returns the documents written.
     """
     if resolve_entities:
-        before = catalog.entity_signatures()
+        # a resolution going on from its kept state says itself which entities it changed;
+        # otherwise their signatures are compared, before and after
+        before = None if first_build or catalog.has_resolved_state() \
+            else catalog.entity_signatures()
         if rescan:  # the watch list's names, marked before resolution joins them
             recall.find_watched(catalog, watchlist.load(watchlist.path_in(index_dir.path)),
                                 notify)
         notify(Progress("resolve", 0, 1))
-        resolve.resolve(catalog, count=not rescan)
+        touched = resolve.resolve(catalog, count=not rescan)
         if rescan:
             notify(Progress("rescan", 0, 1))
             recall.rescan(catalog)  # names the model missed: they count, but do not vote
             resolve.recount(catalog)  # once, after the re-scan (resolve left the counts)
         if not first_build:
+            if touched is None:
+                touched = _touched(before or {}, catalog.entity_signatures())
             # committed with the new entities, so a run killed before the full-text write
             # still knows which documents the full-text index holds under old names
-            catalog.mark_mentioning_stale(_touched(before, catalog.entity_signatures()))
+            catalog.mark_mentioning_stale(touched)
         catalog.commit()
     fulltext = open_fulltext(index_dir.fulltext)
     try:

@@ -7,7 +7,7 @@ This package is the only code that writes SQL (tests/test_layers.py holds it to 
 other module asks a named method, so the catalog can move to another database behind the same
 names. Its parts: ``schema`` (tables, meta keys, connecting), ``documents``, ``entities``
 (entity, alias and mention reads), ``resolution`` (what entity resolution and the recall
-re-scan read and write), ``watched`` (the watch list's scan and
+re-scan read and write), ``resolved`` (what resolution keeps between runs), ``watched`` (the watch list's scan and
 watched entities), ``xref`` (co-occurrence and related documents), ``dated`` (dates
 and money amounts) and
 ``annotations`` (the NER cache, a file of its own).
@@ -22,6 +22,7 @@ from casework.index.catalog.dated import Dated
 from casework.index.catalog.documents import Documents
 from casework.index.catalog.entities import Entities
 from casework.index.catalog.resolution import Resolution
+from casework.index.catalog.resolved import ResolvedState
 from casework.index.catalog.schema import (
     ANNOTATION_SCHEMA,
     CLEAN,
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-class Catalog(Documents, Entities, Resolution, Watched, Xref, Dated):
+class Catalog(Documents, Entities, Resolution, ResolvedState, Watched, Xref, Dated):
     """Documents, mentions and entities in one SQLite file."""
 
     def __init__(self, path: Path, readonly: bool = False):

@@ -68,8 +68,16 @@ class Resolution(Tables):
         return self.conn.execute(
             """SELECT text, raw_label, source IN ('rescan', 'watch') AS again,
                       source = 'watch' AS watch, COUNT(*) AS n FROM mentions
-               GROUP BY text, raw_label, again, watch"""
+               GROUP BY text, raw_label, again, watch ORDER BY text, raw_label, again, watch"""
         )
+
+    def mention_texts_by_source(self) -> list[tuple[str, str, str, int]]:
+        """(text, raw_label, source, n): mentions counted by text, the model's label and
+        source, in that order."""
+        return self.conn.execute(
+            """SELECT text, raw_label, source, COUNT(*) FROM mentions
+               GROUP BY text, raw_label, source ORDER BY text, raw_label, source"""
+        ).fetchall()
 
     def entity_mention_counts(self) -> Iterator[sqlite3.Row]:
         """(entity_id, documents, mentions) of every entity its mentions carry."""
@@ -211,11 +219,13 @@ class Resolution(Tables):
         """(doc_id, sha256) of every document."""
         return self.conn.execute("SELECT doc_id, sha256 FROM documents").fetchall()
 
-    def put_recall_pass(self, forms: Iterable[str], docs: list[sqlite3.Row]) -> None:
-        """Remember the forms this re-scan looked for and the documents' hashes it read."""
+    def put_recall_pass(self, forms: Iterable[str] | None, docs: list[sqlite3.Row]) -> None:
+        """Remember the forms this re-scan looked for (None: the same as last time) and the
+        hashes of the documents it read whole."""
         conn = self.conn
-        conn.execute("DELETE FROM recall_forms")
-        conn.executemany("INSERT INTO recall_forms VALUES (?)", [(f,) for f in forms])
+        if forms is not None:
+            conn.execute("DELETE FROM recall_forms")
+            conn.executemany("INSERT INTO recall_forms VALUES (?)", [(f,) for f in forms])
         conn.executemany(
             "INSERT OR REPLACE INTO recall_docs VALUES (?, ?)", [(r["doc_id"], r["sha256"]) for r in docs]
         )
