@@ -33,6 +33,15 @@ load 8-20, ~8.5 min of CPU; 100,000 would have taken hours there), python start 
     or 204/219, typo 217/238, stem 197/207, phrase 205/230, fuzzy 214/229, wildcard
     204/248, entity 191/197, filter 196/203, names 225/232; warm p95 25, type-ahead p95 31
     (worst kind: wildcard 37)
+At 100,000 documents (--build 100000: 60 min on one core shared with other jobs; its first
+36,000 files before the catalog's sha256 index, whose lack made each file's copy lookup a scan), python start 36 ms,
+``import casework.tui.cli`` 61 ms, cold median / p95 per kind, ms, load 3-5 (after de79d8c):
+    term 138/158, and 153/177, or 149/174, typo 171/229, stem 127/161, phrase 171/232,
+    fuzzy 172/191, fuzzy2 178/204 (331 before rapidfuzz), wildcard 136/187, entity 126/133,
+    filter 127/146, names 197/217, names_lower 164/175; warm repeated p95 55 (names 59: its
+    pairs are scored within the AND each time), type-ahead (warm_new) p95 53 at load 3-5 and
+    47 at load 9 (slowest kinds or 74, names 74, phrase 68: first reads of postings of
+    10,000-20,000 documents)
 """
 
 from __future__ import annotations
