@@ -39,8 +39,8 @@ At 100,000 documents (--build 100000: 60 min on one core shared with other jobs;
     term 138/158, and 153/177, or 149/174, typo 171/229, stem 127/161, phrase 171/232,
     fuzzy 172/191, fuzzy2 178/204 (331 before rapidfuzz), wildcard 136/187, entity 126/133,
     filter 127/146, names 197/217, names_lower 164/175; warm repeated p95 55 (names 59: its
-    pairs are scored within the AND each time), type-ahead (warm_new) p95 53 at load 3-5 and
-    47 at load 9 (slowest kinds or 74, names 74, phrase 68: first reads of postings of
+    pairs are scored within the AND each time), type-ahead (warm_new) p95 41-42 in three runs at
+    load 2, 53 at load 3-5 and 47 at load 9 (slowest kinds or 74, names 74, phrase 68: first reads of postings of
     10,000-20,000 documents)
 """
 
