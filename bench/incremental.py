@@ -53,6 +53,7 @@ entity (read before resolving), ~0.09 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -111,6 +112,18 @@ def _change(victim: Path) -> None:
     victim.write_text(victim.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
 
 
+@contextlib.contextmanager
+def _changed(victim: Path):
+    """``victim`` with a line added while the block runs, then its bytes as they were."""
+    original = victim.read_bytes()
+    try:
+        _change(victim)
+        yield
+    finally:
+        victim.write_bytes(original)
+        time.sleep(0.01)  # a later mtime than the changed file's
+
+
 class _Phases:
     """Progress callback keeping, per stage, the wall and CPU seconds from its first report to
     the next stage's."""
@@ -150,16 +163,11 @@ def watcher(folder: Path, index_dir: Path, victims: list[Path]) -> dict:
     catalog.close()
     runs = []
     for i, victim in enumerate(victims):
-        original = victim.read_bytes()
-        try:
-            _change(victim)
+        with _changed(victim):
             phases = _Phases()
             start = (time.perf_counter(), time.process_time())
             report = build(IndexDir(index_dir), [folder], annotator=annotator, progress=phases)
             end = (time.perf_counter(), time.process_time())
-        finally:
-            victim.write_bytes(original)
-            time.sleep(0.01)
         runs.append({"seconds": round(end[0] - start[0], 3),
                      "cpu_seconds": round(end[1] - start[1], 3),
                      "updated": report.updated, "phases": phases.report(*end, start)})
@@ -178,24 +186,12 @@ def run(docs: int, index_dir: Path, folder: Path | None = None, changes: int = 3
     compile_bytecode()  # as a wheel install has it: no module compiled in the timed runs
     files = sorted(folder.rglob("*.txt"))
     # a first changed run after the build makes the resolution's kept state: not timed here
-    warm = files[docs // 3]
-    original = warm.read_bytes()
-    try:
-        _change(warm)
+    with _changed(files[docs // 3]):
         state_made = index(folder, index_dir)
-    finally:
-        warm.write_bytes(original)
-        time.sleep(0.01)
     index(folder, index_dir)
     unchanged = index(folder, index_dir)
-    victim = files[docs // 2]
-    original = victim.read_bytes()
-    try:
-        _change(victim)
+    with _changed(files[docs // 2]):
         one = index(folder, index_dir)
-    finally:
-        victim.write_bytes(original)
-        time.sleep(0.01)
     back = index(folder, index_dir)
     step = max(1, docs // (changes + 1))
     watch = watcher(folder, index_dir, [files[(docs // 2 + 7 + k * step) % docs]
