@@ -248,9 +248,12 @@ def _annotate_and_store(
     def stored(src: SourceFile, spans: list[Span]) -> None:
         nonlocal done, words_in_ner, stored_last
         is_new = not catalog.doc_id_taken(src.doc_id)
+        # the row first: SQLite's two copies of a long text (~400 MB at the 200 MB cap) are
+        # gone before the mentions are made
+        catalog.put_document_row(src)
         spans = patterns.merge(spans, patterns.find(src.text))
         mentions = entities.mentions_for(src.text, spans)
-        catalog.put_document(src, mentions)
+        catalog.put_mentions(src.doc_id, mentions)
         catalog.put_dated(src.doc_id, dates.extract_dates(src.text, spans, src.mtime, src.metadata),
                           dates.extract_money(src.text, spans))
         resolve.store_hints(catalog, src.doc_id, src.text, mentions, spans)
