@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from casework.index.catalog.schema import Tables
 
@@ -42,6 +43,7 @@ def _utf8_length(text: str) -> int:
 
 
 class Documents(Tables):
+    _columns_but_text: str | None = None
     def document_row(self, doc_id: str) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
 
@@ -207,6 +209,38 @@ class Documents(Tables):
     def text_of(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
+
+    def long_text(self, doc_id: str, longer_than: int) -> Callable[[], Iterator[str]] | None:
+        """For a document whose text is over ``longer_than`` bytes of UTF-8, what reads it a
+        piece at a time (each call reads it again, from SQLite's blob handle; no whole copy
+        here or in SQLite); None for a shorter text (read it whole) or no such document."""
+        row = self.conn.execute("SELECT rowid FROM documents WHERE doc_id = ?",
+                                (doc_id,)).fetchone()
+        if row is None:
+            return None
+        with self.conn.blobopen("documents", "text", row[0], readonly=True) as blob:
+            if len(blob) <= longer_than:
+                return None
+
+        def pieces() -> Iterator[str]:
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            with self.conn.blobopen("documents", "text", row[0], readonly=True) as blob:
+                while True:
+                    data = blob.read(_TEXT_PIECE)
+                    if not data:
+                        break
+                    yield decoder.decode(data)
+            yield decoder.decode(b"", final=True)
+
+        return pieces
+
+    def document_row_but_text(self, doc_id: str) -> sqlite3.Row | None:
+        """The columns of document_row but ``text`` (read that through long_text)."""
+        if self._columns_but_text is None:
+            names = [r[1] for r in self.conn.execute("PRAGMA table_info(documents)")]
+            self._columns_but_text = ", ".join(n for n in names if n != "text")
+        return self.conn.execute(f"SELECT {self._columns_but_text} FROM documents "
+                                 "WHERE doc_id = ?", (doc_id,)).fetchone()
 
     def title_of(self, doc_id: str) -> str | None:
         """A document's title."""
