@@ -112,8 +112,9 @@ def child(args) -> None:
     from casework.index.store import IndexDir
 
     stages: dict[str, float] = {}
+    cpu_stages: dict[str, float] = {}  # this process's CPU seconds by step (times are noisy)
     started = time.perf_counter()
-    last = {"stage": None, "at": started, "words": 0, "events": 0}
+    last = {"stage": None, "at": started, "cpu": time.process_time(), "words": 0, "events": 0}
 
     kill_stage, _, kill_after = (args.kill_at or "").partition(":")
     seen_in_stage = {"n": 0}
@@ -128,9 +129,12 @@ def child(args) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
         now = time.perf_counter()
         if p.stage != last["stage"]:
+            cpu = time.process_time()
+            was = last["stage"] or "read"  # as the sampler below names it
+            cpu_stages[was] = cpu_stages.get(was, 0) + cpu - last["cpu"]
             if last["stage"] is not None:
                 stages[last["stage"]] = stages.get(last["stage"], 0) + now - last["at"]
-            last["stage"], last["at"] = p.stage, now
+            last["stage"], last["at"], last["cpu"] = p.stage, now, cpu
         if p.stage == "annotate":
             last["events"] += 1
             last["words"] = max(last["words"], p.words)
@@ -165,8 +169,16 @@ def child(args) -> None:
     now = time.perf_counter()
     if last["stage"] is not None:
         stages[last["stage"]] = stages.get(last["stage"], 0) + now - last["at"]
+        cpu_stages[last["stage"]] = cpu_stages.get(last["stage"], 0) \
+            + time.process_time() - last["cpu"]
+    import resource
+
+    cpu = sum(getattr(resource.getrusage(who), field) for who in
+              (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for field in ("ru_utime", "ru_stime"))
     print(json.dumps({"seconds": round(now - started, 1),
                       "stages": {k: round(v, 1) for k, v in stages.items()},
+                      "cpu_seconds": round(cpu, 1),
+                      "cpu_seconds_by_step": {k: round(v, 1) for k, v in cpu_stages.items()},
                       "parent_rss_mb_by_step": {k: round(v / 2**20) for k, v in peaks.items()},
                       "tree_rss_mb_by_step": {k: round(v / 2**20) for k, v in tree_peaks.items()},
                       "annotate_progress_events": last["events"],
