@@ -189,8 +189,9 @@ def child(args) -> None:
             + time.process_time() - last["cpu"]
     import resource
 
-    cpu = sum(getattr(resource.getrusage(who), field) for who in
-              (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for field in ("ru_utime", "ru_stime"))
+    cpu = sum(getattr(resource.getrusage(who), field)
+              for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+              for field in ("ru_utime", "ru_stime"))
     print(json.dumps({"seconds": round(now - started, 1),
                       "stages": {k: round(v, 1) for k, v in stages.items()},
                       "cpu_seconds": round(cpu, 1),
