@@ -9,6 +9,10 @@ steps after NER (storing, resolution, the re-scan, the full-text write) can be m
 sizes where spaCy alone would take a quarter of an hour on two shared cores. The run happens
 in a child process (this script with --child) whose whole tree's RSS is sampled.
 
+The JSON gives each step's peak RSS (parent_rss_mb_by_step: "read" is until NER's first answer,
+"annotate" NER and storing, "store" the full-text write) and CPU seconds (cpu_seconds_by_step;
+wall times are noisy on shared cores).
+
 Measured here (2 cores shared with other jobs, load 3-5), 50 MB, 8.1 M words, --jobs 2:
   rule NER, before this branch (e06a548): 65 s, peak 2,188 MB (the re-scan: 2,184 MB)
   rule NER, after:                        65 s, peak 1,189 MB (the full-text write: 1,189 MB)
@@ -30,6 +34,18 @@ Measured here (2 cores shared with other jobs, load 3-5), 50 MB, 8.1 M words, --
                 200 MB (the extraction cap): peak 3,874 -> 1,286 MB (annotate 3,874 -> 1,262,
                 resolve 1,485 -> 366, re-scan 3,614 -> 925, store 2,257 -> 1,286, read 985
                 both), 681 -> 667 CPU s, same 3,751,671 mentions
+  rule NER, the worst case at the cap, 633b319 -> 5baf16c: 209.7 MB (209,709,555 bytes, under
+                the 200 MiB of ingest's MAX_FILE_BYTES, which counts bytes), one emoji in its
+                first line, so CPython holds the text at 4 bytes a character (838 MB for its
+                209.6 M characters); 33.9 M words. Made from the 200 MB file (see README):
+                peak 1,812 -> 1,317 MB; by step 1,831 -> 1,032 read, 1,701 -> 1,317 annotate
+                (storing included), 358 -> 190 resolve, 1,348 -> 1,175 re-scan, 1,745 -> 747
+                full text; 646 CPU s after (load 3-6, tests running beside); the same
+                3,932,598 mentions and 31,695 entities. Rows, stored text and every posting
+                identical before/after on a 6 MB slice of it (23.0 vs 22.9 CPU s). What is
+                left above the text: reading it (its bytes and the str at once), storing it
+                (SQLite's two copies of the row, ~420 MB, with the str alive), the re-scan
+                (the str read back whole beside SQLite's copy)
 """
 
 from __future__ import annotations
@@ -112,8 +128,9 @@ def child(args) -> None:
     from casework.index.store import IndexDir
 
     stages: dict[str, float] = {}
+    cpu_stages: dict[str, float] = {}  # this process's CPU seconds by step (times are noisy)
     started = time.perf_counter()
-    last = {"stage": None, "at": started, "words": 0, "events": 0}
+    last = {"stage": None, "at": started, "cpu": time.process_time(), "words": 0, "events": 0}
 
     kill_stage, _, kill_after = (args.kill_at or "").partition(":")
     seen_in_stage = {"n": 0}
@@ -128,9 +145,12 @@ def child(args) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
         now = time.perf_counter()
         if p.stage != last["stage"]:
+            cpu = time.process_time()
+            was = last["stage"] or "read"  # as the sampler below names it
+            cpu_stages[was] = cpu_stages.get(was, 0) + cpu - last["cpu"]
             if last["stage"] is not None:
                 stages[last["stage"]] = stages.get(last["stage"], 0) + now - last["at"]
-            last["stage"], last["at"] = p.stage, now
+            last["stage"], last["at"], last["cpu"] = p.stage, now, cpu
         if p.stage == "annotate":
             last["events"] += 1
             last["words"] = max(last["words"], p.words)
@@ -165,8 +185,17 @@ def child(args) -> None:
     now = time.perf_counter()
     if last["stage"] is not None:
         stages[last["stage"]] = stages.get(last["stage"], 0) + now - last["at"]
+        cpu_stages[last["stage"]] = cpu_stages.get(last["stage"], 0) \
+            + time.process_time() - last["cpu"]
+    import resource
+
+    cpu = sum(getattr(resource.getrusage(who), field)
+              for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+              for field in ("ru_utime", "ru_stime"))
     print(json.dumps({"seconds": round(now - started, 1),
                       "stages": {k: round(v, 1) for k, v in stages.items()},
+                      "cpu_seconds": round(cpu, 1),
+                      "cpu_seconds_by_step": {k: round(v, 1) for k, v in cpu_stages.items()},
                       "parent_rss_mb_by_step": {k: round(v / 2**20) for k, v in peaks.items()},
                       "tree_rss_mb_by_step": {k: round(v / 2**20) for k, v in tree_peaks.items()},
                       "annotate_progress_events": last["events"],

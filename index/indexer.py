@@ -247,12 +247,17 @@ def _annotate_and_store(
 
     stored_last = 0  # `done` when stored() last said so
 
-    def stored(src: SourceFile, spans: list[Span]) -> None:
+    def stored(src: SourceFile, spans: Sequence[Span] | _Handed) -> None:
         nonlocal done, words_in_ner, stored_last
+        if isinstance(spans, _Handed):
+            spans = spans.pop()
         is_new = not catalog.doc_id_taken(src.doc_id)
+        # the row first: SQLite's two copies of a long text (~400 MB at the 200 MB cap) are
+        # gone before the mentions are made
+        catalog.put_document_row(src)
         spans = patterns.merge(spans, patterns.find(src.text))
         mentions = entities.mentions_for(src.text, spans)
-        catalog.put_document(src, mentions)
+        catalog.put_mentions(src.doc_id, mentions)
         catalog.put_dated(src.doc_id, dates.extract_dates(src.text, spans, src.mtime, src.metadata),
                           dates.extract_money(src.text, spans))
         resolve.store_hints(catalog, src.doc_id, src.text, mentions, spans)
@@ -354,14 +359,16 @@ def _annotate_and_store(
     def finished(job: _Inflight) -> None:
         nonlocal done
         in_ner.discard(job.src.sha256)
-        spans = as_sorted(job.gather(cache, annotator.identity))
+        # held in a list that stored() empties: no name here keeps them once they are merged
+        # with the pattern finds (a long text's spans: ~70 MB at the 200 MB cap)
+        box = _Handed([as_sorted(job.gather(cache, annotator.identity))])
         # a long document's chunks stay in the cache as its answer (the next run that needs it
         # cuts the same chunks and finds each): one entry for the whole was its spans as JSON,
         # a list of lists, then a string, then SQLite's copy of it (~4 M spans at the 200 MB
         # cap), all held at once
         if not job.chunks:
-            cache.put(job.src.sha256, annotator.identity, spans)
-        stored(job.src, spans)
+            cache.put(job.src.sha256, annotator.identity, box[0])
+        stored(job.src, box)
         for copy in waiting_copies.pop(job.src.sha256, ()):
             if _stored_as_copy(catalog, copy):
                 report.copies += 1
@@ -419,6 +426,11 @@ def _annotate_and_store(
 SPLIT_CHARS = 200_000
 NER_CHUNK_CHARS = 10_000
 _CHUNK_SEP = "\x00"
+
+
+class _Handed(list):
+    """A document's spans in a list of one that stored() empties, so that the caller keeps
+    no reference to them once they are replaced there."""
 
 
 @dataclasses.dataclass

@@ -29,7 +29,8 @@ from casework.index.catalog import (
 )
 from casework.index.doctypes import kind_of
 from casework.index.entities import EntityFieldValues
-from casework.index.fulltext import FulltextEntry, FulltextIndex, open_fulltext
+from casework.index.fulltext import (FulltextEntry, FulltextIndex, LongText, PIECE_CHARS,
+                                     open_fulltext)
 from casework.index.models import Progress
 from casework.index.store import IndexDir, WriteLock
 
@@ -114,6 +115,11 @@ def resolve_and_sync(
     return written
 
 
+# A text over this many bytes of UTF-8 (so over PIECE_CHARS characters) is given to the
+# full-text write as a LongText
+LONG_BODY_BYTES = 4 * PIECE_CHARS
+
+
 def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn = _quiet,
                   procs: int = 1) -> int:
     """Write the documents the catalog flags (new, changed, or whose entities changed) and any
@@ -133,13 +139,18 @@ def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn 
 
     def entries() -> Iterator[FulltextEntry]:
         for i, doc_id in enumerate(sorted(stale)):
-            row = catalog.document_row(doc_id)
+            # a long text is given to Whoosh as a way to read it a piece at a time: read
+            # whole, it was a str of 400-800 MB at the 200 MB cap, and SQLite's copy of it
+            read = catalog.long_text(doc_id, LONG_BODY_BYTES)
+            row = catalog.document_row(doc_id) if read is None \
+                else catalog.document_row_but_text(doc_id)
             if row is None:
                 continue
             shas[doc_id] = row["sha256"]
             if i % 100 == 0:
                 notify(Progress("store", i, total, path=row["relpath"]))
-            yield fulltext_entry(row, field_values(doc_id))
+            yield fulltext_entry(row, field_values(doc_id),
+                                 body=None if read is None else LongText(read))
 
     def written(entry: FulltextEntry) -> None:
         # the sha read with the row above: reading the row again fetched the whole text twice
@@ -151,7 +162,8 @@ def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn 
     return n
 
 
-def fulltext_entry(row, entities: dict[str, list[str]]) -> FulltextEntry:
+def fulltext_entry(row, entities: dict[str, list[str]],
+                   body: LongText | None = None) -> FulltextEntry:
     """What the full-text index holds of a catalog row: its words, entity names and metadata
     (the format's, and an e-mail's headers). A file on disk whose format names no modified
     date is modified when the file was."""
@@ -171,7 +183,7 @@ def fulltext_entry(row, entities: dict[str, list[str]]) -> FulltextEntry:
         doc_id=row["doc_id"],
         path=row["path"],
         title=row["title"],
-        body=row["text"],
+        body=row["text"] if body is None else body,
         entities=entities,
         author=text(meta.get("author")),
         subject=text(email.get("subject")),

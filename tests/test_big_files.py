@@ -161,3 +161,53 @@ def test_a_long_document_stored_and_rescanned_window_by_window_gives_the_rows_of
     monkeypatch.setattr(recall, "WINDOW_CHARS", 5_000)
     assert indexed("windows") == whole
     assert sum("'rescan'" in row for row in whole["mentions"]) > 100
+
+
+def test_a_long_text_written_and_read_back_in_pieces_gives_the_rows_and_terms_of_whole(
+        tmp_path, monkeypatch):
+    """A long text's row is written through SQLite's blob handle a piece at a time, and the
+    full-text write reads it back a piece at a time (schema.LongText), so neither holds the
+    whole text twice; with pieces of ~1,000 characters (~300 here, a 4-byte character among
+    them) the catalog's rows, the stored text and the full-text index's postings are those
+    of the whole text written and read at once."""
+    import importlib.util
+
+    from whoosh.index import open_dir
+
+    from casework.index import sync
+    from casework.index.catalog import documents
+    from casework.index.fulltext import schema
+    from casework.index.indexer import build
+    from casework.index.store import IndexDir
+
+    spec = importlib.util.spec_from_file_location("big_file", BENCH)
+    big_file = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(big_file)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = _long_text(0.3)
+    cut = text.index("\n", len(text) // 3)
+    (folder / "big.txt").write_text(text[:cut] + " Zoë \U0001F600 Ünal 12 000 000" + text[cut:],
+                                    encoding="utf-8")
+
+    def indexed(name: str) -> tuple[dict, list, list]:
+        index = tmp_path / name
+        build(IndexDir(index), [folder], annotator=big_file.RuleAnnotator())
+        conn = sqlite3.connect(index / "catalog.sqlite")
+        stored = conn.execute("SELECT typeof(text), length(text), text, words FROM documents"
+                              ).fetchall()
+        conn.close()
+        ix = open_dir(str(index / "fulltext"))
+        with ix.reader() as reader:
+            postings = sorted(reader.iter_postings())
+        return _catalog_rows(index), stored, postings
+
+    whole = indexed("whole")
+    assert whole[1][0][0] == "text" and len(whole[2]) > 1_000
+    monkeypatch.setattr(documents, "_TEXT_PIECE", 997)
+    monkeypatch.setattr(sync, "LONG_BODY_BYTES", 4_000)
+    assert indexed("pieces") == whole
+    monkeypatch.setattr(schema, "PIECE_CHARS", 1_000)  # cut into pieces for Whoosh as well
+    cut_whole = indexed("cut-whole")
+    monkeypatch.setattr(sync, "LONG_BODY_BYTES", 1 << 40)
+    assert indexed("cut-pieces") == cut_whole

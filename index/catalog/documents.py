@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from casework.index.catalog.schema import Tables
 
@@ -28,7 +29,21 @@ def word_count(text: str, piece: int = 1 << 20) -> int:
     return n
 
 
+# A text longer than this many characters is written into its row a piece at a time
+_TEXT_PIECE = 1 << 20
+
+
+def _utf8_pieces(text: str):
+    for start in range(0, len(text), _TEXT_PIECE):
+        yield text[start : start + _TEXT_PIECE].encode("utf-8")
+
+
+def _utf8_length(text: str) -> int:
+    return sum(map(len, _utf8_pieces(text)))
+
+
 class Documents(Tables):
+    _columns_but_text: str | None = None
     def document_row(self, doc_id: str) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
 
@@ -53,16 +68,26 @@ class Documents(Tables):
         rows = self.conn.execute("SELECT path, doc_id FROM documents WHERE root = ?", (root,))
         return {r["path"]: r["doc_id"] for r in rows}
 
-    def put_document(self, src: SourceFile, mentions: list[tuple[Span, str, str, str]]) -> None:
+    def put_document(self, src: SourceFile, mentions: Iterable[tuple[Span, str, str, str]]) -> None:
         """Insert or replace a document and its mentions: (span, text, label, entity_id)."""
+        self.put_document_row(src)
+        self.put_mentions(src.doc_id, mentions)
+
+    def put_document_row(self, src: SourceFile) -> None:
+        """Insert or replace a document's row (its text included), its mentions deleted: the
+        indexer writes a long text's row before it makes the mentions, so SQLite's copies of
+        the text are not held beside them (put_mentions follows)."""
         self.conn.execute("DELETE FROM mentions WHERE doc_id = ?", (src.doc_id,))
         self.conn.execute("DELETE FROM copies WHERE path = ?", (src.path,))
         ipath = src.path[len(src.parent) + 2:] if src.parent else ""
+        long_text = len(src.text) > _TEXT_PIECE
         self.conn.execute(
-            """INSERT INTO documents(doc_id, path, root, relpath, title, text, size, mtime, sha256,
+            f"""INSERT INTO documents(doc_id, path, root, relpath, title, text, size, mtime, sha256,
                                      encoding, words, ft_hash, parent_id, container, depth,
                                      ipath, content_type, metadata)
-               VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+               VALUES (?, ?, ?, ?, ?, {'CAST(zeroblob(?) AS TEXT)' if long_text
+                                        else 'CAST(? AS TEXT)'},
+                       ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(doc_id) DO UPDATE SET
                  path=excluded.path, root=excluded.root, relpath=excluded.relpath,
                  title=excluded.title, text=excluded.text, size=excluded.size,
@@ -73,20 +98,32 @@ class Documents(Tables):
             (
                 # the text as UTF-8 bytes, stored as TEXT: bound as a str, a text that is not
                 # ASCII kept its UTF-8 form inside the str for as long as the str lived (the
-                # rest of storing it: +200 MB at the 200 MB cap)
-                src.doc_id, src.path, src.root, src.relpath, src.title, src.text.encode("utf-8"),
+                # rest of storing it: +200 MB at the 200 MB cap). A long text is a TEXT of its
+                # UTF-8 length written a piece at a time below: bound whole, its bytes were a
+                # third copy beside SQLite's two (the bound value and the row made of it)
+                src.doc_id, src.path, src.root, src.relpath, src.title,
+                _utf8_length(src.text) if long_text else src.text.encode("utf-8"),
                 src.size,
                 src.mtime, src.sha256, src.encoding, word_count(src.text), src.parent_id,
                 src.container, src.depth, ipath, src.content_type,
                 json.dumps(src.metadata, ensure_ascii=False, sort_keys=True),
             ),
         )
+        if long_text:
+            rowid = self.conn.execute("SELECT rowid FROM documents WHERE doc_id = ?",
+                                      (src.doc_id,)).fetchone()[0]
+            with self.conn.blobopen("documents", "text", rowid) as blob:
+                for piece in _utf8_pieces(src.text):
+                    blob.write(piece)
+
+    def put_mentions(self, doc_id: str, mentions: Iterable[tuple[Span, str, str, str]]) -> None:
+        """A document's mentions, after put_document_row."""
         self.conn.executemany(
             """INSERT INTO mentions(doc_id, start, end, text, label, raw_label, entity_id,
                                     sent_start, sent_end, source)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (  # a generator: at ~1 M mentions the list of rows was ~200 MB
-                (src.doc_id, s.start, s.end, text, label, s.label, eid, s.sent_start,
+                (doc_id, s.start, s.end, text, label, s.label, eid, s.sent_start,
                  s.sent_end, s.source)
                 for s, text, label, eid in mentions
             ),
@@ -172,6 +209,38 @@ class Documents(Tables):
     def text_of(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
+
+    def long_text(self, doc_id: str, longer_than: int) -> Callable[[], Iterator[str]] | None:
+        """For a document whose text is over ``longer_than`` bytes of UTF-8, what reads it a
+        piece at a time (each call reads it again, from SQLite's blob handle; no whole copy
+        here or in SQLite); None for a shorter text (read it whole) or no such document."""
+        row = self.conn.execute("SELECT rowid FROM documents WHERE doc_id = ?",
+                                (doc_id,)).fetchone()
+        if row is None:
+            return None
+        with self.conn.blobopen("documents", "text", row[0], readonly=True) as blob:
+            if len(blob) <= longer_than:
+                return None
+
+        def pieces() -> Iterator[str]:
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            with self.conn.blobopen("documents", "text", row[0], readonly=True) as blob:
+                while True:
+                    data = blob.read(_TEXT_PIECE)
+                    if not data:
+                        break
+                    yield decoder.decode(data)
+            yield decoder.decode(b"", final=True)
+
+        return pieces
+
+    def document_row_but_text(self, doc_id: str) -> sqlite3.Row | None:
+        """The columns of document_row but ``text`` (read that through long_text)."""
+        if self._columns_but_text is None:
+            names = [r[1] for r in self.conn.execute("PRAGMA table_info(documents)")]
+            self._columns_but_text = ", ".join(n for n in names if n != "text")
+        return self.conn.execute(f"SELECT {self._columns_but_text} FROM documents "
+                                 "WHERE doc_id = ?", (doc_id,)).fetchone()
 
     def title_of(self, doc_id: str) -> str | None:
         """A document's title."""

@@ -39,6 +39,8 @@ from casework.index.errors import IndexIncompatible, QueryError  # noqa: E402
 from casework.index.fulltext import plain, query, spelling  # noqa: E402
 from casework.index.fulltext.query import SEARCH_FIELDS  # noqa: E402, F401
 from casework.index.fulltext.schema import (  # noqa: E402, F401  (the names old indexes pickled)
+    PIECE_CHARS,
+    LongText,
     MetaTokenizer,
     NameListTokenizer,
     NamePositions,
@@ -69,7 +71,7 @@ class FulltextEntry:
     doc_id: str
     path: str
     title: str
-    body: str
+    body: str  # or schema.LongText: a long text read a piece at a time
     entities: dict[str, list[str]]
     # metadata, searched by name only (schema.py): ``author:``, ``subject:``, ``from:`` ...;
     # dates as ISO 8601 (only their day is searched), ``kind`` as doctypes.kind_of names it

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from whoosh import fields, formats
 from whoosh.analysis import (
@@ -178,10 +178,10 @@ class TextPositions(formats.Positions):
     """
 
     def word_values(self, value, analyzer, **kwargs):
-        if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, str):
+        if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, _BODY):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        big = len(value) > PIECE_CHARS
+        big = isinstance(value, LongText) or len(value) > PIECE_CHARS
         poses: dict[str, list[int] | array] = {}
         base = 0
         joined = isinstance(getattr(analyzer, "items", [None])[0], WordTokenizer)
@@ -209,8 +209,59 @@ PIECE_CHARS = 1 << 20
 _SPACE = re.compile(r"\s")
 
 
-def _pieces(value: str, size: int | None = None):
+class LongText(tuple):
+    """A long body given to Whoosh as a way to read it, not as a str: TextPositions and
+    StemFrequency take its pieces as _pieces cuts them from the whole (the same terms and
+    positions), read as they go (``read``: the text in pieces of any size, from the catalog).
+    At the 200 MB cap the whole str was 400-800 MB of the full-text write's peak. A tuple
+    (empty) only because Whoosh indexes nothing but a str, a list or a tuple."""
+
+    read: Callable[[], Iterator[str]]
+
+    def __new__(cls, read: Callable[[], Iterator[str]]) -> "LongText":
+        self = super().__new__(cls)
+        self.read = read
+        return self
+
+    def pieces(self, size: int | None = None) -> Iterator[str]:
+        """What ``_pieces(whole text, size)`` gives, from the pieces ``read`` gives."""
+        size = size or PIECE_CHARS
+        parts = self.read()
+        buf, more = "", True
+
+        def fill(n: int) -> bool:  # buf longer than n, or the text ends first
+            nonlocal buf, more
+            while more and len(buf) <= n:
+                got = next(parts, None)
+                if got is None:
+                    more = False
+                else:
+                    buf += got
+            return len(buf) > n
+
+        while fill(size):
+            at = size
+            while True:  # the first whitespace at or after ``size``, reading on to find it
+                found = _SPACE.search(buf, at)
+                if found is not None or not more:
+                    break
+                at = len(buf)
+                fill(len(buf))
+            if found is None:
+                break
+            yield buf[:found.start()]
+            buf = buf[found.start():]
+        yield buf
+
+
+_BODY = (str, LongText)  # what TextPositions and StemFrequency analyse themselves
+
+
+def _pieces(value: str | LongText, size: int | None = None):
     """``value`` in pieces of about ``size`` characters, each cut just before whitespace."""
+    if isinstance(value, LongText):
+        yield from value.pieces(size)
+        return
     size = size or PIECE_CHARS
     start, end = 0, len(value)
     while end - start > size:
@@ -349,7 +400,7 @@ class StemFrequency(formats.Frequency):
     words found with one findall, folded as one string, stemmed in one stemWords call."""
 
     def word_values(self, value, analyzer, **kwargs):
-        if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, str):
+        if kwargs.get("start_pos", 0) or kwargs.get("chars") or not isinstance(value, _BODY):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         counts: dict[str, int] = {}

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 from casework.index.ingest import sniff
 from casework.index.ingest.limits import ExtractionFailed, Limits, Sandbox
 from casework.index.ingest.shape import Caps, NotText, Part
-from casework.index.ingest.text import MAX_FILE_BYTES, read_source, source_from_bytes, title_for
+from casework.index.ingest.text import (MAX_FILE_BYTES, is_blank, read_source, source_from_bytes,
+                                        title_for)
 from casework.index.ingest.walk import Candidate, Skipped, Unreadable, display_path, doc_id_for
 from casework.index.models import SourceFile
 
@@ -154,7 +155,7 @@ def _documents(cand: Candidate, parts: list[Part], mtime: float) -> Read:
             out.skipped.append(Skipped(path, part.skipped or "no text"))
             continue
         ex = part.extracted
-        if not ex.text.strip():
+        if is_blank(ex.text):
             out.skipped.append(Skipped(path, "no text"))
             continue
         relpath = IPATH_SEP.join((cand.relpath, *part.ipath))
