@@ -25,7 +25,7 @@ from casework.index.cluster import DaskAnnotator  # imports Dask only when it an
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import create_fulltext
 from casework.index.models import IndexReport, Progress, SourceFile, Span
-from casework.index.nlp import Annotator, SpacyAnnotator, split_text
+from casework.index.nlp import Annotator, SpacyAnnotator, split_pieces
 from casework.index.span_array import SpanArray, as_sorted
 from casework.index.store import IndexDir, WriteLock
 from casework.index.sync import ProgressFn
@@ -329,11 +329,10 @@ def _annotate_and_store(
                     stored(src, spans)
                     now_and_then()
                     continue
-                text = ingest.ner_text(src)
                 in_ner.add(src.sha256)
-                if len(text) <= SPLIT_CHARS:
+                if len(src.text) <= SPLIT_CHARS:
                     inflight[src.doc_id] = _Inflight(src, 1)
-                    yield src.doc_id, text
+                    yield src.doc_id, ingest.ner_text(src)
                     continue
                 # a long document goes to NER in chunks, each its own item: they spread over
                 # --jobs processes (or cluster workers), each is cached by its own hash so a
@@ -342,7 +341,8 @@ def _annotate_and_store(
                 # a second copy of the text, held here and in each spaCy worker forked while
                 # it was alive (50 MB file: ~150 MB of the peak summed over the processes).
                 job = inflight[src.doc_id] = _Inflight(src, None)
-                for n, (offset, chunk, last) in enumerate(split_text(text, NER_CHUNK_CHARS), 1):
+                chunks = split_pieces(ingest.ner_piece(src), len(src.text), NER_CHUNK_CHARS)
+                for n, (offset, chunk, last) in enumerate(chunks, 1):
                     if last:  # before its chunk goes out: its answer may complete the document
                         job.pieces = n
                     key = hashlib.sha256(chunk.encode("utf-8", "surrogatepass")).hexdigest()
@@ -352,7 +352,7 @@ def _annotate_and_store(
                         continue
                     job.chunk_keys[f"{src.doc_id}{_CHUNK_SEP}{offset}"] = (key, word_count(chunk))
                     yield f"{src.doc_id}{_CHUNK_SEP}{offset}", chunk
-                del text, chunk
+                del chunks, chunk
                 if src.doc_id in inflight and job.complete():  # its last chunks were cached
                     finished(inflight.pop(src.doc_id))
 

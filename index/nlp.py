@@ -15,7 +15,7 @@ import re
 from collections import deque
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
 from casework.index import models
 from casework.index.errors import CaseworkError
@@ -177,20 +177,28 @@ def split_text(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str, b
     Yields ``(offset, chunk, is_last)``; an empty text yields one empty chunk so that every
     document gets an answer.
     """
-    start, n = 0, len(text)
+    return split_pieces(lambda a, b: text[a:b], len(text), size)
+
+
+def split_pieces(piece: Callable[[int, int], str], n: int, size: int = CHUNK_CHARS
+                 ) -> Iterator[tuple[int, str, bool]]:
+    """split_text of a text of ``n`` characters read with ``piece(a, b)`` (its ``[a:b]``),
+    one window at a time: a cut is looked for in the second half of the next ``size``
+    characters only, so no more of the text is needed at once."""
+    start = 0
     while n - start > size:
-        limit = start + size
+        window = piece(start, start + size)
         cut = -1
         for sep in ("\n\n", "\n", ". ", " "):
-            cut = text.rfind(sep, start + size // 2, limit)
+            cut = window.rfind(sep, size // 2, size)
             if cut != -1:
                 cut += len(sep)
                 break
         if cut == -1:
-            cut = limit
-        yield start, text[start:cut], False
-        start = cut
-    yield start, text[start:], True
+            cut = size
+        yield start, window[:cut], False
+        start += cut
+    yield start, piece(start, n), True
 
 
 # Markup the model would read as words: Markdown links and images keep their visible text and

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,31 @@ def test_ods_by_sheet_and_row_and_sniffed_without_extension():
     assert ex.text == "Sheet: Pagos\nPayee\tAmount\nGrupo Vidanta\t2500000"
     ex, _ = only(S.make_ods(), "pagos", "zip")
     assert "Grupo Vidanta" in ex.text and ex.extractor == "python-calamine"
+
+
+def test_a_long_markdown_file_goes_to_ner_in_the_chunks_its_whole_blanked_copy_gives():
+    # made a piece at a time (ner_piece + split_pieces), as the indexer cuts a long text,
+    # never blanked whole: same chunks at the same offsets, over real news with Markdown
+    from casework.index.models import SourceFile
+    from casework.index.nlp import split_pieces, split_text
+
+    news = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    body = "\n\n".join(p.read_text(encoding="utf-8") for p in news)
+    words = body.split(" ")
+    marked = []
+    for i, word in enumerate(words):  # markup on words, across lines and at line starts
+        marked.append(("**" + word + "**") if i % 7 == 0 else
+                      ("[" + word + "](https://x.example/" + str(i) + ")") if i % 11 == 0 else
+                      ("\n# " + word) if i % 53 == 0 else
+                      ("\n> " + word) if i % 61 == 0 else
+                      ("\n- " + word + " | " + word) if i % 67 == 0 else word)
+    text = " ".join(marked) + "\n```\ncode `x`\n```\n---\n<b>Tag</b> ~~gone~~"
+    for name in ("case.md", "case.txt"):
+        src = SourceFile(doc_id="d", path=f"/d/{name}", root="/d", relpath=name, title="t",
+                         text=text, size=len(text), mtime=0.0, sha256="x", encoding="utf-8")
+        whole = ingest.ner_text(src)
+        assert (whole != text) == (name == "case.md")
+        for size in (60, 200, 1000, 10_000):
+            pieces = list(split_pieces(ingest.ner_piece(src), len(text), size))
+            assert pieces == list(split_text(whole, size)), (name, size)
+            assert len(pieces) > 1

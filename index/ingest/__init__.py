@@ -14,6 +14,7 @@ from casework.index.ingest.text import (
     MAX_FILE_BYTES,
     decode,
     markdown_for_ner,
+    ner_piece,
     ner_text,
     read_source,
     title_for,
@@ -31,5 +32,5 @@ from casework.index.ingest.walk import (
 __all__ = [
     "IPATH_SEP", "MAX_FILE_BYTES", "Candidate", "Caps", "Globs", "Limits", "Loaded", "NotText",
     "Read", "Reader", "Skipped", "Unreadable", "decode", "display_path", "doc_id_for", "load",
-    "markdown_for_ner", "ner_text", "read_source", "scan", "title_for",
+    "markdown_for_ner", "ner_piece", "ner_text", "read_source", "scan", "title_for",
 ]
