@@ -22,6 +22,7 @@ import pytest
 
 from casework.index import resolve, sync
 from casework.index.catalog import Catalog
+from casework.index.entities import EntityFieldValues
 from casework.index.indexer import build
 from casework.index.location import seed_paths
 from casework.index.store import IndexDir
@@ -171,3 +172,14 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
     _assert_same(one, full, "a watch list")
     (docs / "new.txt").unlink()
     index_both("a watched file removed")
+
+    # a watcher's change reads the entity names of the documents it writes only: the same
+    # full-text values as reading every entity
+    catalog = Catalog(IndexDir(one).catalog, readonly=True)
+    try:
+        every, lazy = EntityFieldValues(catalog), EntityFieldValues(catalog, lazy=True)
+        doc_ids = sorted(catalog.doc_ids())
+        assert any(every(d) for d in doc_ids)
+        assert all(lazy(d) == every(d) for d in doc_ids)
+    finally:
+        catalog.close()
