@@ -16,6 +16,7 @@ import importlib.util
 import io
 import shutil
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,20 @@ def _assert_same(incremental: Path, full: Path, step: str) -> None:
     assert a["entities"] and a["mentions"]
 
 
+def _assert_kept_is_written(index: Path) -> None:
+    """What this process kept of the last resolution it wrote is what the catalog holds."""
+    catalog = Catalog(IndexDir(index).catalog, readonly=True)
+    try:
+        stamp, kept = resolve._WRITTEN[str(Path(catalog.path).resolve())]
+        assert stamp == catalog.resolution_written()
+        entities, aliases = catalog.entity_and_alias_rows()
+        assert kept.mapping == catalog.resolved_texts()
+        assert kept.in_document == catalog.resolved_in_document()
+        assert kept.entities == entities and kept.aliases == Counter(aliases)
+    finally:
+        catalog.close()
+
+
 def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, monkeypatch):
     docs = tmp_path / "docs"
     shutil.copytree(folder, docs)
@@ -118,6 +133,7 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
         _forget_state(full)
         build(IndexDir(full), [docs], annotator=annotator)
         _assert_same(one, full, step)
+        _assert_kept_is_written(one)
 
     files = sorted(docs.glob("*.txt"))
     edited, original = files[3], files[3].read_text(encoding="utf-8")
