@@ -406,9 +406,13 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
         shown_by[a[0]][0][(a[1], a[3])] += before[a]
         shown_by[a[0]][1][(a[1], a[3])] += after[a]
     touched |= {e for e, (b, a) in shown_by.items() if b != a}
+    # a run that changed nothing leaves the value as it was (the re-scan keeps its reads of
+    # the aliases while it holds, recall._alias_reads)
+    written = catalog.resolution_written()
+    if written is None or changed or gone or doc_changed or doc_gone or put or drop or moved:
+        written = catalog.stamp_resolution()
     _WRITTEN[str(Path(catalog.path).resolve())] = (
-        catalog.stamp_resolution(),
-        _Written(r.mapping, r.in_document, new_entities, after))
+        written, _Written(r.mapping, r.in_document, new_entities, after))
     return touched
 
 

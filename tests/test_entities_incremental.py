@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.index import resolve, sync
+from casework.index import recall, resolve, sync
 from casework.index.catalog import Catalog
 from casework.index.entities import EntityFieldValues
 from casework.index.indexer import build
@@ -114,6 +114,12 @@ def _assert_kept_is_written(index: Path) -> None:
         assert kept.mapping == catalog.resolved_texts()
         assert kept.in_document == catalog.resolved_in_document()
         assert kept.entities == entities and kept.aliases == Counter(aliases)
+        # and the re-scan's reads of the aliases, kept while that value holds
+        written, reads = recall._ALIAS_READS[str(Path(catalog.path).resolve())]
+        assert written == stamp
+        fresh = recall._AliasReads(catalog)
+        assert (reads.linked, sorted(reads.texts), reads.key_entity) == (
+            fresh.linked, sorted(fresh.texts), fresh.key_entity)
     finally:
         catalog.close()
 
