@@ -35,10 +35,10 @@ _INITIALS_CACHE: dict[str, str] = {}
 _PERSON_SHAPE_CACHE: dict[str, tuple[str, str] | None] = {}
 
 
-def _cached(cache: dict, key: str, make):
-    # pure functions of a form's text asked once per form each resolution, and a watcher
-    # resolves after every change: kept across runs (dropped whole if a collection's forms
-    # ever grow past a million)
+def memo(cache: dict, key: str, make):
+    """``make(key)``, kept in ``cache``: for pure functions of a form's text, asked once per
+    form each resolution (a watcher resolves after every change), so kept across runs; the
+    cache is dropped whole if a collection's forms ever grow past a million."""
     found = cache.get(key, cache)
     if found is cache:
         if len(cache) > 1_000_000:
@@ -49,7 +49,7 @@ def _cached(cache: dict, key: str, make):
 
 def initials(text: str) -> str:
     """The capitals of a name of two or more capitalised words ("DEA"), else ''."""
-    return _cached(_INITIALS_CACHE, text, _initials)
+    return memo(_INITIALS_CACHE, text, _initials)
 
 
 def _initials(text: str) -> str:
@@ -108,7 +108,7 @@ def person_like(surface: str, non_name=None) -> bool:  # non_name(first word, la
     """Reads as a person's full name: two to five capitalised words (initials and particles
     allowed), no stop word, no punctuation between them: not "Source:-Al Jazeera" nor
     "Will Lead Donald Trump"."""
-    ends = _cached(_PERSON_SHAPE_CACHE, surface, _person_shape)
+    ends = memo(_PERSON_SHAPE_CACHE, surface, _person_shape)
     if ends is None:
         return False
     return not (non_name and non_name(*ends))
