@@ -260,8 +260,10 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
             non_names=frozenset(), in_document=(), watched=()) -> _Result:
     surfaces, count, shown, found_again = t.surfaces, t.count, t.shown, t.found_again
     clusters: dict[str, list[str]] = defaultdict(list)
+    parent = forms.parent
     for key in surfaces:
-        clusters[forms.find(key)].append(key)
+        root = parent[key]  # most forms are a root or a root's child: no call to find
+        clusters[root if parent[root] == root else forms.find(key)].append(key)
     overrides: dict[str, dict] = {}
     for j in judgements:
         key = j.get("entity")
@@ -286,8 +288,8 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
         label = extra.get("relabel", label)
         name = extra.get("rename", without_nickname(shown[head]))
         # a word that is no name ("It", "However") alone in its group is no entity
-        hidden = extra.get("hide", False) or (
-            root not in judged and all(k in non_names for k in keys))
+        hidden = extra.get("hide", False) or (root not in judged and (
+            keys[0] in non_names if len(keys) == 1 else all(k in non_names for k in keys)))
         mapped = ("", "") if hidden else (entity_id, label)
         for k in keys:
             for text in surfaces[k]:
