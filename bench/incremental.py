@@ -39,6 +39,19 @@ shared with other jobs (load average 1.5-5; wall within 5% of CPU), 2026-12-02:
     re-scan + recount                     2.25-2.71         0.57-0.79
   Under load average ~11 the 3,822 runs gave 5.80 -> 3.82 one-shot, 4.29-4.71 -> 2.32-2.46 per
   change; at 500 articles 1.03-1.42 -> 0.97-1.28 per change (there the rules dominate).
+Then (wt-incr2: what a long-lived process keeps between changes, see index/resolve.py), each
+engine on its own copy of one index, one after the other, load average ~5, 2026-12-02:
+                                     before (e881283)    after (wt-incr2)
+  3,822 news articles
+  one changed file, one-shot             4.34              3.68
+  watcher, per change                 2.22-3.07         1.97-2.41   (median 2.60 -> 2.33)
+    resolve                           1.50-1.71         1.34-1.63   (1.63: the first change)
+    re-scan + recount                 0.50-0.74         0.34-0.47
+  6,000 documents (5,998 stored)
+  one changed file, one-shot             3.99              3.65
+  watcher, per change                 2.25-2.69         1.93-2.42   (2.66 the first change)
+    resolve                           1.41-1.53         1.23-1.29   (1.68 the first change)
+    re-scan + recount                 0.56-0.65         0.33-0.45
 What is left per change is the rules' pass over every form (~1.4 s at 33,000 forms; the
 recombined corpus has about as many forms at 6,000 documents as at 3,824) and reads that still
 grow with the documents (the hints, the re-scan's document hashes): see index/resolve.py. No real spaCy index of 20,000 documents could be built in this session (a

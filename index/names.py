@@ -31,8 +31,28 @@ def tokens(key: str) -> list[str]:
     return toks
 
 
+_INITIALS_CACHE: dict[str, str] = {}
+_PERSON_SHAPE_CACHE: dict[str, tuple[str, str] | None] = {}
+
+
+def memo(cache: dict, key: str, make):
+    """``make(key)``, kept in ``cache``: for pure functions of a form's text, asked once per
+    form each resolution (a watcher resolves after every change), so kept across runs; the
+    cache is dropped whole if a collection's forms ever grow past a million."""
+    found = cache.get(key, cache)
+    if found is cache:
+        if len(cache) > 1_000_000:
+            cache.clear()
+        found = cache[key] = make(key)
+    return found
+
+
 def initials(text: str) -> str:
     """The capitals of a name of two or more capitalised words ("DEA"), else ''."""
+    return memo(_INITIALS_CACHE, text, _initials)
+
+
+def _initials(text: str) -> str:
     words = [w for w in re.split(r"[\s\-]+", text) if w and w.lower() not in _STOP]
     if len(words) < 2 or not all(w[:1].isupper() for w in words):
         return ""
@@ -88,16 +108,24 @@ def person_like(surface: str, non_name=None) -> bool:  # non_name(first word, la
     """Reads as a person's full name: two to five capitalised words (initials and particles
     allowed), no stop word, no punctuation between them: not "Source:-Al Jazeera" nor
     "Will Lead Donald Trump"."""
+    ends = memo(_PERSON_SHAPE_CACHE, surface, _person_shape)
+    if ends is None:
+        return False
+    return not (non_name and non_name(*ends))
+
+
+def _person_shape(surface: str) -> tuple[str, str] | None:
+    """(first word, last word), case folded, of a surface shaped as a person's full name."""
     words = surface.split(" ")
     if not 2 <= len(words) <= 5 or not all(_PERSON_WORD.match(w) for w in words):
-        return False
+        return None
     if not words[0][:1].isupper() or not words[-1][:1].isupper():
-        return False
+        return None
     stop = stop_words()
     # the last word may be one ("Theresa May"); others not ("Will Lead", "However Trump")
     if any(w.casefold() in stop for w in words[:-1] if w[:1].isupper()):
-        return False
-    return not (non_name and non_name(words[0].casefold(), words[-1].casefold()))
+        return None
+    return words[0].casefold(), words[-1].casefold()
 
 
 def nickname_like(surface: str) -> bool:

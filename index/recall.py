@@ -22,6 +22,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, count
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from casework.index import watchlist
@@ -41,11 +42,43 @@ _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 WINDOW_CHARS = 1_000_000
 
 
+class _AliasReads:
+    """What the re-scan reads of the aliases resolution wrote: aliases per entity, the texts
+    (not given in one document only) with their entity, and with its entity and label."""
+
+    def __init__(self, catalog: Catalog):
+        self.linked = catalog.alias_counts_by_entity()
+        self.texts = [tuple(r) for r in catalog.alias_texts_except(IN_DOCUMENT)]
+        self.key_entity = {  # a form's entity in the collection (not one in one document)
+            r[0]: (r[1], r[2]) for r in catalog.alias_entities_except(IN_DOCUMENT)}
+
+
+# Per catalog path: (the value the resolution written left, _AliasReads of it). Only
+# resolution writes aliases and entities, and a resolution that changed them leaves a new
+# value (catalog.resolved): a watcher's change that moves no alias reads them from here.
+_ALIAS_READS: dict[str, tuple[str, _AliasReads]] = {}
+
+
+def _alias_reads(catalog: Catalog) -> _AliasReads:
+    written = catalog.resolution_written() if catalog.has_resolved_state() else None
+    path = str(Path(catalog.path).resolve())
+    kept = _ALIAS_READS.get(path)
+    if written is not None and kept is not None and kept[0] == written:
+        return kept[1]
+    reads = _AliasReads(catalog)
+    if written is None:
+        _ALIAS_READS.pop(path, None)
+    else:
+        _ALIAS_READS[path] = (written, reads)
+    return reads
+
+
 def wanted_forms(catalog: Catalog) -> set[str]:
     """Surface forms worth looking for: acronyms, names the model found at least twice, and
     every form of an entity that rules linked (a single capitalised one-off like "Security"
     would match every heading)."""
-    linked = catalog.alias_counts_by_entity()
+    aliases = _alias_reads(catalog)
+    linked = aliases.linked
     if catalog.has_resolved_state():  # the running totals resolution keeps (catalog.resolved)
         found, by_model = {}, {}
         for text, source, n in catalog.form_counts_by_source():
@@ -61,7 +94,7 @@ def wanted_forms(catalog: Catalog) -> set[str]:
             by_model[text] = by_model.get(text, 0) + n
         cases = catalog.word_case_totals()
     forms = set()
-    for text, entity_id in catalog.alias_texts_except(IN_DOCUMENT):
+    for text, entity_id in aliases.texts:
         if len(text) < 2 or not text[:1].isupper():
             continue
         bare = text.replace(".", "")
@@ -168,11 +201,20 @@ class _Matcher:
         return found
 
 
+_LAST_MATCHER: list = [frozenset(), None]  # the forms of the last _Matcher made, and it
+
+
+def _matcher_for(forms: set[str]) -> _Matcher:
+    """A _Matcher of these forms: the last one made while the forms are the same (a watcher's
+    changes mostly look for the same forms)."""
+    if _LAST_MATCHER[1] is None or _LAST_MATCHER[0] != forms:
+        _LAST_MATCHER[:] = [frozenset(forms), _Matcher(forms)]
+    return _LAST_MATCHER[1]
+
+
 def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool) -> int:
-    matcher = _Matcher(forms)
-    key_entity = {  # a form's entity in the collection (not one it has in one document)
-        r[0]: (r[1], r[2]) for r in catalog.alias_entities_except(IN_DOCUMENT)
-    }
+    matcher = _matcher_for(forms)
+    key_entity = _alias_reads(catalog).key_entity
     added = 0
     for doc_id in doc_ids:
         text = catalog.text_of(doc_id) or ""

@@ -29,8 +29,10 @@ follows, how each word is capitalised) are extracted when a document is stored
 forms. Between runs the catalog keeps what the last one wrote and running totals of what it
 reads (catalog.resolved): a run after a change reads the totals, runs the rules over every
 form and writes only the rows that differ, which leaves what a full resolution leaves
-(tests/test_entities_incremental.py). Running the rules only near the change was measured and
-left: on 3,824 news articles 77% of the forms are one component of the keys the rules compare.
+(tests/test_entities_incremental.py). A long-lived process (a watcher) also keeps in memory
+what it wrote last, used while the catalog still holds the random value that write left
+(_written_before), and each form's pure derived values (names.memo). Running the rules only
+near the change was measured and left: on 3,824 news articles 77% of the forms are one component of the keys the rules compare.
 
 The reader's watch list (casework.index.watchlist) is linked first: each entry's names are one
 entity, shown by the listed name with the FtM schema's label and flagged as watched (the
@@ -162,6 +164,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     _write(catalog, result, count)
     catalog.keep_resolved_state(result.mapping, result.in_document, by_source, cases,
                                 recount_all=not count)
+    _keep_written(catalog, result)
     return None
 
 
@@ -259,8 +262,10 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
             non_names=frozenset(), in_document=(), watched=()) -> _Result:
     surfaces, count, shown, found_again = t.surfaces, t.count, t.shown, t.found_again
     clusters: dict[str, list[str]] = defaultdict(list)
+    parent = forms.parent
     for key in surfaces:
-        clusters[forms.find(key)].append(key)
+        root = parent[key]  # most forms are a root or a root's child: no call to find
+        clusters[root if parent[root] == root else forms.find(key)].append(key)
     overrides: dict[str, dict] = {}
     for j in judgements:
         key = j.get("entity")
@@ -285,8 +290,8 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
         label = extra.get("relabel", label)
         name = extra.get("rename", without_nickname(shown[head]))
         # a word that is no name ("It", "However") alone in its group is no entity
-        hidden = extra.get("hide", False) or (
-            root not in judged and all(k in non_names for k in keys))
+        hidden = extra.get("hide", False) or (root not in judged and (
+            keys[0] in non_names if len(keys) == 1 else all(k in non_names for k in keys)))
         mapped = ("", "") if hidden else (entity_id, label)
         for k in keys:
             for text in surfaces[k]:
@@ -336,13 +341,49 @@ def _write(catalog: Catalog, r: _Result, count_mentions: bool = True) -> None:
         catalog.count_entity_sentences()
 
 
+@dataclass
+class _Written:
+    """What the last resolution wrote, as _write_changes compares it: texts mapped, names
+    given in one document, entities (entity_id -> name, label, key), aliases (entity_id,
+    text, key, reason) counted."""
+
+    mapping: dict[str, tuple[str, str]]
+    in_document: dict[tuple[str, str], tuple[str, str]]
+    entities: dict[str, tuple]
+    aliases: Counter
+
+
+# Per catalog path, (the value stamp_resolution left, what was written then). A watcher
+# resolves after every change: reading back what it wrote the time before was ~15% of it.
+_WRITTEN: dict[str, tuple[str, _Written]] = {}
+
+
+def _written_before(catalog: Catalog) -> _Written:
+    """What the last resolution wrote: kept in memory if this process wrote it and the catalog
+    still holds it, else read from the catalog."""
+    kept = _WRITTEN.pop(str(Path(catalog.path).resolve()), None)
+    if kept is not None and kept[0] == catalog.resolution_written():
+        return kept[1]
+    entities, aliases = catalog.entity_and_alias_rows()
+    return _Written(catalog.resolved_texts(), catalog.resolved_in_document(), entities,
+                    Counter(aliases))
+
+
+def _keep_written(catalog: Catalog, r: _Result) -> None:
+    written = _Written(r.mapping, r.in_document,
+                       {e: (row[1], row[2], row[3]) for e, row in r.entities.items()},
+                       Counter((a[0], a[1], a[2], a[4]) for a in r.aliases))
+    _WRITTEN[str(Path(catalog.path).resolve())] = (catalog.stamp_resolution(), written)
+
+
 def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
     """Write what differs from the last resolution; returns the entities whose name, label or
     aliases (text and reason: what the full-text index carries) changed."""
-    old_map = catalog.resolved_texts()
+    old = _written_before(catalog)
+    old_map = old.mapping
     changed = {text: v for text, v in r.mapping.items() if old_map.get(text) != v}
     gone = [text for text in old_map if text not in r.mapping]
-    old_docs = catalog.resolved_in_document()
+    old_docs = old.in_document
     doc_changed = {k: v for k, v in r.in_document.items() if old_docs.get(k) != v}
     doc_gone = [k for k in old_docs if k not in r.in_document]
     dirty = catalog.unmapped_doc_ids() | {d for d, _ in doc_gone}
@@ -352,12 +393,12 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
              if k[0] in dirty or k[1] in changed or k in doc_changed}
     catalog.remap_in_documents(again, doc_gone)
 
-    old_entities, old_aliases = catalog.entity_and_alias_rows()
+    old_entities = old.entities
     new_entities = {e: (row[1], row[2], row[3]) for e, row in r.entities.items()}
     put = [(e, *v) for e, v in new_entities.items() if old_entities.get(e) != v]
     drop = [e for e in old_entities if e not in new_entities]
-    before, after = Counter(old_aliases), Counter((a[0], a[1], a[2], a[4]) for a in r.aliases)
-    moved = {a for a in before.keys() | after.keys() if before[a] != after[a]}
+    before, after = old.aliases, Counter((a[0], a[1], a[2], a[4]) for a in r.aliases)
+    moved = {a for a, _ in before.items() ^ after.items()}  # a count differs
     alias_drop = [a for a in moved if before[a]]
     alias_put = [a for a in moved for _ in range(after[a])]
     catalog.change_entities(put, drop, alias_put, alias_drop)
@@ -369,6 +410,13 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
         shown_by[a[0]][0][(a[1], a[3])] += before[a]
         shown_by[a[0]][1][(a[1], a[3])] += after[a]
     touched |= {e for e, (b, a) in shown_by.items() if b != a}
+    # a run that changed nothing leaves the value as it was (the re-scan keeps its reads of
+    # the aliases while it holds, recall._alias_reads)
+    written = catalog.resolution_written()
+    if written is None or changed or gone or doc_changed or doc_gone or put or drop or moved:
+        written = catalog.stamp_resolution()
+    _WRITTEN[str(Path(catalog.path).resolve())] = (
+        written, _Written(r.mapping, r.in_document, new_entities, after))
     return touched
 
 

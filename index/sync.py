@@ -119,6 +119,9 @@ def resolve_and_sync(
 # full-text write as a LongText
 LONG_BODY_BYTES = 4 * PIECE_CHARS
 
+# Up to this many documents to write, EntityFieldValues reads the entities they mention only.
+LAZY_ENTITY_NAMES = 200
+
 
 def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn = _quiet,
                   procs: int = 1) -> int:
@@ -135,7 +138,8 @@ def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn 
         return 0
     total = len(stale)
     shas: dict[str, str] = {}
-    field_values = EntityFieldValues(catalog)
+    # a few documents (a watcher's change) read only the entities they mention
+    field_values = EntityFieldValues(catalog, lazy=total <= LAZY_ENTITY_NAMES)
 
     def entries() -> Iterator[FulltextEntry]:
         for i, doc_id in enumerate(sorted(stale)):

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from casework.index.forms import Forms
 from casework.index.labels import PLACES, Tally, family
-from casework.index.names import initials, tokens
+from casework.index.names import initials, memo, tokens
 
 _KNOWN_ABBREVIATIONS = {
     "us": "united states", "u.s.": "united states", "usa": "united states",
@@ -30,6 +30,16 @@ _COMPANY_SUFFIX = re.compile(
     r"s\.a|sa|s\.a\.s|n\.v|nv|b\.v|bv|ab|oy|s\.p\.a|spa|pty|lp|llp)\.?$"
 )
 _LETTERS = re.compile(r"[\W_]+")
+_BARE_CACHE: dict[str, str] = {}
+_LETTERS_CACHE: dict[str, str] = {}
+
+
+def _bare_company(key: str) -> str:
+    return _COMPANY_SUFFIX.sub("", key)
+
+
+def _letters(key: str) -> str:
+    return _LETTERS.sub("", key)
 
 
 def link_abbreviations(forms: Forms, t: Tally) -> None:
@@ -53,7 +63,7 @@ def link_company_names(forms: Forms, t: Tally) -> None:
     """Company forms: "Meridian Advisory Ltd." and "Meridian Advisory Ltd" are "Meridian Advisory"."""
     by_company: dict[str, list[str]] = defaultdict(list)
     for key in t.surfaces:
-        bare = _COMPANY_SUFFIX.sub("", key)
+        bare = memo(_BARE_CACHE, key, _bare_company)
         if bare != key and bare and t.majority[key] not in PLACES:
             by_company[bare].append(key)
     for bare, keys in by_company.items():
@@ -68,7 +78,7 @@ def link_spellings(forms: Forms, t: Tally) -> None:
     by_letters: dict[str, list[str]] = defaultdict(list)
     for key in t.surfaces:
         if len(tokens(key)) >= 2:
-            by_letters[_LETTERS.sub("", key)].append(key)
+            by_letters[memo(_LETTERS_CACHE, key, _letters)].append(key)
     for keys in by_letters.values():
         if len(keys) > 1 and len({family(t.majority[k]) for k in keys}) == 1:
             head = max(keys, key=lambda k: (t.count[k], k))

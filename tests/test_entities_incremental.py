@@ -16,12 +16,14 @@ import importlib.util
 import io
 import shutil
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from casework.index import resolve, sync
+from casework.index import recall, resolve, sync
 from casework.index.catalog import Catalog
+from casework.index.entities import EntityFieldValues
 from casework.index.indexer import build
 from casework.index.location import seed_paths
 from casework.index.store import IndexDir
@@ -102,6 +104,26 @@ def _assert_same(incremental: Path, full: Path, step: str) -> None:
     assert a["entities"] and a["mentions"]
 
 
+def _assert_kept_is_written(index: Path) -> None:
+    """What this process kept of the last resolution it wrote is what the catalog holds."""
+    catalog = Catalog(IndexDir(index).catalog, readonly=True)
+    try:
+        stamp, kept = resolve._WRITTEN[str(Path(catalog.path).resolve())]
+        assert stamp == catalog.resolution_written()
+        entities, aliases = catalog.entity_and_alias_rows()
+        assert kept.mapping == catalog.resolved_texts()
+        assert kept.in_document == catalog.resolved_in_document()
+        assert kept.entities == entities and kept.aliases == Counter(aliases)
+        # and the re-scan's reads of the aliases, kept while that value holds
+        written, reads = recall._ALIAS_READS[str(Path(catalog.path).resolve())]
+        assert written == stamp
+        fresh = recall._AliasReads(catalog)
+        assert (reads.linked, sorted(reads.texts), reads.key_entity) == (
+            fresh.linked, sorted(fresh.texts), fresh.key_entity)
+    finally:
+        catalog.close()
+
+
 def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, monkeypatch):
     docs = tmp_path / "docs"
     shutil.copytree(folder, docs)
@@ -117,6 +139,7 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
         _forget_state(full)
         build(IndexDir(full), [docs], annotator=annotator)
         _assert_same(one, full, step)
+        _assert_kept_is_written(one)
 
     files = sorted(docs.glob("*.txt"))
     edited, original = files[3], files[3].read_text(encoding="utf-8")
@@ -171,3 +194,14 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
     _assert_same(one, full, "a watch list")
     (docs / "new.txt").unlink()
     index_both("a watched file removed")
+
+    # a watcher's change reads the entity names of the documents it writes only: the same
+    # full-text values as reading every entity
+    catalog = Catalog(IndexDir(one).catalog, readonly=True)
+    try:
+        every, lazy = EntityFieldValues(catalog), EntityFieldValues(catalog, lazy=True)
+        doc_ids = sorted(catalog.doc_ids())
+        assert any(every(d) for d in doc_ids)
+        assert all(lazy(d) == every(d) for d in doc_ids)
+    finally:
+        catalog.close()

@@ -4,6 +4,7 @@ alias tables, counts, and the re-scan's bookkeeping (casework.index.resolve, rec
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from typing import Iterable, Iterator
 
@@ -148,12 +149,17 @@ class Resolution(Tables):
         )
 
     # -- the full-text entity fields ------------------------------------------------------
-    def entity_names_and_alias_reasons(self) -> Iterator[sqlite3.Row]:
-        """(entity_id, label, name, alias or None, its reason), one row per alias of every entity."""
-        return self.conn.execute(
-            """SELECT e.entity_id, e.label, e.name, a.text, a.reason
-               FROM entities e LEFT JOIN aliases a ON a.entity_id = e.entity_id"""
-        )
+    def entity_names_and_alias_reasons(self, entity_ids: list[str] | None = None
+                                       ) -> Iterator[sqlite3.Row]:
+        """(entity_id, label, name, alias or None, its reason), one row per alias of every
+        entity, or of these entities."""
+        sql = """SELECT e.entity_id, e.label, e.name, a.text, a.reason
+                 FROM entities e LEFT JOIN aliases a ON a.entity_id = e.entity_id"""
+        if entity_ids is None:
+            return self.conn.execute(sql)
+        return itertools.chain.from_iterable(
+            self.conn.execute(f"{sql} WHERE e.entity_id IN ({','.join('?' * len(part))})", part)
+            for part in (entity_ids[i : i + 500] for i in range(0, len(entity_ids), 500)))
 
     def entity_texts_in_document(self, doc_id: str) -> list[sqlite3.Row]:
         """The distinct (entity_id, text) of a document's mentions ('' for a hidden entity's)."""

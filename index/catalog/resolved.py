@@ -12,6 +12,7 @@ build stores its mentions without paying for them.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from typing import Iterable
 
 from casework.index.catalog.schema import Tables
@@ -21,6 +22,9 @@ RESOLVED_KEY = "resolve_state"
 STATE_VERSION = "1"
 # Set when a full resolution left the counts to the next recount: that one counts everything.
 RECOUNT_ALL_KEY = "recount_all"
+# A new random value with every resolution written: a process that keeps what it wrote in
+# memory (a watcher) reads it from there only while the catalog still holds this value.
+WRITTEN_KEY = "resolve_written"
 
 STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_texts (
@@ -158,6 +162,19 @@ class ResolvedState(Tables):
         self.conn.execute("INSERT INTO doc_entity_sentences " + _DOC_SENTENCES.format(where=""))
         self.clear_dirty()
         self.conn.execute("DELETE FROM meta WHERE key = ?", (RECOUNT_ALL_KEY,))
+
+    def resolution_written(self) -> str | None:
+        """The value the last resolution written left (see stamp_resolution)."""
+        return self.get_meta(WRITTEN_KEY)
+
+    def stamp_resolution(self) -> str:
+        """Mark the resolution just written with a new value, committed with it, and return
+        it: a copy of what was written held in memory is what the catalog holds as long as
+        the catalog holds this value (only resolution writes entities, aliases and the
+        mapping; a write rolled back takes its value with it)."""
+        value = uuid.uuid4().hex
+        self.set_meta(WRITTEN_KEY, value)
+        return value
 
     # -- what resolution reads, from the totals -------------------------------------------
     def form_tally_rows(self) -> list[sqlite3.Row]:
