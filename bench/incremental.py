@@ -61,6 +61,10 @@ documents (bench/entity_resolve_scale.py) resolve, re-scan and recount of one ch
 document cost 2.7 s (6.7 before). Phases are cut at the indexer's progress reports: NER of the
 changed file shows partly under "scan"; before, "annotate" also held the signatures of every
 entity (read before resolving), ~0.09 s.
+At 20,000 documents, a real spaCy index (bench/out/ner-20000 of corpus-20000, 951,170 mentions;
+after 4ba5701 + the resolution caches, load 3-4): unchanged folder 0.70 s CPU; one changed
+file 4.12 s CPU as a process (spaCy loaded); watcher per change 2.73-3.19 s CPU (median 2.97:
+scan 0.4, resolve 1.50-1.66, re-scan 0.62-0.74, full text 0.08-0.26), model load 0.83 s once.
 """
 
 from __future__ import annotations
