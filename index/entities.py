@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 from casework.index import models, results
 from casework.index.catalog import Catalog
 from casework.index.errors import QueryError
+from casework.index.memo import memo
 from casework.index.patterns import PATTERN_LABELS, normal_form
 from casework.index.span_array import SpanArray
 
@@ -125,12 +126,7 @@ def match_key(name: str) -> str:
     quoted nickname inside a name left out."""
     # one resolution asks ~4 times per distinct text (~125,000 calls at 3,824 news articles),
     # and a watcher resolves again after every change
-    key = _KEY_CACHE.get(name)
-    if key is None:
-        if len(_KEY_CACHE) > 1_000_000:
-            _KEY_CACHE.clear()
-        key = _KEY_CACHE[name] = _match_key(name)
-    return key
+    return memo(_KEY_CACHE, name, _match_key)
 
 
 def _match_key(name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from casework.index.memo import memo
 from casework.index.nlp import stop_words
 
 _TOKEN_SPLIT = re.compile(r"[\s\-]+")
@@ -33,18 +34,6 @@ def tokens(key: str) -> list[str]:
 
 _INITIALS_CACHE: dict[str, str] = {}
 _PERSON_SHAPE_CACHE: dict[str, tuple[str, str] | None] = {}
-
-
-def memo(cache: dict, key: str, make):
-    """``make(key)``, kept in ``cache``: for pure functions of a form's text, asked once per
-    form each resolution (a watcher resolves after every change), so kept across runs; the
-    cache is dropped whole if a collection's forms ever grow past a million."""
-    found = cache.get(key, cache)
-    if found is cache:
-        if len(cache) > 1_000_000:
-            cache.clear()
-        found = cache[key] = make(key)
-    return found
 
 
 def initials(text: str) -> str:

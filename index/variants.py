@@ -11,7 +11,8 @@ from collections import defaultdict
 
 from casework.index.forms import Forms
 from casework.index.labels import PLACES, Tally, family
-from casework.index.names import initials, memo, tokens
+from casework.index.memo import memo
+from casework.index.names import initials, tokens
 
 _KNOWN_ABBREVIATIONS = {
     "us": "united states", "u.s.": "united states", "usa": "united states",
