@@ -46,6 +46,10 @@ Measured here (2 cores shared with other jobs, load 3-5), 50 MB, 8.1 M words, --
                 left above the text: reading it (its bytes and the str at once), storing it
                 (SQLite's two copies of the row, ~420 MB, with the str alive), the re-scan
                 (the str read back whole beside SQLite's copy)
+Markdown at the cap, worst case (big.md: the 209.7 MB emoji text with 615,621 "*the*" and
+200,000 headings, run as --child under /usr/bin/time -v, after 15ffd79, ingest.ner_piece): peak
+1,317 MB (annotate 1,317, re-scan 1,308, full text 771), 665 CPU s, 3,932,739 mentions. HTML at
+the cap (209.7 MB of <p>): the extraction child passes its 2,048 MB cap and the file fails.
 """
 
 from __future__ import annotations
