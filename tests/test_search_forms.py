@@ -186,3 +186,17 @@ def test_two_edits_find_what_the_edits_of_edits_find(seeds_index):
         found = {w for w, _, _ in vocabulary.near(typed, 2)}
         assert found == expected, typed
         assert all(d == (1 if w in ring else 2) for w, d, _ in vocabulary.near(typed, 2))
+
+
+def test_the_query_as_typed_after_a_lone_quote_is_quoted_once(tmp_path):
+    # "search for ... instead" offers the typed word as a phrase; typed after an unclosed quote
+    # it became '""prasidant"', which searches something else
+    path = tmp_path / "fulltext"
+    create_fulltext(path).index(
+        FulltextEntry(f"d{i}", f"/d{i}.txt", "", "the travel of a president", {})
+        for i in range(3))
+    ft = open_fulltext(path)
+    for typed in ('"prasidant', "prasidant"):
+        found = ft.search(typed)
+        assert found.corrections == {"prasidant": "president"}, typed
+        assert found.as_typed == '"prasidant"', typed

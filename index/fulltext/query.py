@@ -512,7 +512,8 @@ def respelt(q, text: str, corrected: dict[str, tuple[str, int]], quote: bool = F
             continue
         typed = text[start:end]
         out.append(text[at:start])
-        out.append(f'"{typed}"' if quote else _same_case(typed, corrected[word][0]))
+        # a word typed after a lone quote ('"unclosd') keeps the one quote pair, not two
+        out.append(f'"{typed.strip(chr(34))}"' if quote else _same_case(typed, corrected[word][0]))
         at = end
     out.append(text[at:])
     return "".join(out)
