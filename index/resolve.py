@@ -32,7 +32,8 @@ form and writes only the rows that differ, which leaves what a full resolution l
 (tests/test_entities_incremental.py). A long-lived process (a watcher) also keeps in memory
 what it wrote last, used while the catalog still holds the random value that write left
 (_written_before), and each form's pure derived values (memo.memo). Running the rules only
-near the change was measured and left: on 3,824 news articles 77% of the forms are one component of the keys the rules compare.
+near the change was measured and left: on 3,824 news articles 77% of the forms are one
+component of the keys the rules compare.
 
 The reader's watch list (casework.index.watchlist) is linked first: each entry's names are one
 entity, shown by the listed name with the FtM schema's label and flagged as watched (the
@@ -358,10 +359,15 @@ class _Written:
 _WRITTEN: dict[str, tuple[str, _Written]] = {}
 
 
+def _kept_as(catalog: Catalog) -> str:
+    """The catalog's key in _WRITTEN: its file, however the path to it was written."""
+    return str(Path(catalog.path).resolve())
+
+
 def _written_before(catalog: Catalog) -> _Written:
     """What the last resolution wrote: kept in memory if this process wrote it and the catalog
     still holds it, else read from the catalog."""
-    kept = _WRITTEN.pop(str(Path(catalog.path).resolve()), None)
+    kept = _WRITTEN.pop(_kept_as(catalog), None)
     if kept is not None and kept[0] == catalog.resolution_written():
         return kept[1]
     entities, aliases = catalog.entity_and_alias_rows()
@@ -373,7 +379,7 @@ def _keep_written(catalog: Catalog, r: _Result) -> None:
     written = _Written(r.mapping, r.in_document,
                        {e: (row[1], row[2], row[3]) for e, row in r.entities.items()},
                        Counter((a[0], a[1], a[2], a[4]) for a in r.aliases))
-    _WRITTEN[str(Path(catalog.path).resolve())] = (catalog.stamp_resolution(), written)
+    _WRITTEN[_kept_as(catalog)] = (catalog.stamp_resolution(), written)
 
 
 def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
@@ -415,8 +421,8 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
     written = catalog.resolution_written()
     if written is None or changed or gone or doc_changed or doc_gone or put or drop or moved:
         written = catalog.stamp_resolution()
-    _WRITTEN[str(Path(catalog.path).resolve())] = (
-        written, _Written(r.mapping, r.in_document, new_entities, after))
+    _WRITTEN[_kept_as(catalog)] = (written, _Written(r.mapping, r.in_document, new_entities,
+                                                     after))
     return touched
 
 

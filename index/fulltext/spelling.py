@@ -11,9 +11,9 @@ body's words, ~500 KB at 3,800 news articles), read once per open index when a w
 (~20-70 ms for 52,000 words). A symmetric-delete dictionary (symspellpy 6.10) over the same
 words answers faster but took 1.3 s to load at distance 1 and 3.5 s at 2 (its pickle: 5 and
 12 MB), a cost every cold CLI query with a typo would pay. Distance 2 measures each word of
-the file with rapidfuzz instead of looking up the edits of the edits. When the file is missing or older
-than the index (an index written before it; a write that failed), words are looked up in
-Whoosh's term index instead (~15 ms a word).
+the file with rapidfuzz instead of looking up the edits of the edits. When the file is missing
+or older than the index (an index written before it; a write that failed), words are looked
+up in Whoosh's term index instead (~15 ms a word).
 """
 
 from __future__ import annotations
