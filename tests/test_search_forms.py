@@ -151,20 +151,25 @@ def test_name_pairs_score_alike_on_both_engines(tmp_path):
         assert fast.hits
 
 
-def test_the_spelling_file_is_read_only_for_a_word_two_edits_from_any(tmp_path):
-    # its read was most of a cold search past the imports: a common word needs no correcting,
-    # and the ~600 strings one edit away are looked up in the term index
+def _presidents(tmp_path, n: int):
+    """An open full-text index of ``n`` documents, each "the travel of a president"."""
     path = tmp_path / "fulltext"
     create_fulltext(path).index(
         FulltextEntry(f"d{i}", f"/d{i}.txt", "", "the travel of a president", {})
-        for i in range(5))
-    ft = open_fulltext(path)
+        for i in range(n))
+    return open_fulltext(path)
+
+
+def test_the_spelling_file_is_read_only_for_a_word_two_edits_from_any(tmp_path):
+    # its read was most of a cold search past the imports: a common word needs no correcting,
+    # and the ~600 strings one edit away are looked up in the term index
+    ft = _presidents(tmp_path, 5)
     assert ft.search("travel president").total == 5
     found = ft.search("presdent")
     assert found.corrections == {"presdent": "president"} and found.total == 5
     assert ft.search("presdent~").total == 5
     assert ft._vocabulary._counts is False  # not read
-    found = ft.search("prasidant")  # two edits: the edits of its edits are looked up in it
+    found = ft.search("prasidant")  # two edits: every word of the file is measured
     assert found.corrections == {"prasidant": "president"} and found.total == 5
     assert ft._vocabulary._counts
 
@@ -191,11 +196,7 @@ def test_two_edits_find_what_the_edits_of_edits_find(seeds_index):
 def test_the_query_as_typed_after_a_lone_quote_is_quoted_once(tmp_path):
     # "search for ... instead" offers the typed word as a phrase; typed after an unclosed quote
     # it became '""prasidant"', which searches something else
-    path = tmp_path / "fulltext"
-    create_fulltext(path).index(
-        FulltextEntry(f"d{i}", f"/d{i}.txt", "", "the travel of a president", {})
-        for i in range(3))
-    ft = open_fulltext(path)
+    ft = _presidents(tmp_path, 3)
     for typed in ('"prasidant', "prasidant"):
         found = ft.search(typed)
         assert found.corrections == {"prasidant": "president"}, typed
