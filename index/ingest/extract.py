@@ -29,25 +29,27 @@ _MIME_KIND = {
 }
 
 
-def extract_file(path: str, kind: str, caps: Caps = Caps()) -> list[Part]:
+def extract_file(path: str, kind: str, caps: Caps = Caps(), packed: bool = False) -> list[Part]:
     """Read the file at ``path`` (opened for reading only) and extract it and its children."""
     with open(path, "rb") as fh:
         data = fh.read(caps.max_member_bytes + 1)
     if len(data) > caps.max_member_bytes:
         raise NotText(f"larger than {caps.max_member_bytes // (1024 * 1024)} MB")
-    return extract_tree(data, path.rsplit("/", 1)[-1], kind, caps)
+    return extract_tree(data, path.rsplit("/", 1)[-1], kind, caps, packed)
 
 
-def extract_tree(data: bytes, name: str, kind: str, caps: Caps = Caps()) -> list[Part]:
-    """The parts of one document held in ``data``: itself first, then its children in order."""
+def extract_tree(data: bytes, name: str, kind: str, caps: Caps = Caps(),
+                 packed: bool = False) -> list[Part]:
+    """The parts of one document held in ``data``: itself first, then its children in order;
+    ``packed``: each part's text as UTF-8 (``Extracted.pack``), for the reply to the indexer."""
     parts: list[Part] = []
     budget = Budget(caps)
-    _visit(data, name, kind, (), parts, budget)
+    _visit(data, name, kind, (), parts, budget, packed)
     return parts
 
 
 def _visit(data: bytes, name: str, kind: str, ipath: tuple[str, ...], parts: list[Part],
-           budget: Budget) -> None:
+           budget: Budget, packed: bool) -> None:
     part = Part(ipath, size=len(data), sha256=hashlib.sha256(data).hexdigest())
     parts.append(part)
     try:
@@ -61,6 +63,8 @@ def _visit(data: bytes, name: str, kind: str, ipath: tuple[str, ...], parts: lis
         part.failed = describe(exc)
         return
     children, extracted.children = extracted.children, ()
+    if packed:
+        extracted.pack()
     part.extracted = extracted
     caps = budget.caps
     names: set[str] = set()
@@ -82,7 +86,7 @@ def _visit(data: bytes, name: str, kind: str, ipath: tuple[str, ...], parts: lis
         if child_kind is None:
             parts.append(Part(child_path, size=len(child.data), skipped=reason))
             continue
-        _visit(child.data, child.name, child_kind, child_path, parts, budget)
+        _visit(child.data, child.name, child_kind, child_path, parts, budget, packed)
 
 
 def kind_of_child(child: Child) -> tuple[str | None, str]:

@@ -80,6 +80,7 @@ class Sandbox:
             code = self._stop()
             raise ExtractionFailed(f"the extraction process died ({_exit_reason(code)})")
         status, value = pickle.loads(reply)
+        del reply
         if status == "ok":
             return value
         if status == "skip":
@@ -129,26 +130,29 @@ class Sandbox:
 
 
 def _write_frame(fh: Any, data: bytes) -> None:
-    fh.write(struct.pack("<Q", len(data)) + data)
+    fh.write(struct.pack("<Q", len(data)))
+    fh.write(data)  # not header + data: that was a copy of a reply of up to 200 MB
     fh.flush()
 
 
-def _read_exactly(fd: int, n: int, deadline: float | None) -> bytes:
-    chunks, got = [], 0
+def _read_exactly(fd: int, n: int, deadline: float | None) -> bytearray:
+    # read into one buffer: chunks joined at the end were the reply twice over
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
     while got < n:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise TimeoutError
-        chunk = os.read(fd, min(n - got, 1 << 20))
-        if not chunk:
+        read = os.readv(fd, [view[got:got + min(n - got, 1 << 20)]])
+        if not read:
             raise EOFError
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
+        got += read
+    view.release()
+    return buf
 
 
-def _read_frame(fd: int, deadline: float | None) -> bytes:
+def _read_frame(fd: int, deadline: float | None) -> bytearray:
     (size,) = struct.unpack("<Q", _read_exactly(fd, 8, deadline))
     return _read_exactly(fd, size, deadline)
 
@@ -183,25 +187,33 @@ def serve(memory_mb: int) -> None:
     _limit_self(memory_mb)
     while True:
         try:
-            target, args = pickle.loads(_read_frame(stdin, None))
+            request = _read_frame(stdin, None)
         except (EOFError, OSError, KeyboardInterrupt):
             return
-        try:
-            module, name = target.split(":")
-            result: tuple[str, Any] = ("ok", getattr(importlib.import_module(module), name)(*args))
-        except NotText as exc:
-            result = ("skip", str(exc))
-        except MemoryError:
-            result = ("err", f"needed more memory than the cap ({memory_mb} MB)")
-        except Exception as exc:
-            from casework.index.ingest.extract import describe
+        # the request, the result and the reply are let go before the next request comes:
+        # kept, they held a long file's text twice while the indexer worked on it
+        _write_frame(out, _answer(request, memory_mb))
 
-            result = ("err", describe(exc))
-        try:
-            reply = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            reply = pickle.dumps(("err", f"needed more memory than the cap ({memory_mb} MB)"))
-        except Exception as exc:
-            reply = pickle.dumps(("err", f"result could not be sent back ({exc})"))
-        _write_frame(out, reply)
+
+def _answer(request: bytearray, memory_mb: int) -> bytes:
+    target, args = pickle.loads(request)
+    del request
+    try:
+        module, name = target.split(":")
+        result: tuple[str, Any] = ("ok", getattr(importlib.import_module(module), name)(*args))
+    except NotText as exc:
+        result = ("skip", str(exc))
+    except MemoryError:
+        result = ("err", f"needed more memory than the cap ({memory_mb} MB)")
+    except Exception as exc:
+        from casework.index.ingest.extract import describe
+
+        result = ("err", describe(exc))
+    del args
+    try:
+        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return pickle.dumps(("err", f"needed more memory than the cap ({memory_mb} MB)"))
+    except Exception as exc:
+        return pickle.dumps(("err", f"result could not be sent back ({exc})"))
 

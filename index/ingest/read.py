@@ -54,7 +54,7 @@ class Reader:
             return Read([read_source(cand)])
         parts = self._sandboxed().call(
             "casework.index.ingest.extract:extract_file", os.fsdecode(cand.path), kind, self.caps,
-            timeout_s=self.limits.timeout_for(st.st_size),
+            True, timeout_s=self.limits.timeout_for(st.st_size),
         )
         return _documents(cand, parts, st.st_mtime)
 
@@ -70,7 +70,7 @@ class Reader:
                 raise NotText(f"larger than {self.caps.max_member_bytes // (1024 * 1024)} MB")
             parts = self._sandboxed().call(
                 "casework.index.ingest.extract:extract_tree", data,
-                os.fsdecode(cand.path).rsplit("/", 1)[-1], loaded.kind, self.caps,
+                os.fsdecode(cand.path).rsplit("/", 1)[-1], loaded.kind, self.caps, True,
                 timeout_s=self.limits.timeout_for(len(data)),
             )
             return _documents(cand, parts, loaded.mtime)
@@ -147,6 +147,8 @@ def _documents(cand: Candidate, parts: list[Part], mtime: float) -> Read:
     out = Read()
     top = cand.display_path
     for part in parts:
+        if part.extracted is not None:
+            part.extracted.take_text()
         path = IPATH_SEP.join((top, *part.ipath))
         if part.failed:
             out.failed.append(Unreadable(path, part.failed))

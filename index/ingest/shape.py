@@ -55,6 +55,20 @@ class Extracted:
     metadata: dict[str, str] = field(default_factory=dict)  # anything else: pages, sheets, ...
     email: EmailHeaders | None = None
     children: Iterable[Child] = ()
+    # the text as UTF-8 instead of ``text``: from a reader that streamed a long file
+    # (formats/utf8_lines.py), or packed for the reply to the indexer, so the extraction
+    # process never holds every part's text as a str (4 bytes a character at worst) beside it
+    utf8: bytes | bytearray | None = None
+
+    def pack(self) -> None:
+        """Keep the text as UTF-8 only (in the extraction process, as each part is read)."""
+        if self.utf8 is None:
+            self.utf8, self.text = self.text.encode("utf-8", "surrogatepass"), ""
+
+    def take_text(self) -> None:
+        """Make ``text`` of ``utf8`` (in the indexer, after the reply), and let the bytes go."""
+        if self.utf8 is not None:
+            self.text, self.utf8 = self.utf8.decode("utf-8", "surrogatepass"), None
 
 
 @dataclass

@@ -6,10 +6,11 @@ Markdown is stored as written; NER is given a same-length copy with the markup b
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from casework.index.ingest.shape import NotText
 from casework.index.ingest.walk import Candidate, display_path, doc_id_for
@@ -20,7 +21,7 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 _SNIFF_BYTES = 8192
 _TITLE_CHARS = 120
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
-_BOMS = (
+BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
     (b"\x00\x00\xfe\xff", "utf-32"),
@@ -64,7 +65,7 @@ def source_from_bytes(candidate: Candidate, data: bytes, mtime: float) -> Source
 
 def decode(data: bytes) -> tuple[str, str]:
     """Bytes to text with newlines normalised; returns (text, encoding name)."""
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if data.startswith(bom):
             return _normalise(data.decode(codec, errors="replace")), codec
     if b"\x00" in data[:_SNIFF_BYTES]:
@@ -78,6 +79,42 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 _WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_PIECE_BYTES = 1 << 20
+_LEGACY_SAMPLE_BYTES = 1 << 20
+
+
+def codec_of(data: bytes) -> str:
+    """The codec ``decode`` would use for ``data``, found without decoding it whole: a
+    streamed reader's first step (the legacy code page is judged on the first megabyte)."""
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            return codec
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise NotText("binary file (NUL bytes)")
+    check = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _PIECE_BYTES):
+            check.decode(view[start:start + _PIECE_BYTES])
+        check.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return _decode_legacy(data[:_LEGACY_SAMPLE_BYTES])[1]
+
+
+def decoded_pieces(data: bytes, codec: str) -> Iterator[str]:
+    """``decode(data)[0]`` a megabyte at a time, newlines normalised as there (a CR at the end
+    of a piece waits for the next, which may start with its LF)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    view, held = memoryview(data), ""
+    for start in range(0, len(data) + 1, _PIECE_BYTES):
+        final = start + _PIECE_BYTES > len(data)
+        piece = held + decoder.decode(view[start:start + _PIECE_BYTES], final=final)
+        held = ""
+        if piece.endswith("\r") and not final:
+            piece, held = piece[:-1], "\r"
+        if piece:
+            yield _normalise(piece)
 
 
 def _decode_legacy(data: bytes) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casework.index.ingest.formats.utf8_lines import STREAM_BYTES
 from casework.index.ingest.shape import Budget, Extracted, NotText
 from casework.index.ingest.text import decode
 
@@ -11,6 +12,12 @@ _BLOCKS = ("p,div,br,li,tr,h1,h2,h3,h4,h5,h6,section,article,header,footer,block
 
 
 def extract(data: bytes, name: str, budget: Budget) -> Extracted:
+    # a long page is read as a stream (html_stream.py): the tree of a 200 MB page and its text
+    # as one str passed the extraction process's memory cap; pages are rarely over 2 MB
+    if len(data) > STREAM_BYTES:
+        from casework.index.ingest.formats.html_stream import extract_stream
+
+        return extract_stream(data, frozenset(_DROP), frozenset(_BLOCKS.split(",")))
     text, _ = decode(data)
     return extract_str(text)
 

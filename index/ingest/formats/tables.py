@@ -8,9 +8,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
+from casework.index.ingest.formats.utf8_lines import Utf8Lines
 from casework.index.ingest.shape import Budget, Extracted, NotText
-from casework.index.ingest.text import decode
+from casework.index.ingest.text import codec_of, decoded_pieces
 
 
 def extract_sheet(data: bytes, name: str, budget: Budget) -> Extracted:
@@ -50,16 +53,36 @@ def _row(cells) -> str:
 
 
 def extract_csv(data: bytes, name: str, budget: Budget) -> Extracted:
-    text, encoding = decode(data)
-    sample = text[:8192]
+    """Rows as lines, read as a stream (any size: a CSV export is often the longest file of
+    a case folder, and its text as a str, its rows and their join were three copies)."""
+    codec = codec_of(data)
+    pieces = decoded_pieces(data, codec)
+    first = ""
+    for piece in pieces:  # the sniffer's sample: the first 8,192 characters
+        first += piece
+        if len(first) >= 8192:
+            break
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        dialect = csv.Sniffer().sniff(first[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel_tab if name.lower().endswith(".tsv") else csv.excel
     csv.field_size_limit(16 * 1024 * 1024)
-    lines = [_row(r) for r in csv.reader(io.StringIO(text), dialect)]
-    lines = [line for line in lines if line]
-    if not lines:
+    out = Utf8Lines()
+    for row in csv.reader(_lines(chain((first,), pieces)), dialect):
+        out.add_line(_row(row))
+    if not out.lines:
         raise NotText("CSV without text")
-    return Extracted(text="\n".join(lines), title=name, content_type="text/csv", extractor=f"csv ({encoding})",
-                     metadata={"rows": str(len(lines))})
+    return Extracted(text="", utf8=out.utf8, title=name, content_type="text/csv",
+                     extractor=f"csv ({codec})", metadata={"rows": str(out.lines)})
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    """Pieces of text as lines that keep their "\n", as iterating a StringIO gives them."""
+    rest = ""
+    for piece in pieces:
+        lines = (rest + piece).split("\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line + "\n"
+    if rest:
+        yield rest
