@@ -14,7 +14,7 @@ from casework.index.ingest import text as T
 from casework.index.ingest.formats import html, plain, tables
 from casework.index.ingest.formats.html_stream import extract_stream
 from casework.index.ingest.formats.utf8_lines import Utf8Lines
-from casework.index.ingest.limits import Limits
+from casework.index.ingest.limits import Limits, Sandbox
 from casework.index.ingest.read import Reader
 from casework.index.ingest.shape import Budget, Caps, NotText
 from casework.index.ingest.walk import Candidate
@@ -69,6 +69,20 @@ def test_long_html_is_read_under_a_memory_cap_the_whole_page_reader_needs(tmp_pa
     (doc,) = got.sources
     assert doc.title == "Long"
     assert doc.text == html.extract_str(page).text
+
+
+def test_a_process_left_large_by_a_file_is_replaced_for_the_next():
+    """The extraction process's heap does not shrink after a long file; one left holding more
+    than keep_mb is ended, and the next file gets a fresh one."""
+    csv_data = b"name,place\n" + b"Ana Lilia P\xc3\xa9rez,M\xc3\xa9rida\n" * 200_000
+    for keep_mb, starts in ((10_000, 1), (0, 2)):
+        with Sandbox(Limits(keep_mb=keep_mb)) as box:
+            for _ in range(2):
+                parts = box.call("casework.index.ingest.extract:extract_tree", csv_data, "a.csv",
+                                 "csv", Caps(), True)
+                parts[0].extracted.take_text()
+                assert parts[0].extracted.text.startswith("name\tplace\nAna Lilia Pérez\tMérida")
+            assert box.starts == starts
 
 
 def test_pieces_decode_as_the_whole_text_does(monkeypatch):

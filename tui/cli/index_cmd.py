@@ -38,7 +38,7 @@ STAGES = {"scan": "Scanning", "annotate": "Annotating", "resolve": "Resolving en
 @click.option("--extract-timeout", type=click.FloatRange(1, 86_400), default=None,
               metavar="SECONDS", help="Time limit for reading one file (default: 60 s + 2 s/MB).")
 @click.option("--extract-memory", type=click.IntRange(64, 1_048_576), default=None, metavar="MB",
-              help="Memory cap for reading one file (default 2048).")
+              help="Memory cap for reading one file (default 1024).")
 @click.option("--cluster", default=None, metavar="tcp://HOST:PORT|local:N",
               help="Run extraction and NER on a Dask cluster (needs: pip install 'casework[cluster]').")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary.")
