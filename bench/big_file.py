@@ -87,6 +87,33 @@ def make_file(megabytes: float, out: Path) -> Path:
     return path
 
 
+def make_html(text_file: Path) -> Path:
+    """``text_file`` as an HTML page, the worst case at ingest's 200 MiB cap: each line a
+    paragraph, a head with a title, a script and a navigation bar (dropped), one emoji in the
+    first paragraph (so the text needs 4 bytes a character as a str), cut to fit the cap."""
+    from casework.index.ingest.text import MAX_FILE_BYTES
+
+    path = text_file.with_name("big.html")
+    if path.exists():
+        return path
+    head = ("<!doctype html><html><head><title>One long page \U0001F4F0</title>"
+            "<script>var x = '<p>not text</p>';</script></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>\n").encode()
+    tail = b"</body></html>\n"
+    size = len(head) + len(tail)
+    with text_file.open("rb") as src, path.open("wb") as out:
+        out.write(head)
+        for i, line in enumerate(src):
+            piece = b"<p>" + (b"\xf0\x9f\x93\xb0 " if i == 0 else b"") + line.rstrip(b"\n") \
+                + b"</p>\n"
+            if size + len(piece) > MAX_FILE_BYTES:
+                break
+            out.write(piece)
+            size += len(piece)
+        out.write(tail)
+    return path
+
+
 class RuleAnnotator:
     """Runs of capitalised words as entities: a stand-in for spaCy at bench sizes."""
 
@@ -217,6 +244,8 @@ def main() -> None:
     parser.add_argument("--file")
     parser.add_argument("--index")
     parser.add_argument("--kill-at", default="", help="STAGE[:N]: kill -9 at that progress")
+    parser.add_argument("--html", action="store_true",
+                        help="the text as one HTML page (make_html), read in the sandbox")
     parser.add_argument("--engine", default="",
                         help="an index/ folder of another commit (git archive COMMIT index)")
     args = parser.parse_args()
@@ -228,7 +257,10 @@ def main() -> None:
     from _common import mb, run_measured
 
     path = make_file(args.mb, args.out)
-    index = args.out / f"big-{args.mb:g}mb-{args.ner}-{'before' if args.engine else 'now'}-index"
+    if args.html:
+        path = make_html(path)
+    index = args.out / (f"big-{args.mb:g}mb{'-html' if args.html else ''}-{args.ner}-"
+                        f"{'before' if args.engine else 'now'}-index")
     shutil.rmtree(index, ignore_errors=True)
     sampler: list = []
     done, wall, peak = run_measured(
