@@ -91,21 +91,26 @@ def make_html(text_file: Path) -> Path:
     """``text_file`` as an HTML page, the worst case at ingest's 200 MiB cap: each line a
     paragraph, a head with a title, a script and a navigation bar (dropped), one emoji in the
     first paragraph (so the text needs 4 bytes a character as a str), cut to fit the cap."""
-    from casework.index.ingest.text import MAX_FILE_BYTES
-
     path = text_file.with_name("big.html")
     if path.exists():
         return path
     head = ("<!doctype html><html><head><title>One long page \U0001F4F0</title>"
             "<script>var x = '<p>not text</p>';</script></head><body>"
             "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>\n").encode()
-    tail = b"</body></html>\n"
+    with text_file.open("rb") as src:
+        return write_capped(path, head, (
+            b"<p>" + (b"\xf0\x9f\x93\xb0 " if i == 0 else b"") + line.rstrip(b"\n") + b"</p>\n"
+            for i, line in enumerate(src)), b"</body></html>\n")
+
+
+def write_capped(path: Path, head: bytes, pieces, tail: bytes = b"") -> Path:
+    """head, as many of ``pieces`` as fit under ingest's cap with tail, then tail."""
+    from casework.index.ingest.text import MAX_FILE_BYTES
+
     size = len(head) + len(tail)
-    with text_file.open("rb") as src, path.open("wb") as out:
+    with path.open("wb") as out:
         out.write(head)
-        for i, line in enumerate(src):
-            piece = b"<p>" + (b"\xf0\x9f\x93\xb0 " if i == 0 else b"") + line.rstrip(b"\n") \
-                + b"</p>\n"
+        for piece in pieces:
             if size + len(piece) > MAX_FILE_BYTES:
                 break
             out.write(piece)

@@ -12,7 +12,7 @@ import pytest
 
 from casework.index.ingest import text as T
 from casework.index.ingest.formats import html, plain, tables
-from casework.index.ingest.formats.html_stream import extract_stream
+from casework.index.ingest.formats.html_stream import text_of
 from casework.index.ingest.formats.utf8_lines import Utf8Lines
 from casework.index.ingest.limits import Limits, Sandbox
 from casework.index.ingest.read import Reader
@@ -35,9 +35,10 @@ PAGES = [
 
 
 def _stream(page: str) -> tuple[str, str]:
-    ex = extract_stream(page.encode(), frozenset(html._DROP), frozenset(html._BLOCKS.split(",")))
-    ex.take_text()
-    return ex.text, ex.title
+    data = page.encode()
+    assert len(data) < html.STREAM_BYTES  # read whole by html.extract: streamed here
+    utf8, title, meta = text_of(data, frozenset(html._DROP), frozenset(html._BLOCKS.split(",")))
+    return utf8.decode(), title or meta.get("og:title", "")
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -15,9 +15,10 @@ def extract(data: bytes, name: str, budget: Budget) -> Extracted:
     # a long page is read as a stream (html_stream.py): the tree of a 200 MB page and its text
     # as one str passed the extraction process's memory cap; pages are rarely over 2 MB
     if len(data) > STREAM_BYTES:
-        from casework.index.ingest.formats.html_stream import extract_stream
+        from casework.index.ingest.formats.html_stream import text_of
 
-        return extract_stream(data, frozenset(_DROP), frozenset(_BLOCKS.split(",")))
+        utf8, title, meta = text_of(data, frozenset(_DROP), frozenset(_BLOCKS.split(",")))
+        return _page("", title, meta, "html.parser (streamed)", utf8)
     text, _ = decode(data)
     return extract_str(text)
 
@@ -45,11 +46,17 @@ def extract_str(html: str) -> Extracted:
     text = "\n".join(line for line in lines if line)
     if not text.strip():
         raise NotText("HTML without text")
+    return _page(text, title, meta, "selectolax")
+
+
+def _page(text: str, title: str, meta: dict[str, str], extractor: str,
+          utf8: bytearray | None = None) -> Extracted:
     return Extracted(
         text=text,
+        utf8=utf8,
         title=title or meta.get("og:title", ""),
         content_type="text/html",
-        extractor="selectolax",
+        extractor=extractor,
         author=meta.get("author", "") or meta.get("article:author", ""),
         created=meta.get("article:published_time", "") or meta.get("date", ""),
         modified=meta.get("article:modified_time", ""),

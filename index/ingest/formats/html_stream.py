@@ -17,7 +17,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from casework.index.ingest.formats.utf8_lines import Utf8Lines
-from casework.index.ingest.shape import Extracted, NotText
+from casework.index.ingest.shape import NotText
 from casework.index.ingest.text import codec_of, decoded_pieces
 
 # elements with no end tag: nothing to skip after them
@@ -93,8 +93,9 @@ def _hidden(attrs: list[tuple[str, str | None]]) -> bool:
     return False
 
 
-def extract_stream(data: bytes, drop: frozenset[str], blocks: frozenset[str]) -> Extracted:
-    """The text of the HTML page in ``data``, as ``Extracted.utf8``."""
+def text_of(data: bytes, drop: frozenset[str],
+            blocks: frozenset[str]) -> tuple[bytearray, str, dict[str, str]]:
+    """The text of the HTML page in ``data`` as UTF-8, its <title>, and its <meta> by name."""
     parser = _TextOf(Utf8Lines(), drop, blocks)
     for piece in decoded_pieces(data, codec_of(data)):
         parser.feed(piece)
@@ -102,15 +103,4 @@ def extract_stream(data: bytes, drop: frozenset[str], blocks: frozenset[str]) ->
     parser.out.close()
     if not parser.out.lines:
         raise NotText("HTML without text")
-    meta = parser.meta
-    title = "".join(parser.title).strip()
-    return Extracted(
-        text="",
-        utf8=parser.out.utf8,
-        title=title or meta.get("og:title", ""),
-        content_type="text/html",
-        extractor="html.parser (streamed)",
-        author=meta.get("author", "") or meta.get("article:author", ""),
-        created=meta.get("article:published_time", "") or meta.get("date", ""),
-        modified=meta.get("article:modified_time", ""),
-    )
+    return parser.out.utf8, "".join(parser.title).strip(), parser.meta
