@@ -11,16 +11,13 @@ member of 200 MB; mbox: messages of 40 lines; eml: one message with a 140 MB tex
 What comes after reading (NER, storing, resolution, the re-scan, the full-text write) depends
 only on the text: big_file.py measures it (--html for the page).
 
-Measured here (2 shared cores, load ~2, 2026-12-02; peak MB of the two processes summed,
-sampled every 50 ms; the extraction process capped at 1,024 MB):
-  before (863ecdb, 2,048 MB cap): html failed ("needed more memory than the cap")
-  after:      html 819 (child 422), 31 s  |  csv 1,147 (child 540), 28 s
-              jsonl 1,088 (child 552), 23 s  |  json 1,093 (child 559), 97 s
-              zip of one 200 MB text 1,078 (child 727), 42 s  |  mbox 575 (child 538), 54 s
-              (its first 10,000 messages: the cap on children)
-              eml with a 140 MB attachment: child 1,682 under a 2,048 cap; failed at 1,024
-  (These "after" figures were taken before the process was replaced after a long file; it
-  had held 140-335 MB from then on. See the README for the figures of the final code.)
+Measured here (2 shared cores, load 2-3, 2026-12-02; peak MB of both processes summed,
+sampled every 50 ms; the extraction process capped at 1,024 MB, replaced past 128 MB):
+  before (863ecdb, 2,048 MB cap): html failed, "needed more memory than the cap" (1,846 MB)
+  after:  html 1,036 (extraction 439), 85 s   csv 810 (538), 46 s   jsonl 914 (526), 133 s
+          json 911 (539), 52 s   zip of one 200 MB text 1,021 (714), 19 s
+          mbox 560 (538), 142 s: its first 10,000 messages (the cap on children)
+          eml with a 140 MB attachment: failed at the cap in 5 s (412); it needs 1,676 MB
 """
 
 from __future__ import annotations
