@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 from casework.index import watchlist
 from casework.index.catalog import Catalog
 from casework.index.models import Progress
-from casework.index.resolve import IN_DOCUMENT
+from casework.index.resolve import IN_DOCUMENT, Totals
 from casework.index.nlp import split_text
 from casework.index.results import TEAM
 from casework.index.span_array import Sentences
@@ -73,20 +73,22 @@ def _alias_reads(catalog: Catalog) -> _AliasReads:
     return reads
 
 
-def wanted_forms(catalog: Catalog) -> set[str]:
+def wanted_forms(catalog: Catalog, read: Totals | None = None) -> set[str]:
     """Surface forms worth looking for: acronyms, names the model found at least twice, and
     every form of an entity that rules linked (a single capitalised one-off like "Security"
-    would match every heading)."""
+    would match every heading). ``read``: what the resolution just before read of the
+    totals, which are the same for this."""
     aliases = _alias_reads(catalog)
     linked = aliases.linked
-    if catalog.has_resolved_state():  # the running totals resolution keeps (catalog.resolved)
+    if read is not None or catalog.has_resolved_state():  # the running totals (resolved.py)
+        by_source = read.by_source if read is not None else catalog.form_tally_by_source()
         found, by_model = {}, {}
-        for text, source, n in catalog.form_counts_by_source():
+        for text, _label, source, n in by_source:
             if source != SOURCE:
                 found[text] = found.get(text, 0) + n
             if source in ("model", TEAM):  # a team in a score line
                 by_model[text] = by_model.get(text, 0) + n
-        cases = catalog.word_case_sums()
+        cases = read.cases if read is not None else catalog.word_case_sums()
     else:
         found = catalog.mention_counts_by_text_except(SOURCE)
         by_model = catalog.mention_counts_by_text("model")
@@ -125,10 +127,11 @@ def _seldom_a_name(word: str, found: int, cases: dict) -> bool:
     return mid + start >= 20 and found < 0.1 * (mid + start)
 
 
-def rescan(catalog: Catalog) -> int:
-    """Bring rescan mentions in line with the current forms; returns mentions added+removed."""
+def rescan(catalog: Catalog, read: Totals | None = None) -> int:
+    """Bring rescan mentions in line with the current forms; returns mentions added+removed.
+    ``read``: what the resolution just before read of the totals (resolve.Totals)."""
     catalog.ensure_recall_tables()
-    now = wanted_forms(catalog)
+    now = wanted_forms(catalog, read)
     before = catalog.recall_forms()
     gone, new = before - now, now - before
     changed = 0

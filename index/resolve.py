@@ -49,7 +49,7 @@ and priors), ``variants`` (abbreviations, companies, spellings, initials, plural
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from casework.index import curation, watchlist
@@ -77,7 +77,7 @@ from casework.index.variants import (
     link_spellings,
 )
 
-__all__ = ["IN_DOCUMENT", "recount", "resolve", "store_hints"]
+__all__ = ["IN_DOCUMENT", "Totals", "recount", "resolve", "store_hints"]
 
 # The alias reason of a short form given to a person in one document only (resolve._write).
 IN_DOCUMENT = "in document"
@@ -87,8 +87,20 @@ IN_DOCUMENT = "in document"
 BULK_STORE = 1000
 
 
+@dataclass
+class Totals:
+    """What a resolution read of the collection's totals, for the re-scan that follows it in
+    the same run (recall.wanted_forms reads the same again: ~0.2 s of a watcher's change):
+    mentions by text, the model's label and source; word cases. What the resolution writes
+    leaves them as read, for that use: it maps mentions to entities anew and drops re-scan
+    finds, which the re-scan does not count."""
+
+    by_source: list[tuple[str, str, str, int]] = field(default_factory=list)
+    cases: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+
+
 def resolve(catalog: Catalog, judgements: list[dict] | None = None,
-            count: bool = True) -> set[str] | None:
+            count: bool = True, read: Totals | None = None) -> set[str] | None:
     """Rebuild entities and aliases from mentions, hints and the reader's judgements.
 
     Without ``count`` the entities' documents, mentions and sentences are left for
@@ -97,21 +109,25 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
 
     The rules run over every form each time; what they read comes from running totals and
     what they write is the difference from the last run (catalog.resolved), so one changed
-    file no longer rewrites every mention, entity and alias. Returns the entities whose name,
+    file no longer rewrites every mention, entity and alias. ``read``, if given, is filled
+    with what it read of the totals (for recall.rescan). Returns the entities whose name,
     label or aliases changed, or None after a full write (the first, or of a catalog without
     the kept state): the caller compares signatures then."""
     catalog.ensure_hints_table()
     incremental = catalog.has_resolved_state()
     hints = catalog.hints_by_rule()
     surname_hints = catalog.surname_hints()
-    by_source = [] if incremental else catalog.mention_texts_by_source()
-    t = tally(catalog, hints, catalog.form_tally_rows() if incremental else [
-        {"text": text, "raw_label": raw_label, "again": source in ("rescan", "watch"),
-         "watch": source == "watch", "n": n} for text, raw_label, source, n in by_source])
+    by_source = catalog.form_tally_by_source() if incremental \
+        else catalog.mention_texts_by_source()
+    t = tally(catalog, hints, [
+        (text, raw_label, source in ("rescan", "watch"), source == "watch", n)
+        for text, raw_label, source, n in by_source])
     surfaces, shown = t.surfaces, t.shown
     watched = _watched_forms(catalog, t)
     stop = stop_words()
     cases = catalog.word_case_sums() if incremental else catalog.word_case_totals()
+    if read is not None:
+        read.by_source, read.cases = by_source, cases
     non_names = {k for k in surfaces if len(tokens(k)) == 1 and not all_caps(shown[k])
                  and non_name(k, cases, stop)}
     non_names -= {k for _, keys in watched for k in keys}  # the reader named them
@@ -286,10 +302,15 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
             head = _head(keys, forms, count)
             label = "PERSON" if root in person_roots else cluster_label(keys, t.votes)
         label = forms.prefer_label.get(head, label)  # a merge keeps the kept entity's label
-        entity_id = entity_id_for(label, head)
-        extra = overrides.get(root, {})
-        label = extra.get("relabel", label)
-        name = extra.get("rename", without_nickname(shown[head]))
+        entity_id, name, name_key = _entity_of(label, head, shown[head])
+        extra = overrides.get(root)
+        if extra:
+            label = extra.get("relabel", label)
+            if "rename" in extra:
+                name = extra["rename"]
+                name_key = match_key(name)
+        else:
+            extra = _NO_OVERRIDES
         # a word that is no name ("It", "However") alone in its group is no entity
         hidden = extra.get("hide", False) or (root not in judged and (
             keys[0] in non_names if len(keys) == 1 else all(k in non_names for k in keys)))
@@ -300,7 +321,7 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
         entity_of_root[root] = (entity_id, label)
         if hidden:
             continue
-        entity_rows[entity_id] = [entity_id, name, label, match_key(name), 0, 0]
+        entity_rows[entity_id] = [entity_id, name, label, name_key, 0, 0]
         for k in keys:
             reason = "name" if k == head else forms.reason.get(
                 k, "full name" if len(tokens(k)) > len(tokens(head)) else "linked")
@@ -324,6 +345,24 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
         (entity_of_root[forms.find(keys[0])][0], str(entry["id"]), entry["names"][0])
         for entry, keys in watched if entity_of_root[forms.find(keys[0])][0] in entity_rows]
     return _Result(mapping, doc_rows, entity_rows, alias_rows, watched_rows)
+
+
+_NO_OVERRIDES: dict = {}
+# (label, head, the text it is shown by) -> (entity_id, name, key of the name): asked for every
+# entity each resolution, and a watcher resolves after every change
+_ENTITY_CACHE: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+
+
+def _entity_of(label: str, head: str, shown: str) -> tuple[str, str, str]:
+    """An entity's id, the name it is shown by and that name's key."""
+    found = _ENTITY_CACHE.get((label, head, shown))
+    if found is None:
+        if len(_ENTITY_CACHE) > 1_000_000:
+            _ENTITY_CACHE.clear()
+        name = without_nickname(shown)
+        found = _ENTITY_CACHE[label, head, shown] = (entity_id_for(label, head), name,
+                                                     match_key(name))
+    return found
 
 
 def _write(catalog: Catalog, r: _Result, count_mentions: bool = True) -> None:

@@ -56,11 +56,12 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: 
                 if n < 3 and count[key] > 5 * max(count[target], 2):
                     target = None
         else:
-            candidates = set.intersection(*(full_by_token.get(tok, set()) for tok in toks))
+            found = [full_by_token.get(tok, _NONE) for tok in toks]
+            candidates = found[0].intersection(*found[1:]) if len(found) > 1 else found[0]
             candidates = {c for c in candidates
                           if len(tokens(c)) > len(toks) and part_of(toks, tokens(c))
                           and (len(toks) == 1 or compatible(key, c))}
-            if len({forms.find(c) for c in candidates}) == 1 or (
+            if _one_root(forms, candidates) or (
                     len(toks) >= 2 and candidates and one_person(list(candidates))):
                 target = max(candidates, key=lambda c: (count[c], c))
                 # "Twitter" (323) is not "Twitter Counter" (9): a short form far more common
@@ -70,6 +71,21 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: 
         if target is not None and forms.link(key, target, "partial name"):
             surname_joined.add(key)
     return surname_joined
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _one_root(forms: Forms, keys: set[str]) -> bool:
+    """The keys are all in one group (and there is one)."""
+    root = None
+    for k in keys:
+        r = forms.find(k)
+        if root is None:
+            root = r
+        elif r != root:
+            return False
+    return root is not None
 
 
 def link_initial_names(forms: Forms, t: Tally, surname_joined: set[str]) -> None:

@@ -94,10 +94,11 @@ def resolve_and_sync(
             recall.find_watched(catalog, watchlist.load(watchlist.path_in(index_dir.path)),
                                 notify)
         notify(Progress("resolve", 0, 1))
-        touched = resolve.resolve(catalog, count=not rescan)
+        read = resolve.Totals()
+        touched = resolve.resolve(catalog, count=not rescan, read=read)
         if rescan:
             notify(Progress("rescan", 0, 1))
-            recall.rescan(catalog)  # names the model missed: they count, but do not vote
+            recall.rescan(catalog, read)  # names the model missed: they count, but do not vote
             resolve.recount(catalog)  # once, after the re-scan (resolve left the counts)
         if not first_build:
             if touched is None:

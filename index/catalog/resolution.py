@@ -62,11 +62,13 @@ class Resolution(Tables):
         ).fetchall()
 
     # -- what resolution reads ------------------------------------------------------------
-    def mention_texts_by_label(self) -> Iterator[sqlite3.Row]:
+    def mention_texts_by_label(self) -> Iterator[tuple]:
         """(text, raw_label, again, watch, n): mentions counted by text and the model's label;
         ``again`` is 1 for the recall re-scan's and the watch list's finds, ``watch`` 1 for the
         latter."""
-        return self.conn.execute(
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
             """SELECT text, raw_label, source IN ('rescan', 'watch') AS again,
                       source = 'watch' AS watch, COUNT(*) AS n FROM mentions
                GROUP BY text, raw_label, again, watch ORDER BY text, raw_label, again, watch"""
