@@ -414,6 +414,15 @@ def _written_before(catalog: Catalog) -> _Written:
                     Counter(aliases))
 
 
+def written_now(catalog: Catalog) -> _Written | None:
+    """What the last resolution wrote, if this process wrote it and the catalog still holds
+    it (not taken: the next resolution still finds it)."""
+    kept = _WRITTEN.get(_kept_as(catalog))
+    if kept is not None and kept[0] == catalog.resolution_written():
+        return kept[1]
+    return None
+
+
 def _keep_written(catalog: Catalog, r: _Result) -> None:
     written = _Written(r.mapping, r.in_document,
                        {e: (row[1], row[2], row[3]) for e, row in r.entities.items()},
