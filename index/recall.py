@@ -159,16 +159,15 @@ def rescan(catalog: Catalog, read: Totals | None = None) -> int:
     changed = 0
     if gone:
         changed += catalog.delete_mentions_of_texts(SOURCE, gone)
-    scanned = catalog.recall_scanned()
-    docs = catalog.document_hashes()
-    full = [r["doc_id"] for r in docs if scanned.get(r["doc_id"]) != r["sha256"]]
-    rest = [r["doc_id"] for r in docs if scanned.get(r["doc_id"]) == r["sha256"]] if new else []
+    # asked of the catalog, not read whole: every document's hash per change grew with them
+    unread = catalog.documents_not_rescanned()
+    full = [doc_id for doc_id, _ in unread]
+    rest = catalog.documents_rescanned() if new else []
     if full and now:
         changed += _scan(catalog, full, now, prefilter=False)
     if rest:
         changed += _scan(catalog, rest, new, prefilter=len(new) <= _PREFILTER_MAX)
-    catalog.put_recall_pass(now if new or gone else None,
-                            [r for r in docs if scanned.get(r["doc_id"]) != r["sha256"]])
+    catalog.put_recall_pass(now if new or gone else None, unread)
     return changed
 
 
