@@ -67,7 +67,12 @@ from casework.index.names import (
     tokens,
 )
 from casework.index.nlp import stop_words
-from casework.index.surnames import in_document_names, link_initial_names, link_partial_names
+from casework.index.surnames import (
+    in_document_names,
+    link_initial_names,
+    link_partial_names,
+    surname_hints as read_surname_hints,
+)
 from casework.index.variants import (
     link_abbreviations,
     link_after_sentence_words,
@@ -116,7 +121,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     catalog.ensure_hints_table()
     incremental = catalog.has_resolved_state()
     hints = catalog.hints_by_rule()
-    surname_hints = catalog.surname_hints()
+    surname_hints = read_surname_hints(catalog.surname_hints())
     by_source = catalog.form_tally_by_source() if incremental \
         else catalog.mention_texts_by_source()
     t = tally(catalog, hints, [
@@ -138,9 +143,8 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     # more common than that name: "Havel" (8) after "Vaclav Havel" (2) is his surname, though
     # the model read the bare word as an organisation; "House" (493) after "Trump White House"
     # (15, a PERSON to the model) stays a place word, as "Russia" after "Trump Russia"
-    places -= {match_key(h["a"]) for h in surname_hints
-               if t.majority.get(match_key(h["b"])) == "PERSON"
-               and t.count.get(match_key(h["a"]), 0) <= 5 * max(t.count[match_key(h["b"])], 2)}
+    places -= {h.short for h in surname_hints if t.majority.get(h.full) == "PERSON"
+               and t.count.get(h.short, 0) <= 5 * max(t.count[h.full], 2)}
     full_names = {k for k in surfaces if t.majority[k] == "PERSON"
                   and person_like(without_nickname(shown[k]),
                                   lambda first, last: first in sentence_words

@@ -7,19 +7,37 @@ part of a name joins the full name it followed in the documents ("Trump" -> "Don
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 from casework.index.entities import match_key
 from casework.index.forms import Forms
 from casework.index.labels import PLACES, Tally
 from casework.index.names import INITIAL_NAME, all_caps, compatible, one_person, part_of, tokens
 
+class SurnameHint(NamedTuple):
+    """A short form ``a`` after the full name ``b`` in one document (``n`` times), with the
+    keys of both: each is asked for several times per hint and resolution."""
+
+    doc_id: str
+    a: str
+    b: str
+    n: int
+    short: str
+    full: str
+
+
+def surname_hints(rows) -> list[SurnameHint]:
+    """The catalog's surname_hints rows (doc_id, a, b, n) with their keys."""
+    return [SurnameHint(d, a, b, n, match_key(a), match_key(b)) for d, a, b, n in rows]
+
+
 # A short form joins the full name it followed in at least this share of the documents where
 # it followed one ("Trump" after "Donald Trump", not after "Ivanka Trump").
 DOMINANT_SHARE = 0.75
 
 
-def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: set[str],
-                       non_names: set[str]) -> set[str]:
+def link_partial_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
+                       full_names: set[str], non_names: set[str]) -> set[str]:
     """Partial names -> their full name; returns the forms joined so (their clusters are PERSON).
 
     Read first from the documents: in how many documents did this short form follow each full
@@ -28,7 +46,7 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: 
     surfaces, count, shown = t.surfaces, t.count, t.shown
     doc_votes: dict[str, Counter[str]] = defaultdict(Counter)
     for h in surname_hints:
-        short, full = match_key(h["a"]), match_key(h["b"])
+        short, full = h.short, h.full
         if short in surfaces and full in full_names and (
                 len(tokens(short)) == 1 or compatible(short, full)):  # not "Donald Trump Jr"
             doc_votes[short][full] += 1
@@ -105,15 +123,15 @@ def link_initial_names(forms: Forms, t: Tally, surname_joined: set[str]) -> None
                 surname_joined.add(key)
 
 
-def in_document_names(forms: Forms, t: Tally, surname_hints: list, full_names: set[str],
-                      non_names: set[str]) -> list[tuple[str, str, str, int]]:
+def in_document_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
+                      full_names: set[str], non_names: set[str]) -> list[tuple[str, str, str, int]]:
     """What each document says that the collection does not: a short form there is the person
     it followed (a "Trump" after "Ivanka Trump" alone), and a word otherwise no name ("May")
     is one after its full name ("Theresa May"). (doc_id, text, full key, mentions)."""
     in_document: list[tuple[str, str, str, int]] = []
     for h in surname_hints:
-        short, full = match_key(h["a"]), match_key(h["b"])
+        short, full = h.short, h.full
         if short in t.surfaces and full in full_names and (
                 short in non_names or forms.find(short) != forms.find(full)):
-            in_document.append((h["doc_id"], h["a"], full, h["n"]))
+            in_document.append((h.doc_id, h.a, full, h.n))
     return in_document
