@@ -133,7 +133,8 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     cases = catalog.word_case_sums() if incremental else catalog.word_case_totals()
     if read is not None:
         read.by_source, read.cases = by_source, cases
-    non_names = {k for k in surfaces if len(tokens(k)) == 1 and not all_caps(shown[k])
+    words = t.words
+    non_names = {k for k in surfaces if len(words[k]) == 1 and not all_caps(shown[k])
                  and non_name(k, cases, stop)}
     non_names -= {k for _, keys in watched for k in keys}  # the reader named them
     sentence_words = {k for k in non_names if sentence_word(k, cases, stop)}
@@ -205,6 +206,7 @@ def _watched_forms(catalog: Catalog, t: Tally) -> list[tuple[dict, list[str]]]:
                 t.surfaces[key][name] += 0
                 t.votes[key][label] += 0
                 t.count[key], t.shown[key], t.majority[key] = 0, name, label
+                t.words[key] = tokens(key)
         out.append((entry, [k for k in keys if k]))
     return out
 

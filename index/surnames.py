@@ -55,8 +55,9 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
         for tok in tokens(key):
             full_by_token[tok].add(key)
     surname_joined: set[str] = set()
-    for key in sorted(surfaces, key=lambda k: -len(tokens(k))):
-        toks = tokens(key)
+    words = t.words
+    for key in sorted(surfaces, key=lambda k: -len(words[k])):
+        toks = words[key]
         if not toks or t.majority[key] in PLACES or key in non_names or all_caps(shown[key]):
             continue
         if len(toks) == 1 and not shown[key][:1].isupper():
@@ -112,11 +113,12 @@ def link_initial_names(forms: Forms, t: Tally, surname_joined: set[str]) -> None
     # by surname: a scan of every multi-word name per initial name was 40% of resolving
     multi: dict[str, list[str]] = defaultdict(list)
     for k in t.surfaces:
-        if len(tokens(k)) >= 2 and t.majority[k] in ("PERSON", "ORG") and k not in forms.short:
-            multi[tokens(k)[-1]].append(k)
+        toks = t.words[k]
+        if len(toks) >= 2 and t.majority[k] in ("PERSON", "ORG") and k not in forms.short:
+            multi[toks[-1]].append(k)
     for key in t.surfaces:
         if INITIAL_NAME.match(t.shown[key]):
-            toks = tokens(key)
+            toks = t.words[key]
             fits = {forms.find(k) for k in multi.get(toks[-1], ()) if k != key
                     and len(tokens(k)) == len(toks) and part_of(toks, tokens(k))}
             if len(fits) == 1 and forms.link(key, next(iter(fits)), "initials"):
