@@ -17,6 +17,7 @@ from casework.index.indexer import build
 from casework.index.location import seed_paths
 from casework.index.store import IndexDir
 from casework.index.watch import watch
+from tests.format_samples import make_zip
 
 
 @pytest.fixture
@@ -86,6 +87,21 @@ def test_a_run_told_what_changed_leaves_what_a_full_scan_leaves(folder, tmp_path
     (folder / "notes.skip").write_text("Maria Costa in Porto.\n", encoding="utf-8")
     both("a hidden and an excluded file", [folder / ".hidden" / "x.txt",
                                           folder / "notes.skip"], 0)
+    # a file holding documents: its members follow it
+    bundle = folder / "bundle.zip"
+    bundle.write_bytes(make_zip({"a.txt": b"Memo about Dos Bocas and Pemex.",
+                                 "b.txt": b"Octavio Romero visited Dos Bocas."}))
+    assert both("an archive added", [bundle], 3).added == 3
+    bundle.write_bytes(make_zip({"a.txt": b"Memo about Dos Bocas and Pemex."}))
+    assert both("an archive loses a member", [bundle], 2).removed == 1
+    # copies: the same content at another path; the stored path goes, then the copy
+    copy = folder / "copy.txt"
+    shutil.copy2(folder / "doc_3.txt", copy)
+    assert both("a copy made", [copy], 1).copies == 1
+    (folder / "doc_3.txt").unlink()
+    both("a copied file deleted", [folder / "doc_3.txt"], 0)
+    copy.unlink()
+    assert both("its copy deleted", [copy], 0).removed == 1
     shutil.rmtree(folder / "sub")
     assert both("a folder deleted", [folder / "sub"], 0).removed == 1
     # a folder that exists among the changes (made, moved in) is a full scan
