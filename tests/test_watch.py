@@ -15,7 +15,7 @@ import pytest
 from casework.index.catalog import Catalog
 from casework.index.indexer import build
 from casework.index.location import seed_paths
-from casework.index.store import IndexDir
+from casework.index.store import IndexDir, WriteLock
 from casework.index.watch import watch
 from tests.format_samples import make_zip
 
@@ -114,9 +114,10 @@ def test_a_run_told_what_changed_leaves_what_a_full_scan_leaves(folder, tmp_path
 def test_the_watcher_indexes_the_files_it_is_told_of(folder, tmp_path, annotator):
     index = IndexDir(tmp_path / "index")
     reports: queue.Queue = queue.Queue()
+    busy: queue.Queue = queue.Queue()
     stop = threading.Event()
     thread = threading.Thread(target=watch, args=(index, [folder]), kwargs=dict(
-        annotator=annotator, stop_event=stop,
+        annotator=annotator, stop_event=stop, on_busy=busy.put,
         on_report=lambda report, changed: reports.put((report, changed))))
     thread.start()
 
@@ -147,6 +148,15 @@ def test_the_watcher_indexes_the_files_it_is_told_of(folder, tmp_path, annotator
         (folder / "sub" / "doc_4.txt").unlink()
         report, _ = next_report()
         assert (report.removed, report.unchanged, report.documents) == (1, 0, 6)
+
+        # a change made while another process writes is indexed with the next one
+        with WriteLock(index):
+            (folder / "doc_2.txt").write_text("Maria Costa left Lisbon.\n", encoding="utf-8")
+            busy.get(timeout=60)
+        (folder / "doc_3.txt").write_text("Harald Nygaard left Oslo.\n", encoding="utf-8")
+        report, changed = next_report()
+        assert (report.updated, report.unchanged) == (2, 0)
+        assert changed == [str(folder / "doc_3.txt")]
     finally:
         stop.set()
         thread.join(timeout=30)
