@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Iterator
 
 from casework.index import watchlist
 from casework.index.catalog import Catalog
+from casework.index.memo import memo
 from casework.index.models import Progress
 from casework.index.resolve import IN_DOCUMENT, Totals, written_now
 from casework.index.nlp import split_text
@@ -65,11 +66,15 @@ class _AliasReads:
             linked[entity_id] = linked.get(entity_id, 0) + n
             if reason == IN_DOCUMENT:
                 continue
-            texts.extend([(text, entity_id)] * n)
-            if entity_id in entities:
-                if key_entity.get(text, (entity_id,))[0] != entity_id:
+            texts.append((text, entity_id))
+            if n > 1:
+                texts.extend([(text, entity_id)] * (n - 1))
+            entity = entities.get(entity_id)
+            if entity is not None:
+                before = key_entity.get(text)
+                if before is not None and before[0] != entity_id:
                     return None
-                key_entity[text] = (entity_id, entities[entity_id][1])
+                key_entity[text] = (entity_id, entity[1])
         reads.linked, reads.texts, reads.key_entity = linked, texts, key_entity
         return reads
 
@@ -119,20 +124,34 @@ def wanted_forms(catalog: Catalog, read: Totals | None = None) -> set[str]:
         cases = catalog.word_case_totals()
     forms = set()
     for text, entity_id in aliases.texts:
-        if len(text) < 2 or not text[:1].isupper():
+        shape = memo(_SHAPES, text, _shape)
+        if shape is None:
             continue
-        bare = text.replace(".", "")
+        bare, one_word = shape
         # a word in capitals the collection mostly writes in lower case is a shouted word
         # ("RESULTS" in a headline), not an acronym
-        acronym = bare.isupper() and bare.isalpha() and len(bare) >= 2 \
-            and not _mostly_lower(bare, cases)
-        if not acronym and " " not in text and (
+        acronym = bool(bare) and not _mostly_lower(bare, cases)
+        if not acronym and one_word and (
                 not by_model.get(text) or _seldom_a_name(text, found.get(text, 0), cases)):
             continue  # a single word only the rules found ("Minister" after "Propaganda
             # Minister") or the model seldom takes for a name is not looked for everywhere
         if acronym or found.get(text, 0) >= 2 or linked.get(entity_id, 0) >= 2:
             forms.add(text)
     return forms
+
+
+_SHAPES: dict[str, tuple[str, bool] | None] = {}
+
+
+def _shape(text: str) -> tuple[str, bool] | None:
+    """What wanted_forms asks of a form's own text, kept across a watcher's changes: None if
+    it is never looked for (one letter, not capitalised), else (its letters if it is shaped
+    as an acronym, else "", whether it is one word)."""
+    if len(text) < 2 or not text[:1].isupper():
+        return None
+    bare = text.replace(".", "")
+    return (bare if bare.isupper() and bare.isalpha() and len(bare) >= 2 else "",
+            " " not in text)
 
 
 def _mostly_lower(word: str, cases: dict) -> bool:
