@@ -442,11 +442,12 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
     aliases (text and reason: what the full-text index carries) changed."""
     old = _written_before(catalog)
     old_map = old.mapping
-    changed = {text: v for text, v in r.mapping.items() if old_map.get(text) != v}
-    gone = [text for text in old_map if text not in r.mapping]
+    # differences of the dicts' views (in C): a loop over every text was a watcher's cost
+    changed = dict(r.mapping.items() - old_map.items())
+    gone = sorted(old_map.keys() - r.mapping.keys())
     old_docs = old.in_document
-    doc_changed = {k: v for k, v in r.in_document.items() if old_docs.get(k) != v}
-    doc_gone = [k for k in old_docs if k not in r.in_document]
+    doc_changed = dict(r.in_document.items() - old_docs.items())
+    doc_gone = sorted(old_docs.keys() - r.in_document.keys())
     dirty = catalog.unmapped_doc_ids() | {d for d, _ in doc_gone}
     catalog.remap_texts(changed, gone, dirty)
     # mapped by text again above: their in-document names go back on
@@ -456,8 +457,8 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
 
     old_entities = old.entities
     new_entities = {e: (row[1], row[2], row[3]) for e, row in r.entities.items()}
-    put = [(e, *v) for e, v in new_entities.items() if old_entities.get(e) != v]
-    drop = [e for e in old_entities if e not in new_entities]
+    put = sorted((e, *v) for e, v in new_entities.items() - old_entities.items())
+    drop = sorted(old_entities.keys() - new_entities.keys())
     before, after = old.aliases, Counter((a[0], a[1], a[2], a[4]) for a in r.aliases)
     moved = {a for a, _ in before.items() ^ after.items()}  # a count differs
     alias_drop = [a for a in moved if before[a]]
