@@ -72,24 +72,27 @@ what resolution wrote; a few rules' per-form work kept or skipped; resolution, r
 recount without the cyclic collector. A fresh spaCy index of bench/corpus.py --docs 6000
 (5,998 stored, 277,804 mentions, 34,055 forms, 29,395 entities), each engine on its own copy,
 one after the other, --changes 7, 2026-12-02, on a VM far busier than above: the model's load
-took 1.8-2.3 s CPU where it took 0.83-0.94, so every CPU figure here is ~2.2x what it would
+took 1.8-2.2 s CPU where it took 0.83-0.94, so every CPU figure here is ~2.2x what it would
 have been then:
-                                     before (863ecdb)    after (wt-watch)
-  one changed file, one-shot             7.73              7.02
-  put back, one-shot                     5.63              4.62
-  unchanged folder, one-shot             0.72              0.96   (the same code: noise)
-  watcher, per change                 3.54-5.93         2.12-3.41   (median 4.75 -> 3.01)
+                                     before (863ecdb)    after (wt-watch, e76a6d0)
+  one changed file, one-shot             7.73              5.97
+  put back, one-shot                     5.63              3.92
+  unchanged folder, one-shot             0.72              0.80   (the same code: noise)
+  watcher, per change                 3.54-5.93         2.16-3.87   (median 4.75 -> 3.01)
     scan (listing every file)         0.24-0.57            --      (a stat of the named file)
-    resolve                           2.33-3.15         1.38-2.51
-    re-scan + recount                 0.68-1.30         0.41-0.67
-    full text                         0.13-1.06         0.17-0.83   (a Whoosh merge now and then)
-  first changed run after the build      10.4              8.9     (see below)
+    resolve                           2.33-3.15         1.45-2.20
+    re-scan + recount                 0.68-1.30         0.40-0.67
+    full text                         0.13-1.06         0.16-1.09   (a Whoosh merge now and then)
+  first changed run after the build      10.4              6.5     (see below)
 One watcher process, changes interleaved with the collector on and off during resolution:
 median 3.08 -> 2.33 s per change. Resolve and re-scan of an unchanged 6,000 index (best of 5,
 collector on, runs minutes apart so only a rough figure): 2.33 + 0.40 s before these changes,
-1.46-1.98 + 0.10 s after. Not measured here: a real
-20,000-document index (the build did not fit the day); the forms, which the rules' pass goes
-over, are as many at 6,000 as at 20,000 (issue 20), and what still grows with the documents is
+1.46-1.98 + 0.10 s after. Full resolution of bench/entity_resolve_scale.py's 20,000 synthetic
+documents under the same load: 14.8 and 15.9 s CPU before, 16.8 (15.7 without the collector)
+after: no change beyond the noise (8.8-9.4 s on the real 20,000 index in a quieter session).
+Not measured here: a real 20,000-document index (the build did not fit the day); the forms,
+which the rules' pass goes over, are as many at 6,000 as at 20,000, and what still grows with
+the documents is
 each document's surname hints and in-document names (resolution), the full-text index's list
 of its documents, and the counts' SQL. The first changed run after a full build remaps every
 document the build's re-scan added finds to (5,026 of 5,998: the totals' triggers mark them
