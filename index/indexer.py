@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 
 from casework.index import dates, entities, ingest, patterns, resolve, store, sync, watchlist
 from casework.index.catalog import MODEL_KEY, STATE_KEY, UPDATING, AnnotationCache, Catalog
-from casework.index.catalog.documents import word_count
+from casework.index.catalog.documents import StoredAt, word_count
 from casework.index.cluster import DaskAnnotator  # imports Dask only when it annotates
 from casework.index.errors import CaseworkError
 from casework.index.fulltext import create_fulltext
@@ -48,8 +48,14 @@ def build(
     include: list[str] | None = None,
     exclude: list[str] | None = None,
     limits: ingest.Limits | None = None,
+    changed: Sequence[Path] | None = None,
 ) -> IndexReport:
     """Index ``paths`` (files or folders) into ``index_dir``; returns what was done.
+
+    ``changed``: the only files that can differ from what the index holds (a watcher is told
+    which changed): only these are looked at, and ``report.unchanged`` counts only them. A
+    folder among them (made, moved in, renamed) or a path under none of ``paths`` makes it a
+    full scan, as without them.
 
     ``include`` / ``exclude``: glob patterns (ingest.Globs); ``limits``: the time limit and
     memory cap of extracting one file (ingest.Limits).
@@ -77,7 +83,8 @@ def build(
             report = _rebuild_beside(index_dir, paths, annotator, progress, jobs, reading)
         else:
             index_dir.create(create_fulltext)
-            report = _update(index_dir, paths, annotator, progress, jobs, reading)
+            report = _update(index_dir, paths, annotator, progress, jobs, reading,
+                             _only_changed(paths, changed))
     report.seconds = round(time.monotonic() - started, 3)
     report.index = str(index_dir.path)
     return report
@@ -147,9 +154,24 @@ def _copy_annotations(live: IndexDir, fresh: IndexDir) -> None:
         fresh.annotations.unlink(missing_ok=True)
 
 
+def _only_changed(paths: list[Path], changed: Sequence[Path] | None) -> list[Path] | None:
+    """The changed paths a run may look at alone, or None: scan everything. A folder changed
+    (made, moved in, renamed: what is under it was never announced file by file) or a path
+    under none of ``paths`` is a full scan."""
+    if changed is None:
+        return None
+    out = []
+    for path in changed:
+        path = Path(os.path.abspath(path))
+        if path.is_dir() or not any(path == given or given in path.parents for given in paths):
+            return None
+        out.append(path)
+    return out
+
+
 def _update(
     index_dir: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None,
-    jobs: int, reading: _Reading,
+    jobs: int, reading: _Reading, only: list[Path] | None = None,
 ) -> IndexReport:
     report = IndexReport()
     notify = progress or (lambda p: None)
@@ -160,11 +182,13 @@ def _update(
         # this run resolves even if it finds nothing new (it used to skip, and stayed stale)
         interrupted = catalog.get_meta(STATE_KEY) == UPDATING
         sync.mark_updating(catalog)
-        to_read, seen_by_root = _scan(catalog, paths, report, notify, reading.globs)
+        stored = None if only is None else _stored_at(catalog, only)
+        to_read, seen_by_root = _scan(catalog, paths, report, notify, reading.globs, only,
+                                      stored)
         if len(to_read) > resolve.BULK_STORE:  # stored without the totals' triggers, then
             catalog.drop_resolved_state()  # resolved in full (which keeps them again)
         _annotate_and_store(catalog, cache, annotator, to_read, report, notify, reading)
-        _remove_deleted(catalog, seen_by_root, report, reading.children)
+        _remove_deleted(catalog, seen_by_root, report, reading.children, stored)
         written = report.added + report.updated
         sync.resolve_and_sync(
             index_dir, catalog, notify=notify, procs=jobs, rescan=True,
@@ -187,11 +211,21 @@ def _update(
     return report
 
 
+def _stored_at(catalog: Catalog, only: list[Path]) -> StoredAt:
+    """What the catalog holds at these paths: the files, what was under them as folders and
+    what was found inside them."""
+    shown = [ingest.display_path(p) for p in only]
+    return catalog.stored_at(shown, [p + os.sep for p in shown]
+                             + [p + ingest.IPATH_SEP for p in shown])
+
+
 def _scan(
     catalog: Catalog, paths: list[Path], report: IndexReport, notify: ProgressFn,
-    globs: ingest.Globs = ingest.Globs(),
+    globs: ingest.Globs = ingest.Globs(), only: list[Path] | None = None,
+    stored: StoredAt | None = None,
 ) -> tuple[list[ingest.Candidate], dict[str, set[str]]]:
-    """Find candidates; return those that must be read, and every path seen under each root."""
+    """Find candidates (``only`` these files, if given, with what the catalog holds of them,
+    ``stored``); return those that must be read, and every path seen under each root."""
     to_read: list[ingest.Candidate] = []
     seen_by_root: dict[str, set[str]] = {}
     for given in paths:
@@ -199,9 +233,14 @@ def _scan(
             seen_by_root.setdefault(ingest.display_path(given), set())
     # one query for every stored file's size and mtime: a lookup per file was ~30% of an
     # unchanged re-index at 20,000 documents
-    known = catalog.sizes_and_mtimes()
+    if only is None or stored is None:
+        known = catalog.sizes_and_mtimes()
+        items = ingest.scan(paths, globs)
+    else:
+        known = stored.sizes
+        items = ingest.scan_changed(paths, [p for p in only if os.path.lexists(p)], globs)
     n = 0
-    for item in ingest.scan(paths, globs):
+    for item in items:
         if isinstance(item, ingest.Skipped):
             report.skipped.append({"path": item.path, "reason": item.reason})
             continue
@@ -511,8 +550,10 @@ def _settled(src: SourceFile, catalog: Catalog) -> tuple[SourceFile, sqlite3.Row
 
 
 def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report: IndexReport,
-                    children: dict[str, set[str]] | None = None):
+                    children: dict[str, set[str]] | None = None,
+                    stored: StoredAt | None = None):
     """Documents under an indexed folder whose files are gone. Unreadable files are kept.
+    With ``stored`` (a run told which files changed), only those stored files are looked at.
 
     A document found inside a file ("mail.eml//a.pdf") goes with its file, and when its file
     was read again this run and no longer holds it."""
@@ -533,12 +574,20 @@ def _remove_deleted(catalog: Catalog, seen_by_root: dict[str, set[str]], report:
             path = container
         return not os.path.lexists(path)
 
+    copies_under, paths_under = catalog.copies_under, catalog.paths_under
+    if stored is not None:
+        def copies_under(root: str) -> dict[str, str]:
+            return {p: d for p, (d, r) in stored.copies.items() if r == root}
+
+        def paths_under(root: str) -> dict[str, str]:
+            return {p: d for p, (d, r) in stored.documents.items() if r == root}
+
     gone, gone_copies = [], []
     for root, seen in seen_by_root.items():
-        gone_copies.extend(p for p in catalog.copies_under(root) if is_gone(p, seen))
+        gone_copies.extend(p for p in copies_under(root) if is_gone(p, seen))
     catalog.delete_copies(gone_copies)  # before a gone document moves to one of its copies
     for root, seen in seen_by_root.items():
-        for path, doc_id in catalog.paths_under(root).items():
+        for path, doc_id in paths_under(root).items():
             # a document whose path is gone lives on at a copy's path, if it has one
             if is_gone(path, seen) and catalog.promote_copy(doc_id) is None:
                 gone.append(doc_id)

@@ -35,29 +35,32 @@ class Tally:
     majority: dict[str, str] = field(default_factory=dict)
     count: dict[str, int] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)
+    # its words (names.tokens), asked for by most rules for every form: a lookup here is a
+    # third of the cost of the call
+    words: dict[str, list[str]] = field(default_factory=dict)
 
 
 def tally(catalog: Catalog, hints: list, rows=None) -> Tally:
     """Count the forms of the collection's mentions and their votes, cues from ``hints``
-    (the catalog's hints_by_rule) included; ``rows`` are the mentions counted by text and label
-    (default: the catalog's mention_texts_by_label)."""
+    (the catalog's hints_by_rule) included; ``rows`` are the mentions counted by text and label,
+    tuples (text, raw_label, again, watch, n) (default: the catalog's mention_texts_by_label)."""
     t = Tally()
-    surfaces, votes = t.surfaces, t.votes
-    for row in catalog.mention_texts_by_label() if rows is None else rows:
-        if row["again"]:
-            t.found_again[row["text"]] += row["n"]
-            if row["watch"]:  # a form the watch list found: there, but no vote (resolve
-                # gives its entity the list's label)
-                key = form_key(row["text"], row["raw_label"])
-                surfaces[key][row["text"]] += 0
-                votes[key][row["raw_label"]] += 0
+    surfaces, votes, found_again = t.surfaces, t.votes, t.found_again
+    for text, raw_label, again, watch, n in catalog.mention_texts_by_label() if rows is None \
+            else rows:
+        if again:
+            found_again[text] += n
+            if watch:  # a form the watch list found: there, but no vote (resolve gives its
+                # entity the list's label)
+                key = form_key(text, raw_label)
+                surfaces[key][text] += 0
+                votes[key][raw_label] += 0
             continue
-        key = form_key(row["text"], row["raw_label"])
-        surfaces[key][row["text"]] += row["n"]
-        label = row["raw_label"]
-        if label == "PERSON" and all_caps(row["text"]):
-            label = "ORG"  # NATO, FBI: an acronym is not a person's name
-        votes[key][label] += row["n"]
+        key = form_key(text, raw_label)
+        surfaces[key][text] += n
+        if raw_label == "PERSON" and all_caps(text):
+            raw_label = "ORG"  # NATO, FBI: an acronym is not a person's name
+        votes[key][raw_label] += n
     for h in hints:
         if h["rule"] == "label" and match_key(h["a"]) in votes:
             votes[match_key(h["a"])][h["b"]] += CUE_WEIGHT * h["n"]
@@ -66,19 +69,29 @@ def tally(catalog: Catalog, hints: list, rows=None) -> Tally:
             votes[match_key(h["a"])]["PERSON"] += 0
     t.majority = {k: vote(v) for k, v in votes.items()}
     t.count = {k: sum(c.values()) for k, c in surfaces.items()}
-    t.shown = {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in surfaces.items()}
+    # most forms have one text: it is the one shown, with no max to take (a watcher tallies
+    # every form after each change)
+    t.shown = {k: next(iter(c)) if len(c) == 1 else max(c.items(), key=_by_count_and_text)[0]
+               for k, c in surfaces.items()}
+    t.words = {k: tokens(k) for k in surfaces}
     return t
+
+
+def _by_count_and_text(kv: tuple[str, int]) -> tuple[int, str]:
+    return kv[1], kv[0]
 
 
 def place_words(t: Tally) -> set[str]:
     """Single words the model calls a place or an organisation and hardly ever a person
     ("Congress", "Kremlin"): they end no person's name."""
-    return {k for k in t.surfaces if len(tokens(k)) == 1 and t.count[k] >= 3
+    return {k for k in t.surfaces if len(t.words[k]) == 1 and t.count[k] >= 3
             and t.majority[k] in PLACES | {"ORG"} and t.votes[k]["PERSON"] < 0.2 * t.count[k]}
 
 
 def vote(counter: Counter[str]) -> str:
     """The label with most votes; a tie goes to the label KEPT_LABELS lists first."""
+    if len(counter) == 1:  # most forms: one label
+        return next(iter(counter))
     return max(counter.items(), key=lambda kv: (kv[1], -_LABEL_ORDER.get(kv[0], 99)))[0]
 
 

@@ -27,8 +27,9 @@ from typing import Callable, Iterable, Iterator
 
 from casework.index import watchlist
 from casework.index.catalog import Catalog
+from casework.index.memo import memo
 from casework.index.models import Progress
-from casework.index.resolve import IN_DOCUMENT
+from casework.index.resolve import IN_DOCUMENT, Totals, written_now
 from casework.index.nlp import split_text
 from casework.index.results import TEAM
 from casework.index.span_array import Sentences
@@ -52,6 +53,31 @@ class _AliasReads:
         self.key_entity = {  # a form's entity in the collection (not one in one document)
             r[0]: (r[1], r[2]) for r in catalog.alias_entities_except(IN_DOCUMENT)}
 
+    @classmethod
+    def of_written(cls, written) -> "_AliasReads | None":
+        """The same reads made from what the resolution wrote (resolve.written_now): reading
+        them back was ~0.25 s of a watcher's change that moved an alias. None when a text is
+        an alias of two entities: which one the catalog's reads keep is the table's order."""
+        reads = cls.__new__(cls)
+        linked: dict[str, int] = {}
+        texts, key_entity = [], {}
+        entities = written.entities
+        for (entity_id, text, _key, reason), n in written.aliases.items():
+            linked[entity_id] = linked.get(entity_id, 0) + n
+            if reason == IN_DOCUMENT:
+                continue
+            texts.append((text, entity_id))
+            if n > 1:
+                texts.extend([(text, entity_id)] * (n - 1))
+            entity = entities.get(entity_id)
+            if entity is not None:
+                before = key_entity.get(text)
+                if before is not None and before[0] != entity_id:
+                    return None
+                key_entity[text] = (entity_id, entity[1])
+        reads.linked, reads.texts, reads.key_entity = linked, texts, key_entity
+        return reads
+
 
 # Per catalog path: (the value the resolution written left, _AliasReads of it). Only
 # resolution writes aliases and entities, and a resolution that changed them leaves a new
@@ -65,7 +91,8 @@ def _alias_reads(catalog: Catalog) -> _AliasReads:
     kept = _ALIAS_READS.get(path)
     if written is not None and kept is not None and kept[0] == written:
         return kept[1]
-    reads = _AliasReads(catalog)
+    made = written_now(catalog) if written is not None else None
+    reads = (made is not None and _AliasReads.of_written(made)) or _AliasReads(catalog)
     if written is None:
         _ALIAS_READS.pop(path, None)
     else:
@@ -73,20 +100,22 @@ def _alias_reads(catalog: Catalog) -> _AliasReads:
     return reads
 
 
-def wanted_forms(catalog: Catalog) -> set[str]:
+def wanted_forms(catalog: Catalog, read: Totals | None = None) -> set[str]:
     """Surface forms worth looking for: acronyms, names the model found at least twice, and
     every form of an entity that rules linked (a single capitalised one-off like "Security"
-    would match every heading)."""
+    would match every heading). ``read``: what the resolution just before read of the
+    totals, which are the same for this."""
     aliases = _alias_reads(catalog)
     linked = aliases.linked
-    if catalog.has_resolved_state():  # the running totals resolution keeps (catalog.resolved)
+    if read is not None or catalog.has_resolved_state():  # the running totals (resolved.py)
+        by_source = read.by_source if read is not None else catalog.form_tally_by_source()
         found, by_model = {}, {}
-        for text, source, n in catalog.form_counts_by_source():
+        for text, _label, source, n in by_source:
             if source != SOURCE:
                 found[text] = found.get(text, 0) + n
             if source in ("model", TEAM):  # a team in a score line
                 by_model[text] = by_model.get(text, 0) + n
-        cases = catalog.word_case_sums()
+        cases = read.cases if read is not None else catalog.word_case_sums()
     else:
         found = catalog.mention_counts_by_text_except(SOURCE)
         by_model = catalog.mention_counts_by_text("model")
@@ -95,20 +124,34 @@ def wanted_forms(catalog: Catalog) -> set[str]:
         cases = catalog.word_case_totals()
     forms = set()
     for text, entity_id in aliases.texts:
-        if len(text) < 2 or not text[:1].isupper():
+        shape = memo(_SHAPES, text, _shape)
+        if shape is None:
             continue
-        bare = text.replace(".", "")
+        bare, one_word = shape
         # a word in capitals the collection mostly writes in lower case is a shouted word
         # ("RESULTS" in a headline), not an acronym
-        acronym = bare.isupper() and bare.isalpha() and len(bare) >= 2 \
-            and not _mostly_lower(bare, cases)
-        if not acronym and " " not in text and (
+        acronym = bool(bare) and not _mostly_lower(bare, cases)
+        if not acronym and one_word and (
                 not by_model.get(text) or _seldom_a_name(text, found.get(text, 0), cases)):
             continue  # a single word only the rules found ("Minister" after "Propaganda
             # Minister") or the model seldom takes for a name is not looked for everywhere
         if acronym or found.get(text, 0) >= 2 or linked.get(entity_id, 0) >= 2:
             forms.add(text)
     return forms
+
+
+_SHAPES: dict[str, tuple[str, bool] | None] = {}
+
+
+def _shape(text: str) -> tuple[str, bool] | None:
+    """What wanted_forms asks of a form's own text, kept across a watcher's changes: None if
+    it is never looked for (one letter, not capitalised), else (its letters if it is shaped
+    as an acronym, else "", whether it is one word)."""
+    if len(text) < 2 or not text[:1].isupper():
+        return None
+    bare = text.replace(".", "")
+    return (bare if bare.isupper() and bare.isalpha() and len(bare) >= 2 else "",
+            " " not in text)
 
 
 def _mostly_lower(word: str, cases: dict) -> bool:
@@ -125,25 +168,25 @@ def _seldom_a_name(word: str, found: int, cases: dict) -> bool:
     return mid + start >= 20 and found < 0.1 * (mid + start)
 
 
-def rescan(catalog: Catalog) -> int:
-    """Bring rescan mentions in line with the current forms; returns mentions added+removed."""
+def rescan(catalog: Catalog, read: Totals | None = None) -> int:
+    """Bring rescan mentions in line with the current forms; returns mentions added+removed.
+    ``read``: what the resolution just before read of the totals (resolve.Totals)."""
     catalog.ensure_recall_tables()
-    now = wanted_forms(catalog)
+    now = wanted_forms(catalog, read)
     before = catalog.recall_forms()
     gone, new = before - now, now - before
     changed = 0
     if gone:
         changed += catalog.delete_mentions_of_texts(SOURCE, gone)
-    scanned = catalog.recall_scanned()
-    docs = catalog.document_hashes()
-    full = [r["doc_id"] for r in docs if scanned.get(r["doc_id"]) != r["sha256"]]
-    rest = [r["doc_id"] for r in docs if scanned.get(r["doc_id"]) == r["sha256"]] if new else []
+    # asked of the catalog, not read whole: every document's hash per change grew with them
+    unread = catalog.documents_not_rescanned()
+    full = [doc_id for doc_id, _ in unread]
+    rest = catalog.documents_rescanned() if new else []
     if full and now:
         changed += _scan(catalog, full, now, prefilter=False)
     if rest:
         changed += _scan(catalog, rest, new, prefilter=len(new) <= _PREFILTER_MAX)
-    catalog.put_recall_pass(now if new or gone else None,
-                            [r for r in docs if scanned.get(r["doc_id"]) != r["sha256"]])
+    catalog.put_recall_pass(now if new or gone else None, unread)
     return changed
 
 

@@ -31,7 +31,8 @@ reads (catalog.resolved): a run after a change reads the totals, runs the rules 
 form and writes only the rows that differ, which leaves what a full resolution leaves
 (tests/test_entities_incremental.py). A long-lived process (a watcher) also keeps in memory
 what it wrote last, used while the catalog still holds the random value that write left
-(_written_before), and each form's pure derived values (memo.memo). Running the rules only
+(_written_before), and each form's pure derived values (memo.memo); what a resolution read of
+the totals goes on to the re-scan that follows it (Totals). Running the rules only
 near the change was measured and left: on 3,824 news articles 77% of the forms are one
 component of the keys the rules compare.
 
@@ -49,7 +50,7 @@ and priors), ``variants`` (abbreviations, companies, spellings, initials, plural
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from casework.index import curation, watchlist
@@ -67,7 +68,12 @@ from casework.index.names import (
     tokens,
 )
 from casework.index.nlp import stop_words
-from casework.index.surnames import in_document_names, link_initial_names, link_partial_names
+from casework.index.surnames import (
+    in_document_names,
+    link_initial_names,
+    link_partial_names,
+    surname_hints as read_surname_hints,
+)
 from casework.index.variants import (
     link_abbreviations,
     link_after_sentence_words,
@@ -77,7 +83,7 @@ from casework.index.variants import (
     link_spellings,
 )
 
-__all__ = ["IN_DOCUMENT", "recount", "resolve", "store_hints"]
+__all__ = ["IN_DOCUMENT", "Totals", "recount", "resolve", "store_hints"]
 
 # The alias reason of a short form given to a person in one document only (resolve._write).
 IN_DOCUMENT = "in document"
@@ -87,8 +93,20 @@ IN_DOCUMENT = "in document"
 BULK_STORE = 1000
 
 
+@dataclass
+class Totals:
+    """What a resolution read of the collection's totals, for the re-scan that follows it in
+    the same run (recall.wanted_forms reads the same again: ~0.2 s of a watcher's change):
+    mentions by text, the model's label and source; word cases. What the resolution writes
+    leaves them as read, for that use: it maps mentions to entities anew and drops re-scan
+    finds, which the re-scan does not count."""
+
+    by_source: list[tuple[str, str, str, int]] = field(default_factory=list)
+    cases: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+
+
 def resolve(catalog: Catalog, judgements: list[dict] | None = None,
-            count: bool = True) -> set[str] | None:
+            count: bool = True, read: Totals | None = None) -> set[str] | None:
     """Rebuild entities and aliases from mentions, hints and the reader's judgements.
 
     Without ``count`` the entities' documents, mentions and sentences are left for
@@ -97,22 +115,27 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
 
     The rules run over every form each time; what they read comes from running totals and
     what they write is the difference from the last run (catalog.resolved), so one changed
-    file no longer rewrites every mention, entity and alias. Returns the entities whose name,
+    file no longer rewrites every mention, entity and alias. ``read``, if given, is filled
+    with what it read of the totals (for recall.rescan). Returns the entities whose name,
     label or aliases changed, or None after a full write (the first, or of a catalog without
     the kept state): the caller compares signatures then."""
     catalog.ensure_hints_table()
     incremental = catalog.has_resolved_state()
     hints = catalog.hints_by_rule()
-    surname_hints = catalog.surname_hints()
-    by_source = [] if incremental else catalog.mention_texts_by_source()
-    t = tally(catalog, hints, catalog.form_tally_rows() if incremental else [
-        {"text": text, "raw_label": raw_label, "again": source in ("rescan", "watch"),
-         "watch": source == "watch", "n": n} for text, raw_label, source, n in by_source])
+    surname_hints = read_surname_hints(catalog.surname_hints())
+    by_source = catalog.form_tally_by_source() if incremental \
+        else catalog.mention_texts_by_source()
+    t = tally(catalog, hints, [
+        (text, raw_label, source in ("rescan", "watch"), source == "watch", n)
+        for text, raw_label, source, n in by_source])
     surfaces, shown = t.surfaces, t.shown
     watched = _watched_forms(catalog, t)
     stop = stop_words()
     cases = catalog.word_case_sums() if incremental else catalog.word_case_totals()
-    non_names = {k for k in surfaces if len(tokens(k)) == 1 and not all_caps(shown[k])
+    if read is not None:
+        read.by_source, read.cases = by_source, cases
+    words = t.words
+    non_names = {k for k in surfaces if len(words[k]) == 1 and not all_caps(shown[k])
                  and non_name(k, cases, stop)}
     non_names -= {k for _, keys in watched for k in keys}  # the reader named them
     sentence_words = {k for k in non_names if sentence_word(k, cases, stop)}
@@ -122,9 +145,8 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     # more common than that name: "Havel" (8) after "Vaclav Havel" (2) is his surname, though
     # the model read the bare word as an organisation; "House" (493) after "Trump White House"
     # (15, a PERSON to the model) stays a place word, as "Russia" after "Trump Russia"
-    places -= {match_key(h["a"]) for h in surname_hints
-               if t.majority.get(match_key(h["b"])) == "PERSON"
-               and t.count.get(match_key(h["a"]), 0) <= 5 * max(t.count[match_key(h["b"])], 2)}
+    places -= {h.short for h in surname_hints if t.majority.get(h.full) == "PERSON"
+               and t.count.get(h.short, 0) <= 5 * max(t.count[h.full], 2)}
     full_names = {k for k in surfaces if t.majority[k] == "PERSON"
                   and person_like(without_nickname(shown[k]),
                                   lambda first, last: first in sentence_words
@@ -185,6 +207,7 @@ def _watched_forms(catalog: Catalog, t: Tally) -> list[tuple[dict, list[str]]]:
                 t.surfaces[key][name] += 0
                 t.votes[key][label] += 0
                 t.count[key], t.shown[key], t.majority[key] = 0, name, label
+                t.words[key] = tokens(key)
         out.append((entry, [k for k in keys if k]))
     return out
 
@@ -286,10 +309,15 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
             head = _head(keys, forms, count)
             label = "PERSON" if root in person_roots else cluster_label(keys, t.votes)
         label = forms.prefer_label.get(head, label)  # a merge keeps the kept entity's label
-        entity_id = entity_id_for(label, head)
-        extra = overrides.get(root, {})
-        label = extra.get("relabel", label)
-        name = extra.get("rename", without_nickname(shown[head]))
+        entity_id, name, name_key = _entity_of(label, head, shown[head])
+        extra = overrides.get(root)
+        if extra:
+            label = extra.get("relabel", label)
+            if "rename" in extra:
+                name = extra["rename"]
+                name_key = match_key(name)
+        else:
+            extra = _NO_OVERRIDES
         # a word that is no name ("It", "However") alone in its group is no entity
         hidden = extra.get("hide", False) or (root not in judged and (
             keys[0] in non_names if len(keys) == 1 else all(k in non_names for k in keys)))
@@ -300,7 +328,7 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
         entity_of_root[root] = (entity_id, label)
         if hidden:
             continue
-        entity_rows[entity_id] = [entity_id, name, label, match_key(name), 0, 0]
+        entity_rows[entity_id] = [entity_id, name, label, name_key, 0, 0]
         for k in keys:
             reason = "name" if k == head else forms.reason.get(
                 k, "full name" if len(tokens(k)) > len(tokens(head)) else "linked")
@@ -324,6 +352,24 @@ def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[d
         (entity_of_root[forms.find(keys[0])][0], str(entry["id"]), entry["names"][0])
         for entry, keys in watched if entity_of_root[forms.find(keys[0])][0] in entity_rows]
     return _Result(mapping, doc_rows, entity_rows, alias_rows, watched_rows)
+
+
+_NO_OVERRIDES: dict = {}
+# (label, head, the text it is shown by) -> (entity_id, name, key of the name): asked for every
+# entity each resolution, and a watcher resolves after every change
+_ENTITY_CACHE: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+
+
+def _entity_of(label: str, head: str, shown: str) -> tuple[str, str, str]:
+    """An entity's id, the name it is shown by and that name's key."""
+    found = _ENTITY_CACHE.get((label, head, shown))
+    if found is None:
+        if len(_ENTITY_CACHE) > 1_000_000:
+            _ENTITY_CACHE.clear()
+        name = without_nickname(shown)
+        found = _ENTITY_CACHE[label, head, shown] = (entity_id_for(label, head), name,
+                                                     match_key(name))
+    return found
 
 
 def _write(catalog: Catalog, r: _Result, count_mentions: bool = True) -> None:
@@ -375,6 +421,15 @@ def _written_before(catalog: Catalog) -> _Written:
                     Counter(aliases))
 
 
+def written_now(catalog: Catalog) -> _Written | None:
+    """What the last resolution wrote, if this process wrote it and the catalog still holds
+    it (not taken: the next resolution still finds it)."""
+    kept = _WRITTEN.get(_kept_as(catalog))
+    if kept is not None and kept[0] == catalog.resolution_written():
+        return kept[1]
+    return None
+
+
 def _keep_written(catalog: Catalog, r: _Result) -> None:
     written = _Written(r.mapping, r.in_document,
                        {e: (row[1], row[2], row[3]) for e, row in r.entities.items()},
@@ -387,11 +442,12 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
     aliases (text and reason: what the full-text index carries) changed."""
     old = _written_before(catalog)
     old_map = old.mapping
-    changed = {text: v for text, v in r.mapping.items() if old_map.get(text) != v}
-    gone = [text for text in old_map if text not in r.mapping]
+    # differences of the dicts' views (in C): a loop over every text was a watcher's cost
+    changed = dict(r.mapping.items() - old_map.items())
+    gone = sorted(old_map.keys() - r.mapping.keys())
     old_docs = old.in_document
-    doc_changed = {k: v for k, v in r.in_document.items() if old_docs.get(k) != v}
-    doc_gone = [k for k in old_docs if k not in r.in_document]
+    doc_changed = dict(r.in_document.items() - old_docs.items())
+    doc_gone = sorted(old_docs.keys() - r.in_document.keys())
     dirty = catalog.unmapped_doc_ids() | {d for d, _ in doc_gone}
     catalog.remap_texts(changed, gone, dirty)
     # mapped by text again above: their in-document names go back on
@@ -401,8 +457,8 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
 
     old_entities = old.entities
     new_entities = {e: (row[1], row[2], row[3]) for e, row in r.entities.items()}
-    put = [(e, *v) for e, v in new_entities.items() if old_entities.get(e) != v]
-    drop = [e for e in old_entities if e not in new_entities]
+    put = sorted((e, *v) for e, v in new_entities.items() - old_entities.items())
+    drop = sorted(old_entities.keys() - new_entities.keys())
     before, after = old.aliases, Counter((a[0], a[1], a[2], a[4]) for a in r.aliases)
     moved = {a for a, _ in before.items() ^ after.items()}  # a count differs
     alias_drop = [a for a in moved if before[a]]

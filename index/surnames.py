@@ -7,19 +7,37 @@ part of a name joins the full name it followed in the documents ("Trump" -> "Don
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 from casework.index.entities import match_key
 from casework.index.forms import Forms
 from casework.index.labels import PLACES, Tally
 from casework.index.names import INITIAL_NAME, all_caps, compatible, one_person, part_of, tokens
 
+class SurnameHint(NamedTuple):
+    """A short form ``a`` after the full name ``b`` in one document (``n`` times), with the
+    keys of both: each is asked for several times per hint and resolution."""
+
+    doc_id: str
+    a: str
+    b: str
+    n: int
+    short: str
+    full: str
+
+
+def surname_hints(rows) -> list[SurnameHint]:
+    """The catalog's surname_hints rows (doc_id, a, b, n) with their keys."""
+    return [SurnameHint(d, a, b, n, match_key(a), match_key(b)) for d, a, b, n in rows]
+
+
 # A short form joins the full name it followed in at least this share of the documents where
 # it followed one ("Trump" after "Donald Trump", not after "Ivanka Trump").
 DOMINANT_SHARE = 0.75
 
 
-def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: set[str],
-                       non_names: set[str]) -> set[str]:
+def link_partial_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
+                       full_names: set[str], non_names: set[str]) -> set[str]:
     """Partial names -> their full name; returns the forms joined so (their clusters are PERSON).
 
     Read first from the documents: in how many documents did this short form follow each full
@@ -28,7 +46,7 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: 
     surfaces, count, shown = t.surfaces, t.count, t.shown
     doc_votes: dict[str, Counter[str]] = defaultdict(Counter)
     for h in surname_hints:
-        short, full = match_key(h["a"]), match_key(h["b"])
+        short, full = h.short, h.full
         if short in surfaces and full in full_names and (
                 len(tokens(short)) == 1 or compatible(short, full)):  # not "Donald Trump Jr"
             doc_votes[short][full] += 1
@@ -37,8 +55,9 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: 
         for tok in tokens(key):
             full_by_token[tok].add(key)
     surname_joined: set[str] = set()
-    for key in sorted(surfaces, key=lambda k: -len(tokens(k))):
-        toks = tokens(key)
+    words = t.words
+    for key in sorted(surfaces, key=lambda k: -len(words[k])):
+        toks = words[key]
         if not toks or t.majority[key] in PLACES or key in non_names or all_caps(shown[key]):
             continue
         if len(toks) == 1 and not shown[key][:1].isupper():
@@ -56,11 +75,12 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: 
                 if n < 3 and count[key] > 5 * max(count[target], 2):
                     target = None
         else:
-            candidates = set.intersection(*(full_by_token.get(tok, set()) for tok in toks))
+            found = [full_by_token.get(tok, _NONE) for tok in toks]
+            candidates = found[0].intersection(*found[1:]) if len(found) > 1 else found[0]
             candidates = {c for c in candidates
                           if len(tokens(c)) > len(toks) and part_of(toks, tokens(c))
                           and (len(toks) == 1 or compatible(key, c))}
-            if len({forms.find(c) for c in candidates}) == 1 or (
+            if _one_root(forms, candidates) or (
                     len(toks) >= 2 and candidates and one_person(list(candidates))):
                 target = max(candidates, key=lambda c: (count[c], c))
                 # "Twitter" (323) is not "Twitter Counter" (9): a short form far more common
@@ -72,32 +92,48 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list, full_names: 
     return surname_joined
 
 
+_NONE: frozenset[str] = frozenset()
+
+
+def _one_root(forms: Forms, keys: set[str]) -> bool:
+    """The keys are all in one group (and there is one)."""
+    root = None
+    for k in keys:
+        r = forms.find(k)
+        if root is None:
+            root = r
+        elif r != root:
+            return False
+    return root is not None
+
+
 def link_initial_names(forms: Forms, t: Tally, surname_joined: set[str]) -> None:
     """Initials with a surname: "H. Nygaard" is "Harald Nygaard" when no other name fits (the
     forms joined so are added to ``surname_joined``)."""
     # by surname: a scan of every multi-word name per initial name was 40% of resolving
     multi: dict[str, list[str]] = defaultdict(list)
     for k in t.surfaces:
-        if len(tokens(k)) >= 2 and t.majority[k] in ("PERSON", "ORG") and k not in forms.short:
-            multi[tokens(k)[-1]].append(k)
+        toks = t.words[k]
+        if len(toks) >= 2 and t.majority[k] in ("PERSON", "ORG") and k not in forms.short:
+            multi[toks[-1]].append(k)
     for key in t.surfaces:
         if INITIAL_NAME.match(t.shown[key]):
-            toks = tokens(key)
+            toks = t.words[key]
             fits = {forms.find(k) for k in multi.get(toks[-1], ()) if k != key
                     and len(tokens(k)) == len(toks) and part_of(toks, tokens(k))}
             if len(fits) == 1 and forms.link(key, next(iter(fits)), "initials"):
                 surname_joined.add(key)
 
 
-def in_document_names(forms: Forms, t: Tally, surname_hints: list, full_names: set[str],
-                      non_names: set[str]) -> list[tuple[str, str, str, int]]:
+def in_document_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
+                      full_names: set[str], non_names: set[str]) -> list[tuple[str, str, str, int]]:
     """What each document says that the collection does not: a short form there is the person
     it followed (a "Trump" after "Ivanka Trump" alone), and a word otherwise no name ("May")
     is one after its full name ("Theresa May"). (doc_id, text, full key, mentions)."""
     in_document: list[tuple[str, str, str, int]] = []
     for h in surname_hints:
-        short, full = match_key(h["a"]), match_key(h["b"])
+        short, full = h.short, h.full
         if short in t.surfaces and full in full_names and (
                 short in non_names or forms.find(short) != forms.find(full)):
-            in_document.append((h["doc_id"], h["a"], full, h["n"]))
+            in_document.append((h.doc_id, h.a, full, h.n))
     return in_document

@@ -78,7 +78,7 @@ def link_spellings(forms: Forms, t: Tally) -> None:
     """Spellings: "Kim Jong-un" and "Kim Jong Un", "Donald Trump Jr." and "Donald Trump Jr"."""
     by_letters: dict[str, list[str]] = defaultdict(list)
     for key in t.surfaces:
-        if len(tokens(key)) >= 2:
+        if len(t.words[key]) >= 2:
             by_letters[memo(_LETTERS_CACHE, key, _letters)].append(key)
     for keys in by_letters.values():
         if len(keys) > 1 and len({family(t.majority[k]) for k in keys}) == 1:
@@ -116,7 +116,7 @@ def link_after_sentence_words(forms: Forms, t: Tally, sentence_words: set[str]) 
     """A word that is not a name at the front of a form ("However Trump", "Regarding Boyette"):
     the form is the rest of it."""
     for key in t.surfaces:
-        toks = tokens(key)
+        toks = t.words[key]
         if len(toks) >= 2 and toks[0] in sentence_words and not t.shown[key][:1].islower():
             rest = key.split(" ", 1)[1] if " " in key else ""
             if rest in t.surfaces:

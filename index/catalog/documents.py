@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from casework.index.catalog.schema import Tables
@@ -27,6 +28,16 @@ def word_count(text: str, piece: int = 1 << 20) -> int:
         n += len(text[start:cut].split())
         start = cut
     return n
+
+
+@dataclass
+class StoredAt:
+    """Stored files found by path (Documents.stored_at): documents and copies, path ->
+    (doc_id, root), and the (size, mtime) of both by path."""
+
+    documents: dict[str, tuple[str, str]]
+    copies: dict[str, tuple[str, str]]
+    sizes: dict[str, tuple[int, float]]
 
 
 # A text longer than this many characters is written into its row a piece at a time
@@ -309,6 +320,26 @@ class Documents(Tables):
         known.update((r[0], (r[1], r[2])) for r in self.conn.execute(
             "SELECT path, size, mtime FROM copies"))
         return known
+
+    def stored_at(self, paths: Iterable[str], prefixes: Iterable[str]) -> StoredAt:
+        """The stored files (documents and copies) at these ``paths`` or whose path starts
+        with one of ``prefixes`` (a folder's "/", a file's members' "//"), in ranges of the
+        path index: a watcher's change looks at the files it touches, not at every one."""
+        ranges = [(p, p + "\x00") for p in paths]
+        ranges += [(p, p[:-1] + chr(ord(p[-1]) + 1)) for p in prefixes if p]
+        out = StoredAt({}, {}, {})
+        for lo, hi in ranges:
+            for r in self.conn.execute(
+                    "SELECT path, doc_id, root, size, mtime FROM documents "
+                    "WHERE path >= ? AND path < ?", (lo, hi)):
+                out.documents[r[0]] = (r[1], r[2])
+                out.sizes[r[0]] = (r[3], r[4])
+            for r in self.conn.execute(
+                    "SELECT path, doc_id, root, size, mtime FROM copies "
+                    "WHERE path >= ? AND path < ?", (lo, hi)):
+                out.copies[r[0]] = (r[1], r[2])
+                out.sizes[r[0]] = (r[3], r[4])
+        return out
 
     # -- cases: forgetting a folder, the reader's marks, exports ---------------------------
     def doc_ids_under(self, path: str, sep: str, ipath_sep: str) -> list[str]:

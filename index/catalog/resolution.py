@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS recall_docs (
     doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
     sha256 TEXT NOT NULL
 );
+-- each document's hash without its row: sha256 comes after the text, so reading it from the
+-- table walked every document's text (a watcher's change asks which documents changed)
+CREATE INDEX IF NOT EXISTS documents_hashes ON documents(doc_id, sha256);
 """
 
 _ENTITY_COUNTS = """SELECT entity_id, COUNT(DISTINCT doc_id), COUNT(*) FROM mentions
@@ -62,11 +65,13 @@ class Resolution(Tables):
         ).fetchall()
 
     # -- what resolution reads ------------------------------------------------------------
-    def mention_texts_by_label(self) -> Iterator[sqlite3.Row]:
+    def mention_texts_by_label(self) -> Iterator[tuple]:
         """(text, raw_label, again, watch, n): mentions counted by text and the model's label;
         ``again`` is 1 for the recall re-scan's and the watch list's finds, ``watch`` 1 for the
         latter."""
-        return self.conn.execute(
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
             """SELECT text, raw_label, source IN ('rescan', 'watch') AS again,
                       source = 'watch' AS watch, COUNT(*) AS n FROM mentions
                GROUP BY text, raw_label, again, watch ORDER BY text, raw_label, again, watch"""
@@ -225,15 +230,27 @@ class Resolution(Tables):
         """(doc_id, sha256) of every document."""
         return self.conn.execute("SELECT doc_id, sha256 FROM documents").fetchall()
 
-    def put_recall_pass(self, forms: Iterable[str] | None, docs: list[sqlite3.Row]) -> None:
+    def documents_not_rescanned(self) -> list[tuple[str, str]]:
+        """(doc_id, sha256) of the documents the re-scan has not read with this content."""
+        return [tuple(r) for r in self.conn.execute(
+            """SELECT d.doc_id, d.sha256 FROM documents d LEFT JOIN recall_docs r
+               ON r.doc_id = d.doc_id WHERE r.sha256 IS NOT d.sha256""")]
+
+    def documents_rescanned(self) -> list[str]:
+        """The documents the re-scan has read with the content they have."""
+        return [r[0] for r in self.conn.execute(
+            """SELECT d.doc_id FROM documents d JOIN recall_docs r
+               ON r.doc_id = d.doc_id AND r.sha256 = d.sha256""")]
+
+    def put_recall_pass(self, forms: Iterable[str] | None, docs: list[tuple[str, str]]) -> None:
         """Remember the forms this re-scan looked for (None: the same as last time) and the
-        hashes of the documents it read whole."""
+        hashes (doc_id, sha256) of the documents it read whole."""
         conn = self.conn
         if forms is not None:
             conn.execute("DELETE FROM recall_forms")
             conn.executemany("INSERT INTO recall_forms VALUES (?)", [(f,) for f in forms])
         conn.executemany(
-            "INSERT OR REPLACE INTO recall_docs VALUES (?, ?)", [(r["doc_id"], r["sha256"]) for r in docs]
+            "INSERT OR REPLACE INTO recall_docs VALUES (?, ?)", [(r[0], r[1]) for r in docs]
         )
 
     def mention_spans_in(self, doc_id: str) -> list[sqlite3.Row]:

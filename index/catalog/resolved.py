@@ -177,20 +177,14 @@ class ResolvedState(Tables):
         return value
 
     # -- what resolution reads, from the totals -------------------------------------------
-    def form_tally_rows(self) -> list[sqlite3.Row]:
-        """(text, raw_label, again, watch, n) as mention_texts_by_label gives them, from the
-        running totals, in the same order."""
-        return self.conn.execute(
-            """SELECT text, raw_label, source IN ('rescan', 'watch') AS again,
-                      source = 'watch' AS watch, SUM(n) AS n FROM form_tally WHERE n > 0
-               GROUP BY text, raw_label, again, watch ORDER BY text, raw_label, again, watch"""
-        ).fetchall()
-
-    def form_counts_by_source(self) -> list[sqlite3.Row]:
-        """(text, source, n): mentions per text and source, from the running totals."""
-        return self.conn.execute(
-            "SELECT text, source, SUM(n) FROM form_tally WHERE n > 0 GROUP BY text, source"
-        ).fetchall()
+    def form_tally_by_source(self) -> list[tuple[str, str, str, int]]:
+        """(text, raw_label, source, n) as mention_texts_by_source gives them, from the running
+        totals, in the same order (the table's own: no sort)."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # tuples: a watcher reads every form's rows per change
+        return cursor.execute(
+            "SELECT text, raw_label, source, n FROM form_tally WHERE n > 0 "
+            "ORDER BY text, raw_label, source").fetchall()
 
     def word_case_sums(self) -> dict[str, tuple[int, int, int, int]]:
         """word_case_totals, from the running totals."""

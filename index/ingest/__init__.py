@@ -27,10 +27,12 @@ from casework.index.ingest.walk import (
     display_path,
     doc_id_for,
     scan,
+    scan_changed,
 )
 
 __all__ = [
     "IPATH_SEP", "MAX_FILE_BYTES", "Candidate", "Caps", "Globs", "Limits", "Loaded", "NotText",
     "Read", "Reader", "Skipped", "Unreadable", "decode", "display_path", "doc_id_for", "load",
-    "markdown_for_ner", "ner_piece", "ner_text", "read_source", "scan", "title_for",
+    "markdown_for_ner", "ner_piece", "ner_text", "read_source", "scan", "scan_changed",
+    "title_for",
 ]

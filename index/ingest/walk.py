@@ -110,16 +110,9 @@ def scan(
             is_maildir = {"cur", "new", "tmp"} <= set(dirnames)
             for d in sorted(dirnames):
                 full = here / d
-                below = full.relative_to(root).as_posix()
-                pattern = globs.excluded_by(d, below)
-                if d.startswith("."):
-                    yield Skipped(display_path(full), "hidden directory")
-                elif full.is_symlink():
-                    yield Skipped(display_path(full), "symlink to a directory (not followed)")
-                elif pattern is not None:
-                    yield Skipped(display_path(full), f"excluded by {pattern}")
-                elif is_maildir and d == "tmp":
-                    yield Skipped(display_path(full), "Maildir tmp/ (messages being delivered)")
+                reason = _not_walked(full, root, globs, is_maildir)
+                if reason:
+                    yield Skipped(display_path(full), reason)
                 else:
                     keep.append(d)
             dirnames[:] = keep
@@ -131,6 +124,53 @@ def scan(
                 )
         for err in errors:
             yield Unreadable(display_path(err.filename), err.strerror or str(err))
+
+
+def _not_walked(folder: Path, root: Path, globs: Globs, in_maildir: bool) -> str | None:
+    """Why the walk does not go into ``folder`` (under ``root``), or None: it does."""
+    name = folder.name
+    if name.startswith("."):
+        return "hidden directory"
+    if folder.is_symlink():
+        return "symlink to a directory (not followed)"
+    pattern = globs.excluded_by(name, folder.relative_to(root).as_posix())
+    if pattern is not None:
+        return f"excluded by {pattern}"
+    if in_maildir and name == "tmp":
+        return "Maildir tmp/ (messages being delivered)"
+    return None
+
+
+def scan_changed(
+    paths: list[Path], changed: Sequence[Path], globs: Globs = Globs()
+) -> Iterator[Candidate | Skipped]:
+    """What :func:`scan` of ``paths`` yields for the files ``changed`` (existing files, each
+    under one of ``paths`` or one of them; absolute, as ``paths``): a file the walk would not
+    reach (inside a hidden, excluded or symlinked folder, a Maildir's tmp/) is not yielded.
+    A watcher is told which files changed: listing every folder again cost ~0.4 s at 20,000
+    files per change."""
+    for path in changed:
+        for given in paths:
+            if path == given:
+                if given.is_file():
+                    yield from _consider(given, given.parent, given.name, given.name, Globs())
+                continue
+            try:
+                rel = path.relative_to(given)
+            except ValueError:
+                continue
+            folder, reached = given, True
+            for part in rel.parts[:-1]:
+                below = folder / part
+                in_maildir = part == "tmp" and all(
+                    (folder / d).is_dir() for d in ("cur", "new", "tmp"))
+                if _not_walked(below, given, globs, in_maildir):
+                    reached = False
+                    break
+                folder = below
+            if reached:
+                yield from _consider(path, given, display_path(Path(given.name) / rel),
+                                     rel.as_posix(), globs)
 
 
 def _consider(
