@@ -11,12 +11,11 @@ open is a couple of meta reads.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
-
 import contextlib
 import gc
 import json
 import time
+from typing import Callable, Iterator
 
 from casework.index import curation, recall, resolve, watchlist
 
