@@ -97,6 +97,12 @@ each document's surname hints and in-document names (resolution), the full-text 
 of its documents, and the counts' SQL. The first changed run after a full build remaps every
 document the build's re-scan added finds to (5,026 of 5,998: the totals' triggers mark them
 unmapped), so it costs about a one-shot run more; left as it is.
+Then (the lead, after the merge, 7bf37fc): a real spaCy index of corpus-20000 (19,998 stored,
+11.0 M words; built with --jobs 2 in 17 min, reusing the 6,000 build's NER cache), this bench
+with --changes 3 while a CI run went on beside it (load ~2), CPU seconds: watcher per change
+2.41 (the first), 1.56, 1.75, 1.92 (median 1.92; resolve 1.00-1.49, re-scan 0.39-0.56, full
+text 0.10-0.41, no scan); one changed file one-shot 4.93; put back 3.27; unchanged 0.99; model
+load 1.12; the first changed run after the build (makes the kept state) 11.5.
 """
 
 from __future__ import annotations
