@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 
+from casework.index.ingest.formats.utf8_lines import Utf8Lines
 from casework.index.ingest.shape import Budget, Extracted, NotText
 
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
@@ -67,21 +68,19 @@ def _pdfminer_str(value: object) -> str:
     return str(value)
 
 
-class _PageText:
+class _PageText(Utf8Lines):
     """Pages' text, blank pages left out, joined by an empty line, kept as UTF-8 as each page
     is read: a long PDF's pages, their copies and their join were three copies of its text."""
 
     def __init__(self) -> None:
-        self.utf8 = bytearray()
+        super().__init__(separator=b"\n\n")
         self.pages = 0
 
     def add(self, page: str) -> None:
         self.pages += 1
         page = page.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
         if page.strip():
-            if self.utf8:
-                self.utf8 += b"\n\n"
-            self.utf8 += page.encode("utf-8", "surrogatepass")
+            self.add_line(page)
 
 
 def _result(text: _PageText, meta: dict[str, str], extractor: str) -> Extracted:

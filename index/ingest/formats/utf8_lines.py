@@ -17,12 +17,13 @@ _SPACES = re.compile(r"\s+")  # \s is what str.split() splits on (Py_UNICODE_ISS
 
 
 class Utf8Lines:
-    """Lines, empty ones dropped, joined by "\\n" and encoded as UTF-8 into ``utf8``: whole
-    (``add_line``) or written in any pieces and made single-spaced (``write``)."""
+    """Lines, empty ones dropped, joined by ``separator`` and encoded as UTF-8 into ``utf8``:
+    whole (``add_line``) or written in any pieces and made single-spaced (``write``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, separator: bytes = b"\n") -> None:
         self.utf8 = bytearray()
         self.lines = 0
+        self.separator = separator
         self._pending: list[str] = []
         self._size = 0
         self._flush_at = _PENDING_CHARS
@@ -31,7 +32,7 @@ class Utf8Lines:
         """One whole line, as it is (no squeezing; empty lines are dropped)."""
         if line:
             if self.lines:
-                self.utf8 += b"\n"
+                self.utf8 += self.separator
             self.utf8 += line.encode("utf-8", "surrogatepass")
             self.lines += 1
 
