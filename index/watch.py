@@ -4,15 +4,16 @@ watchfiles (1.3.0) hands over one batch of changes per burst (~750 file operatio
 one batch 70-90 ms after the last, where watchdog gave 3,910 callbacks to merge), and each
 batch is an incremental run that looks only at the paths it names (indexer.build's
 ``changed``): listing 20,000 files again was ~0.4 s CPU of each change. A folder among them
-(made, moved or renamed: its files are not announced one by one) makes that run a full scan,
-as is the first run after the watcher starts (a file changed while the first index run went
-on may have no event of its own). Deleted files are removed, and the one write sequence
-(sync.py) runs as for ``casework index``. The annotator is made once, so spaCy loads once for
-the whole session.
+(made, moved or renamed: its files are not announced one by one) makes that run a full scan.
+The watch starts before the first index run, so a file changed while that run goes on is
+announced like any other (the first change after the start was a full scan for want of it).
+Deleted files are removed, and the one write sequence (sync.py) runs as for ``casework
+index``. The annotator is made once, so spaCy loads once for the whole session.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Callable
@@ -21,6 +22,9 @@ from casework.index.errors import IndexBusy
 from casework.index.indexer import build
 from casework.index.models import IndexReport
 from casework.index.store import IndexDir
+
+# watchfiles.watch's defaults: a burst ends after 50 ms without a change, or after 1.6 s
+_DEBOUNCE_MS, _STEP_MS, _TIMEOUT_MS = 1600, 50, 5000
 
 
 def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
@@ -31,45 +35,71 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
     ``stop_event`` is set or Ctrl+C (KeyboardInterrupt, which is the caller's to catch).
     ``on_report(report, changed paths)`` after each run; ``on_busy(message)`` when another
     process holds the write lock (the next burst tries again)."""
-    import watchfiles
+    from watchfiles._rust_notify import RustNotify
 
     from casework.index.nlp import SpacyAnnotator
 
     paths = [Path(os.path.abspath(p)) for p in paths]
     annotator = annotator or SpacyAnnotator(model=model)
-    on_report(build(index_dir, paths, annotator=annotator, **build_options), [])
-    ignored = _Ignore(index_dir.path)
-    # changed paths not yet indexed (a run another process's lock stopped leaves them to the
-    # next); None: the next run scans everything
-    pending: set[str] | None = None
-    for changes in watchfiles.watch(*paths, watch_filter=ignored, stop_event=stop_event,
-                                    raise_interrupt=True):
-        changed = sorted({path for _, path in changes})
-        only = None if pending is None else sorted(pending | set(changed))
-        try:
-            report = build(index_dir, paths, annotator=annotator,
-                           changed=None if only is None else [Path(p) for p in only],
-                           **build_options)
-        except IndexBusy as exc:
-            pending = None if pending is None else pending | set(changed)
-            on_busy(str(exc))
-            continue
-        pending = set()
-        on_report(report, changed)
+    ignored = _Ignore(index_dir.path, paths)
+    # watchfiles.watch() only starts watching when first asked for changes: RustNotify (what
+    # it wraps) keeps every event from its making, through the first run below
+    with RustNotify([str(p) for p in paths], False, False, 300, True, False) as notify:
+        on_report(build(index_dir, paths, annotator=annotator, **build_options), [])
+        # changed paths not yet indexed: a run another process's lock stopped leaves them
+        pending: set[str] = set()
+        while True:
+            _settle()
+            raw = notify.watch(_DEBOUNCE_MS, _STEP_MS, _TIMEOUT_MS, stop_event)
+            if raw == "signal":
+                raise KeyboardInterrupt
+            if raw == "stop":
+                return
+            if raw == "timeout":
+                continue
+            changed = sorted({path for _, path in raw if ignored(path)})
+            if not changed:
+                continue
+            try:
+                report = build(index_dir, paths, annotator=annotator,
+                               changed=[Path(p) for p in sorted(pending | set(changed))],
+                               **build_options)
+            except IndexBusy as exc:
+                pending |= set(changed)
+                on_busy(str(exc))
+                continue
+            pending = set()
+            on_report(report, changed)
+
+
+def _settle() -> None:
+    """Between runs: what is alive now (the model, the resolution's kept state, tens of
+    thousands of objects in no cycle) is left out of the cyclic collector's later passes,
+    each of which walked all of it (up to ~0.5 s of a change at 20,000 documents). What the
+    last freeze kept is unfrozen and collected first, so a cycle that has since become garbage
+    is freed, not kept for the session; this full pass runs while the watch is idle."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class _Ignore:
-    """watchfiles' default filter (.git, editor swap files ...), and the index's own
-    directory when it lies inside a watched folder."""
+    """What a walk of the folders would not look at: inside a hidden folder, a hidden file
+    (ingest.walk skips them), and the index's own directory when it lies inside a watched
+    folder. Whatever else changed is the run's to judge (ingest.scan_changed applies the
+    walk's other rules); watchfiles' default filter also dropped node_modules and names
+    ending in ``~``, which a full scan indexes."""
 
-    def __init__(self, index_path: Path):
-        import watchfiles
-
-        self._default = watchfiles.DefaultFilter()
+    def __init__(self, index_path: Path, roots: list[Path]):
         index_path = Path(os.path.abspath(index_path))
         self._inside = (str(index_path), str(index_path.parent / f".{index_path.name}."))
+        self._roots = [str(r) for r in roots]
 
-    def __call__(self, change, path: str) -> bool:
+    def __call__(self, path: str) -> bool:
         if path.startswith(self._inside):
             return False
-        return self._default(change, path)
+        for root in self._roots:
+            if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
+                below = path[len(root):].split(os.sep)
+                return not any(part.startswith(".") for part in below)
+        return True

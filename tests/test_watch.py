@@ -129,9 +129,22 @@ def test_the_watcher_indexes_the_files_it_is_told_of(folder, tmp_path, annotator
         assert first.added == 6
         time.sleep(1)  # the watcher starts after the first run's report
         (folder / "doc_0.txt").write_text("Maria Costa left Porto.\n", encoding="utf-8")
-        report, changed = next_report()  # the first change after the start scans everything
-        assert report.updated == 1 and report.unchanged == 5
+        report, changed = next_report()  # only the file it was told of is looked at
+        assert (report.updated, report.unchanged, report.documents) == (1, 0, 6)
         assert changed == [str(folder / "doc_0.txt")]
+
+        # what a walk skips is never a run: a hidden file, anything in a hidden folder
+        (folder / ".notes.txt").write_text("Maria Costa left Faro.\n", encoding="utf-8")
+        (folder / ".git").mkdir()
+        (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+        # ... but a name a full scan indexes is (watchfiles' own filter dropped it)
+        (folder / "backup.txt~").write_text("Harald Nygaard left Bergen.\n", encoding="utf-8")
+        report, changed = next_report()
+        assert changed == [str(folder / "backup.txt~")]
+        assert (report.added, report.documents) == (1, 7)
+        (folder / "backup.txt~").unlink()
+        report, _ = next_report()
+        assert (report.removed, report.documents) == (1, 6)
 
         edited = folder / "doc_1.txt"
         edited.write_text(edited.read_text(encoding="utf-8") + "\nHarald Nygaard agreed.\n",
@@ -167,3 +180,33 @@ def test_the_watcher_indexes_the_files_it_is_told_of(folder, tmp_path, annotator
     finally:
         catalog.close()
     assert "docs/new/deeper/x.txt" in paths and "docs/sub/doc_4.txt" not in paths
+
+
+def test_a_file_made_while_the_first_run_goes_on_is_indexed_with_the_first_burst(
+        folder, tmp_path, annotator):
+    """The watch starts before the first run: a file made after that run's scan is announced,
+    and the run told of it looks at it alone."""
+    index = IndexDir(tmp_path / "index")
+    reports: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    late = folder / "late.txt"
+
+    def progress(p) -> None:
+        if p.stage == "resolve" and not late.exists():
+            late.write_text("Harald Nygaard of Meridian Advisory Ltd flew to Oslo.\n",
+                            encoding="utf-8")
+
+    thread = threading.Thread(target=watch, args=(index, [folder]), kwargs=dict(
+        annotator=annotator, stop_event=stop, progress=progress,
+        on_report=lambda report, changed: reports.put((report, changed))))
+    thread.start()
+    try:
+        first, _ = reports.get(timeout=60)
+        assert (first.added, first.documents) == (6, 6)  # made after its scan
+        report, changed = reports.get(timeout=60)
+        assert changed == [str(late)]
+        assert (report.added, report.unchanged, report.documents) == (1, 0, 7)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
