@@ -22,6 +22,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from casework.index import hint_totals
 from casework.index.catalog import Catalog
 from casework.index.entities import match_key
 from casework.index.labels import tally
@@ -30,7 +31,7 @@ from casework.index.variants import _COMPANY_SUFFIX, _COUNTRY_VARIANTS, _KNOWN_A
 
 
 def components(catalog: Catalog) -> Counter:
-    hints = catalog.hints_by_rule()
+    hints, surname_hints = hint_totals.read(catalog)
     t = tally(catalog, hints)
     keys = list(t.surfaces)
     parent = {k: k for k in keys}
@@ -73,11 +74,11 @@ def components(catalog: Catalog) -> Counter:
         for other in members[1:]:
             union(members[0], other)
     for h in hints:
-        union(match_key(h["a"]), match_key(h["b"]))
+        union(match_key(h.a), match_key(h.b))
     followed = set()
-    for h in catalog.surname_hints():
-        union(match_key(h["a"]), match_key(h["b"]))
-        followed.add(match_key(h["a"]))
+    for h in surname_hints:
+        union(h.short, h.full)
+        followed.add(h.short)
     full_by_token: dict[str, set[str]] = defaultdict(set)
     by_surname: dict[str, list[str]] = defaultdict(list)
     for k in keys:

@@ -42,7 +42,7 @@ class Tally:
 
 def tally(catalog: Catalog, hints: list, rows=None) -> Tally:
     """Count the forms of the collection's mentions and their votes, cues from ``hints``
-    (the catalog's hints_by_rule) included; ``rows`` are the mentions counted by text and label,
+    (hint_totals.read) included; ``rows`` are the mentions counted by text and label,
     tuples (text, raw_label, again, watch, n) (default: the catalog's mention_texts_by_label)."""
     t = Tally()
     surfaces, votes, found_again = t.surfaces, t.votes, t.found_again
@@ -62,11 +62,11 @@ def tally(catalog: Catalog, hints: list, rows=None) -> Tally:
             raw_label = "ORG"  # NATO, FBI: an acronym is not a person's name
         votes[key][raw_label] += n
     for h in hints:
-        if h["rule"] == "label" and match_key(h["a"]) in votes:
-            votes[match_key(h["a"])][h["b"]] += CUE_WEIGHT * h["n"]
-        if h["rule"] == "nickname" and match_key(h["a"]) not in surfaces:
-            surfaces[match_key(h["a"])][h["a"]] += 0  # a nickname only ever seen inside a name
-            votes[match_key(h["a"])]["PERSON"] += 0
+        if h.rule == "label" and match_key(h.a) in votes:
+            votes[match_key(h.a)][h.b] += CUE_WEIGHT * h.n
+        if h.rule == "nickname" and match_key(h.a) not in surfaces:
+            surfaces[match_key(h.a)][h.a] += 0  # a nickname only ever seen inside a name
+            votes[match_key(h.a)]["PERSON"] += 0
     t.majority = {k: vote(v) for k, v in votes.items()}
     t.count = {k: sum(c.values()) for k, c in surfaces.items()}
     # most forms have one text: it is the one shown, with no max to take (a watcher tallies

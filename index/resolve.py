@@ -53,7 +53,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casework.index import curation, watchlist
+from casework.index import curation, hint_totals, watchlist
 from casework.index.catalog import Catalog
 from casework.index.entities import KEPT_LABELS, entity_id_for, match_key, without_nickname
 from casework.index.forms import Forms
@@ -72,7 +72,6 @@ from casework.index.surnames import (
     in_document_names,
     link_initial_names,
     link_partial_names,
-    surname_hints as read_surname_hints,
 )
 from casework.index.variants import (
     link_abbreviations,
@@ -121,8 +120,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     the kept state): the caller compares signatures then."""
     catalog.ensure_hints_table()
     incremental = catalog.has_resolved_state()
-    hints = catalog.hints_by_rule()
-    surname_hints = read_surname_hints(catalog.surname_hints())
+    hints, surname_hints = hint_totals.read(catalog)
     by_source = catalog.form_tally_by_source() if incremental \
         else catalog.mention_texts_by_source()
     t = tally(catalog, hints, [
@@ -151,7 +149,7 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
                   and person_like(without_nickname(shown[k]),
                                   lambda first, last: first in sentence_words
                                   or last in places)}
-    full_names -= {match_key(h["a"]) for h in hints if h["rule"] == "nickname"}  # "El Mencho"
+    full_names -= {match_key(h.a) for h in hints if h.rule == "nickname"}  # "El Mencho"
     nationalities = {k for k in surfaces if t.majority[k] == "NORP"}
     forms = Forms(surfaces, full_names, nationalities)
     forms.loners = non_names
@@ -167,9 +165,9 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     # Hints from the text: acronyms in parentheses, nicknames next to a name. A person's name
     # has no acronym: "(D-N.Y.)" after a senator is a party and a state, "(CNN)" an employer.
     for h in hints:
-        if h["rule"] == "nickname" or (h["rule"] == "acronym" and acronym_fits(h["a"], h["b"])
-                                       and match_key(h["b"]) not in full_names):
-            forms.link(match_key(h["a"]), match_key(h["b"]), h["rule"])
+        if h.rule == "nickname" or (h.rule == "acronym" and acronym_fits(h.a, h.b)
+                                    and match_key(h.b) not in full_names):
+            forms.link(match_key(h.a), match_key(h.b), h.rule)
     link_initials(forms, t)
     link_plurals(forms, t)
     link_after_sentence_words(forms, t, sentence_words)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 
-from casework.index import curation
+from casework.index import curation, hint_totals
 from casework.index.catalog import Catalog
 from casework.index.entities import match_key
 from casework.index.labels import family
@@ -129,8 +129,8 @@ def suggestions(catalog: Catalog, limit: int = 50) -> list[MergeSuggestion]:
 def _short_forms(catalog: Catalog, queue: _Queue, rows, key_of, by_surname) -> None:
     """A one-word name, or an initial and a surname, beside the full names it fits."""
     followed: dict[str, Counter[str]] = defaultdict(Counter)  # short key -> full key -> docs
-    for h in catalog.surname_hints():
-        followed[match_key(h["a"])][match_key(h["b"])] += 1
+    for h in hint_totals.read(catalog)[1]:
+        followed[h.short][h.full] += 1
     for r in rows:
         entity_id, key = r["entity_id"], key_of[r["entity_id"]]
         toks = tokens(key)

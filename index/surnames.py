@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
-from casework.index.entities import match_key
 from casework.index.forms import Forms
 from casework.index.labels import PLACES, Tally
 from casework.index.names import INITIAL_NAME, all_caps, compatible, one_person, part_of, tokens
@@ -24,11 +23,6 @@ class SurnameHint(NamedTuple):
     n: int
     short: str
     full: str
-
-
-def surname_hints(rows) -> list[SurnameHint]:
-    """The catalog's surname_hints rows (doc_id, a, b, n) with their keys."""
-    return [SurnameHint(d, a, b, n, match_key(a), match_key(b)) for d, a, b, n in rows]
 
 
 # A short form joins the full name it followed in at least this share of the documents where

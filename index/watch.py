@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from casework.index import hint_totals
+from casework.index.catalog import Catalog
 from casework.index.errors import IndexBusy
 from casework.index.indexer import build
 from casework.index.models import IndexReport
@@ -46,6 +48,7 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
     # it wraps) keeps every event from its making, through the first run below
     with RustNotify([str(p) for p in paths], False, False, 300, True, False) as notify:
         on_report(build(index_dir, paths, annotator=annotator, **build_options), [])
+        _keep_hints(index_dir)
         # changed paths not yet indexed: a run another process's lock stopped leaves them
         pending: set[str] = set()
         while True:
@@ -70,6 +73,16 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
                 continue
             pending = set()
             on_report(report, changed)
+
+
+def _keep_hints(index_dir: IndexDir) -> None:
+    """Keep the catalog's hints in memory while nothing changes: each resolution then reads
+    those of the changed documents only (hint_totals)."""
+    catalog = Catalog(index_dir.catalog, readonly=True)
+    try:
+        hint_totals.keep(catalog)
+    finally:
+        catalog.close()
 
 
 def _settle() -> None:

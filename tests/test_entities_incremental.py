@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.index import recall, resolve, sync
+from casework.index import hint_totals, recall, resolve, sync
 from casework.index.catalog import Catalog
 from casework.index.entities import EntityFieldValues
 from casework.index.indexer import build
@@ -120,11 +120,17 @@ def _assert_kept_is_written(index: Path) -> None:
         fresh = recall._AliasReads(catalog)
         assert (reads.linked, sorted(reads.texts), reads.key_entity) == (
             fresh.linked, sorted(fresh.texts), fresh.key_entity)
+        # and the hints kept in memory, brought up to date, are what the catalog groups
+        kept = hint_totals.read(catalog)
+        assert kept[0] == [hint_totals.Hint(*r) for r in catalog.hints_by_rule()]
+        assert [h[:4] for h in kept[1]] == [tuple(r) for r in catalog.surname_hints()]
+        assert kept[0] and kept[1]
     finally:
         catalog.close()
 
 
-def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, monkeypatch):
+def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, monkeypatch,
+                                                  request):
     docs = tmp_path / "docs"
     shutil.copytree(folder, docs)
     one, full = tmp_path / "incremental", tmp_path / "full"
@@ -132,7 +138,9 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
     shutil.copytree(one, full)
     catalog = Catalog(IndexDir(one).catalog, readonly=True)
     assert catalog.has_resolved_state()
+    hint_totals.keep(catalog)  # as a watcher does: the first copy's hints kept in memory
     catalog.close()
+    request.addfinalizer(hint_totals.forget)
 
     def index_both(step: str) -> None:
         build(IndexDir(one), [docs], annotator=annotator)
@@ -203,5 +211,25 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
         doc_ids = sorted(catalog.doc_ids())
         assert any(every(d) for d in doc_ids)
         assert all(lazy(d) == every(d) for d in doc_ids)
+    finally:
+        catalog.close()
+
+
+def test_hints_kept_from_a_catalog_made_before_their_stamps(seeds_index, tmp_path, request):
+    """A catalog from before the hint stamps: kept once resolution stamps every document's
+    hints as written, and read as the catalog groups them."""
+    shutil.copytree(seeds_index, tmp_path / "index")
+    catalog = Catalog(IndexDir(tmp_path / "index").catalog)
+    try:
+        catalog.conn.execute("DROP TABLE hint_stamps")
+        catalog.commit()
+        request.addfinalizer(hint_totals.forget)
+        hint_totals.keep(catalog)  # nothing stamped yet: kept empty until resolution
+        resolve.resolve(catalog)
+        assert len(catalog.hint_stamps()) == catalog.conn.execute(
+            "SELECT COUNT(DISTINCT doc_id) FROM entity_hints").fetchone()[0] > 0
+        kept = hint_totals.read(catalog)
+        assert kept[0] == [hint_totals.Hint(*r) for r in catalog.hints_by_rule()]
+        assert [h[:4] for h in kept[1]] == [tuple(r) for r in catalog.surname_hints()]
     finally:
         catalog.close()

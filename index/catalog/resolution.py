@@ -5,6 +5,7 @@ alias tables, counts, and the re-scan's bookkeeping (casework.index.resolve, rec
 from __future__ import annotations
 
 import itertools
+import random
 import sqlite3
 from typing import Iterable, Iterator
 
@@ -18,6 +19,12 @@ CREATE TABLE IF NOT EXISTS entity_hints (
     b TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entity_hints_doc ON entity_hints(doc_id);
+-- a new random value each time a document's hints are written: what a long-lived process
+-- keeps of the hints (casework.index.hint_totals) reads again only the documents whose changed
+CREATE TABLE IF NOT EXISTS hint_stamps (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+    stamp INTEGER NOT NULL
+);
 """
 
 # the recall re-scan's last pass: the forms it looked for, and each document's content hash
@@ -42,27 +49,60 @@ class Resolution(Tables):
         """Create entity_hints if this catalog has none yet."""
         # statement by statement: executescript commits first, and this runs for every document
         # stored (a commit per document was ~5% of casework's own indexing work)
+        stamped = self.has_hint_stamps()
         for statement in HINTS_SCHEMA.split(";"):
             if statement.strip():
                 self.conn.execute(statement)
+        if not stamped:  # a catalog from before the stamps: every document's hints as written
+            self.conn.execute(
+                "INSERT OR IGNORE INTO hint_stamps SELECT DISTINCT doc_id, 0 FROM entity_hints")
 
     def put_hints(self, doc_id: str, rows: list[tuple[str, str, str, str]]) -> None:
         """A document's hints (doc_id, rule, a, b), replacing what it had."""
         self.ensure_hints_table()
         self.conn.execute("DELETE FROM entity_hints WHERE doc_id = ?", (doc_id,))
         self.conn.executemany("INSERT INTO entity_hints VALUES (?, ?, ?, ?)", rows)
+        self.conn.execute("INSERT OR REPLACE INTO hint_stamps VALUES (?, ?)",
+                          (doc_id, random.getrandbits(62)))
 
-    def hints_by_rule(self) -> list[sqlite3.Row]:
+    def hints_by_rule(self) -> list[tuple[str, str, str, int]]:
         """(rule, a, b, n) of every hint but the surname ones, counted over documents."""
-        return self.conn.execute(
-            "SELECT rule, a, b, COUNT(*) AS n FROM entity_hints WHERE rule != 'surname' GROUP BY rule, a, b"
-        ).fetchall()
+        return self._plain(
+            """SELECT rule, a, b, COUNT(*) FROM entity_hints WHERE rule != 'surname'
+               GROUP BY rule, a, b ORDER BY rule, a, b""").fetchall()
 
-    def surname_hints(self) -> list[sqlite3.Row]:
+    def surname_hints(self) -> list[tuple[str, str, str, int]]:
         """(doc_id, a, b, n): the short form a and the full name b it followed, per document."""
+        return self._plain(
+            """SELECT doc_id, a, b, COUNT(*) FROM entity_hints WHERE rule = 'surname'
+               GROUP BY doc_id, a, b ORDER BY doc_id, a, b""").fetchall()
+
+    def has_hint_stamps(self) -> bool:
+        """Whether this catalog stamps its hints (made before them, it does from its next
+        resolution on)."""
         return self.conn.execute(
-            "SELECT doc_id, a, b, COUNT(*) AS n FROM entity_hints WHERE rule = 'surname' GROUP BY doc_id, a, b"
-        ).fetchall()
+            "SELECT 1 FROM sqlite_master WHERE name = 'hint_stamps'").fetchone() is not None
+
+    def hint_stamps(self) -> dict[str, int]:
+        """Each document's stamp, new each time its hints are written."""
+        return dict(self._plain("SELECT doc_id, stamp FROM hint_stamps"))
+
+    def hints_of(self, doc_ids: Iterable[str] | None = None) -> Iterator[tuple[str, str, str, str]]:
+        """(doc_id, rule, a, b) of these documents' hints (None: every document's)."""
+        if doc_ids is None:
+            yield from self._plain("SELECT doc_id, rule, a, b FROM entity_hints")
+            return
+        ids = iter(doc_ids)
+        while chunk := list(itertools.islice(ids, 500)):
+            yield from self._plain(
+                f"SELECT doc_id, rule, a, b FROM entity_hints WHERE doc_id IN "
+                f"({','.join('?' * len(chunk))})", chunk)
+
+    def _plain(self, sql: str, params=()) -> sqlite3.Cursor:
+        """``sql`` run with rows as plain tuples (sqlite3.Row costs a Python call per row)."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params)
 
     # -- what resolution reads ------------------------------------------------------------
     def mention_texts_by_label(self) -> Iterator[tuple]:
