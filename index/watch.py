@@ -8,7 +8,9 @@ batch is an incremental run that looks only at the paths it names (indexer.build
 The watch starts before the first index run, so a file changed while that run goes on is
 announced like any other (the first change after the start was a full scan for want of it).
 Deleted files are removed, and the one write sequence (sync.py) runs as for ``casework
-index``. The annotator is made once, so spaCy loads once for the whole session.
+index``. The annotator is made once and loaded before the watcher says it is watching, so
+spaCy loads once for the whole session and no change waits for it; so are the hints resolution
+reads (hint_totals), which each run then brings up to date.
 """
 
 from __future__ import annotations
@@ -47,8 +49,12 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
     # watchfiles.watch() only starts watching when first asked for changes: RustNotify (what
     # it wraps) keeps every event from its making, through the first run below
     with RustNotify([str(p) for p in paths], False, False, 300, True, False) as notify:
-        on_report(build(index_dir, paths, annotator=annotator, **build_options), [])
+        report = build(index_dir, paths, annotator=annotator, **build_options)
         _keep_hints(index_dir)
+        # the model loads now, not when the first file is saved (a run with nothing to
+        # annotate never loads it: the first change paid its ~1-2 s)
+        list(annotator.annotate([("", "Casework is watching.")]))
+        on_report(report, [])
         # changed paths not yet indexed: a run another process's lock stopped leaves them
         pending: set[str] = set()
         while True:
