@@ -213,6 +213,12 @@ class _YearsBefore:
         return self.years[i - 1] if i else None
 
 
+def warm() -> None:
+    """dateparser's import and first parse, which builds its time-zone patterns (~0.5 s, the
+    first changed file's in a watcher), done while nothing changes."""
+    _read_date_span("the 3rd of March", 2025)
+
+
 def _read_date_span(piece: str, year_hint: int | None) -> tuple[int, int | None, int | None] | None:
     """(year, month, day) of a DATE span, its precision taken from what the text names."""
     if _RELATIVE.search(piece):

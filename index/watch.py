@@ -10,7 +10,8 @@ announced like any other (the first change after the start was a full scan for w
 Deleted files are removed, and the one write sequence (sync.py) runs as for ``casework
 index``. The annotator is made once and loaded before the watcher says it is watching, so
 spaCy loads once for the whole session and no change waits for it; so are the hints resolution
-reads (hint_totals), which each run then brings up to date.
+reads (hint_totals), which each run then brings up to date, and the resolution's kept values
+(resolve.warm).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from casework.index import hint_totals
+from casework.index import hint_totals, resolve
 from casework.index.catalog import Catalog
 from casework.index.errors import IndexBusy
-from casework.index.indexer import build
+from casework.index.indexer import build, warm
 from casework.index.models import IndexReport
 from casework.index.store import IndexDir
 
@@ -50,10 +51,10 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
     # it wraps) keeps every event from its making, through the first run below
     with RustNotify([str(p) for p in paths], False, False, 300, True, False) as notify:
         report = build(index_dir, paths, annotator=annotator, **build_options)
-        _keep_hints(index_dir)
+        _warm(index_dir)
         # the model loads now, not when the first file is saved (a run with nothing to
         # annotate never loads it: the first change paid its ~1-2 s)
-        list(annotator.annotate([("", "Casework is watching.")]))
+        warm(annotator)
         on_report(report, [])
         # changed paths not yet indexed: a run another process's lock stopped leaves them
         pending: set[str] = set()
@@ -81,12 +82,14 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
             on_report(report, changed)
 
 
-def _keep_hints(index_dir: IndexDir) -> None:
-    """Keep the catalog's hints in memory while nothing changes: each resolution then reads
-    those of the changed documents only (hint_totals)."""
+def _warm(index_dir: IndexDir) -> None:
+    """Keep the catalog's hints in memory (each resolution then reads those of the changed
+    documents only: hint_totals) and ready the resolution (resolve.warm), while nothing
+    changes."""
     catalog = Catalog(index_dir.catalog, readonly=True)
     try:
         hint_totals.keep(catalog)
+        resolve.warm(catalog)
     finally:
         catalog.close()
 

@@ -138,7 +138,12 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
     shutil.copytree(one, full)
     catalog = Catalog(IndexDir(one).catalog, readonly=True)
     assert catalog.has_resolved_state()
-    hint_totals.keep(catalog)  # as a watcher does: the first copy's hints kept in memory
+    # as a watcher does: the first copy's hints kept in memory, and the resolution readied
+    # from what the catalog holds (not from what this process wrote)
+    hint_totals.keep(catalog)
+    resolve._WRITTEN.clear()
+    resolve.warm(catalog)
+    assert resolve.written_now(catalog) is not None
     catalog.close()
     request.addfinalizer(hint_totals.forget)
 
