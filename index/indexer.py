@@ -49,6 +49,7 @@ def build(
     exclude: list[str] | None = None,
     limits: ingest.Limits | None = None,
     changed: Sequence[Path] | None = None,
+    merge: bool = True,
 ) -> IndexReport:
     """Index ``paths`` (files or folders) into ``index_dir``; returns what was done.
 
@@ -60,6 +61,8 @@ def build(
     ``include`` / ``exclude``: glob patterns (ingest.Globs); ``limits``: the time limit and
     memory cap of extracting one file (ingest.Limits).
     ``cluster`` (``tcp://HOST:PORT`` or ``local:N``) runs NER on Dask workers instead of here.
+    ``merge=False`` leaves the full-text index's small segments as they are (a watcher merges
+    them while nothing changes: sync.merge_fulltext).
     """
     # Stored paths are absolute (symlinks kept as given), so an index built from `casework
     # index docs/` still finds, re-scans and opens its files from any working directory.
@@ -84,7 +87,7 @@ def build(
         else:
             index_dir.create(create_fulltext)
             report = _update(index_dir, paths, annotator, progress, jobs, reading,
-                             _only_changed(paths, changed))
+                             _only_changed(paths, changed), merge=merge)
     report.seconds = round(time.monotonic() - started, 3)
     report.index = str(index_dir.path)
     return report
@@ -171,7 +174,7 @@ def _only_changed(paths: list[Path], changed: Sequence[Path] | None) -> list[Pat
 
 def _update(
     index_dir: IndexDir, paths: list[Path], annotator: Annotator, progress: ProgressFn | None,
-    jobs: int, reading: _Reading, only: list[Path] | None = None,
+    jobs: int, reading: _Reading, only: list[Path] | None = None, merge: bool = True,
 ) -> IndexReport:
     report = IndexReport()
     notify = progress or (lambda p: None)
@@ -196,6 +199,7 @@ def _update(
             resolve_entities=bool(written + report.removed + report.copies) or interrupted,
             # a first build has nothing in the full-text index to flag per entity
             first_build=written >= catalog.document_count(),
+            merge=merge,
         )
         report.documents = catalog.document_count()
         report.entities, report.mentions = catalog.entity_and_mention_counts()

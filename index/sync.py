@@ -94,12 +94,14 @@ def resolve_and_sync(
     notify: ProgressFn = _quiet,
     procs: int = 1,
     resolve_entities: bool = True,
+    merge: bool = True,
 ) -> int:
     """Resolve entities over the whole catalog, then bring the full-text index in line.
 
     Without ``resolve_entities`` (nothing changed) only the full-text index is checked. ``rescan`` also finds, in every document, names the model missed (recall.py). On a
     ``first_build`` every document is written anyway, so nothing is flagged per entity (a
-    statement per entity took 5 s at 20,000 articles). Returns the documents written.
+    statement per entity took 5 s at 20,000 articles). ``merge=False``: the full-text write
+    merges no segments (:func:`merge_fulltext` does, later). Returns the documents written.
     """
     if resolve_entities:
         # a resolution going on from its kept state says itself which entities it changed;
@@ -126,7 +128,7 @@ def resolve_and_sync(
         catalog.commit()
     fulltext = open_fulltext(index_dir.fulltext)
     try:
-        written = sync_fulltext(catalog, fulltext, notify, procs=procs)
+        written = sync_fulltext(catalog, fulltext, notify, procs=procs, merge=merge)
     finally:
         fulltext.close()
     mark_clean(catalog)
@@ -142,7 +144,7 @@ LAZY_ENTITY_NAMES = 200
 
 
 def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn = _quiet,
-                  procs: int = 1) -> int:
+                  procs: int = 1, merge: bool = True) -> int:
     """Write the documents the catalog flags (new, changed, or whose entities changed) and any
     the full-text index lacks; delete those the catalog no longer holds."""
     in_fulltext = fulltext.doc_ids()
@@ -179,7 +181,7 @@ def sync_fulltext(catalog: Catalog, fulltext: FulltextIndex, notify: ProgressFn 
         catalog.set_ft_hash(entry.doc_id, entry.fingerprint(shas.pop(entry.doc_id)))
 
     n = fulltext.index(entries(), sorted(deletes), big=total >= BIG_BUILD, on_written=written,
-                       procs=procs)
+                       procs=procs, merge=merge)
     catalog.commit()
     return n
 
@@ -232,6 +234,18 @@ def repair(index_dir: IndexDir) -> None:
                              resolve_entities=catalog.get_meta(STATE_KEY) == UPDATING)
         finally:
             catalog.close()
+
+
+def merge_fulltext(index_dir: IndexDir) -> bool:
+    """Merge the full-text index's small segments as a commit would have: a watcher writes
+    each change unmerged and merges here, while nothing changes. Returns whether it merged;
+    raises IndexBusy if another process is writing."""
+    with WriteLock(index_dir):
+        fulltext = open_fulltext(index_dir.fulltext)
+        try:
+            return fulltext.merge_small()
+        finally:
+            fulltext.close()
 
 
 def curate(index_dir: IndexDir, catalog: Catalog, op: str, entity: str | None = None,

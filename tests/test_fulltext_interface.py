@@ -135,3 +135,43 @@ def test_small_writes_update_the_spelling_vocabulary_as_a_full_write_would(tmp_p
     assert updated[f"zeppelin{i}"] == 2
     assert min(segments) < max(segments)  # small segments were merged on the way
     ft.close()
+
+
+@pytest.mark.parametrize("engine", ["fast", "plain"])
+def test_writes_left_unmerged_are_merged_later_as_a_commit_would_merge_them(tmp_path, engine,
+                                                                          monkeypatch):
+    """A watcher commits each change unmerged and merges while nothing changes: documents,
+    answers and the spelling vocabulary end as merging commits leave them, without a full
+    write of the vocabulary."""
+    from casework.index.fulltext import spelling
+
+    full_writes = []
+
+    def write(root: Path, merge: bool):
+        ft = create_fulltext(root, engine=engine)
+        ft.index([FulltextEntry(f"d{i}", f"/c/d{i}.txt", "", f"cartel harbour{i}", {})
+                  for i in range(20)], big=True)
+        merged = []
+        with monkeypatch.context() as m:
+            m.setattr(spelling, "write", lambda *a: full_writes.append(a))
+            for i in range(9):
+                ft.index([FulltextEntry(f"n{i}", f"/c/n{i}.txt", "", f"quarry zeppelin{i}", {})],
+                         merge=merge)
+                if not merge:
+                    merged.append(ft.merge_small())
+        with ft.ix.reader() as reader:
+            counts = sorted(leaf.doc_count_all() for leaf, _ in reader.leaf_readers())
+            vocabulary = spelling.read(ft.path, reader.generation())
+        hits = ft.search("zeppelin3 OR cartel").total
+        ft.close()
+        return counts, vocabulary, hits, merged
+
+    merging = write(tmp_path / "merging", merge=True)
+    later = write(tmp_path / "later", merge=False)
+    # the same documents and words, in no more segments (a later merge takes in the last
+    # commit's segment too)
+    assert later[1:3] == merging[1:3] and later[2] == 21
+    assert sum(later[0]) == sum(merging[0]) and len(later[0]) <= len(merging[0])
+    assert later[1]["zeppelin8"] == 1  # the vocabulary is current
+    assert any(later[3]) and not all(later[3])  # merged now and then, as commits merge
+    assert not full_writes

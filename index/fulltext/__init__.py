@@ -34,6 +34,7 @@ if os.environ.get(ENGINE_VARIABLE, "").strip().lower() != "plain":
         pass  # another Whoosh: engine_named() says so when the fast engine is asked for
 
 from whoosh import index as whoosh_index  # noqa: E402
+from whoosh.util import fib  # noqa: E402
 
 from casework.index.errors import IndexIncompatible, QueryError  # noqa: E402
 from casework.index.fulltext import plain, query, spelling  # noqa: E402
@@ -259,6 +260,7 @@ class FulltextIndex:
         big: bool = False,
         on_written: Callable[[FulltextEntry], None] | None = None,
         procs: int = 1,
+        merge: bool = True,
     ) -> int:
         """Delete ``deletes`` (doc ids) and write ``upserts`` (replacing any by the same id) in
         one commit; returns the number of documents written.
@@ -268,6 +270,8 @@ class FulltextIndex:
         documents, one merged segment: a cold query 144 ms and 31 MB). A big first build with
         ``procs`` > 1 (the indexer's --jobs) analyses in that many processes and keeps one
         segment each: merging them took 3,000 news articles from 19 s back to 37 s.
+        ``merge=False`` merges no small segments (Whoosh's MERGE_SMALL, at most commits a few
+        ms, at one in four or five of a watcher's a ~0.7 s merge): :meth:`merge_small` does.
         """
         fresh = big and procs > 1 and self.ix.doc_count_all() == 0
         with self.ix.reader() as reader:  # what the spelling vocabulary was written for
@@ -287,11 +291,20 @@ class FulltextIndex:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(optimize=big and not fresh, merge=True)
+        writer.commit(optimize=big and not fresh, merge=merge)
         self._ix = None
         self._engine.upkeep(self.ix)
         self._write_vocabulary(*before)
         return n
+
+    def merge_small(self) -> bool:
+        """Merge the small segments a commit would merge (Whoosh's MERGE_SMALL), if there are
+        any to merge: one commit, the spelling vocabulary brought up to date. Returns whether
+        it merged."""
+        if not _would_merge([s.doc_count_all() for s in self.ix._segments()]):
+            return False
+        self.index(())
+        return True
 
     def _write_vocabulary(self, old_generation: int | None = None,
                           old_segments: dict[str, set[bytes] | None] | None = None) -> None:
@@ -497,6 +510,17 @@ def _leaves(reader) -> list[tuple[object, str]]:
         if segment is not None:  # an empty index's reader has none
             out.append((leaf, segment.segment_id()))
     return out
+
+
+def _would_merge(counts: list[int]) -> bool:
+    """Whether Whoosh's MERGE_SMALL merges segments of these document counts: it merges the
+    smallest up to the first (past the fifth) whose running total is under fib(i + 5)."""
+    total = 0
+    for i, count in enumerate(sorted(counts)):
+        total += max(count, 0)
+        if i > 3 and total < fib(i + 5):
+            return True
+    return False
 
 
 def _small_segment_words(reader) -> dict[str, set[bytes] | None]:
