@@ -3,7 +3,7 @@ index already built (``casework index --index DIR FOLDER``), a file saved, and t
 the watcher reports it indexed.
 
     python bench/watch_latency.py --index /work/cache/ner-20000 \
-        --folder /work/cache/corpus-20000 [--changes 5] [--out result.json]
+        --folder /work/cache/corpus-20000 [--changes 5] [--engine OTHER/index] [--out F]
 
 Per change: ``seconds`` (wall, from the write to the watcher's line: the burst's 50 ms of quiet,
 the scan of the named file, NER, resolution, re-scan, recount, the full-text write),
@@ -11,7 +11,9 @@ the scan of the named file, NER, resolution, re-scan, recount, the full-text wri
 ``engine_seconds``. Each file is put back after its change (that run is not timed) and the
 watcher is left to settle between changes. ``model_load`` is spaCy's load in a process of its
 own, measured in the same run: ``ratio_to_model_load`` says what a change costs in units a
-slower or busier machine scales alike. Target (issue 20, point 8): <= 2 s at 20,000 documents.
+slower or busier machine scales alike. ``--engine`` runs another checkout's index/ (a "before"
+figure; run the two one after the other, more than once: this VM's speed drifts by 20-30%
+within minutes). Target (issue 20, point 8): <= 2 s at 20,000 documents.
 """
 
 from __future__ import annotations
@@ -29,9 +31,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import CASEWORK, compile_bytecode, machine  # noqa: E402
+from _common import compile_bytecode, machine  # noqa: E402
 
 _TICK = os.sysconf("SC_CLK_TCK")
+# the CLI, with another checkout's engine if BENCH_ENGINE names one
+_WATCH = """
+import os, sys
+if os.environ.get("BENCH_ENGINE"):
+    sys.path.insert(0, os.environ["BENCH_DIR"])
+    from big_file import _engine_from
+    _engine_from(os.environ["BENCH_ENGINE"])
+from casework.tui import cli
+cli.main(sys.argv[1:])
+"""
 _LOAD = ("import time; c = time.process_time(); "
          "from casework.index.nlp import SpacyAnnotator; SpacyAnnotator().nlp; "
          "print(time.process_time() - c)")
@@ -52,10 +64,12 @@ def _model_load() -> float:
 class _Watcher:
     """``casework watch --json`` with its report lines read as they come."""
 
-    def __init__(self, index_dir: Path, folder: Path):
+    def __init__(self, index_dir: Path, folder: Path, engine: str = ""):
         self.proc = subprocess.Popen(
-            [*CASEWORK, "watch", "--json", "--index", str(index_dir), str(folder)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [sys.executable, "-c", _WATCH, "watch", "--json", "--index", str(index_dir),
+             str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "BENCH_ENGINE": engine,
+                 "BENCH_DIR": str(Path(__file__).resolve().parent)})
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -85,7 +99,8 @@ def _append(path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
 
 
-def run(index_dir: Path, folder: Path, changes: int = 5, settle: float = 3.0) -> dict:
+def run(index_dir: Path, folder: Path, changes: int = 5, settle: float = 3.0,
+        engine: str = "") -> dict:
     if not index_dir.exists():
         raise SystemExit(f"build the index first: casework index --index {index_dir} {folder}")
     compile_bytecode()
@@ -94,7 +109,7 @@ def run(index_dir: Path, folder: Path, changes: int = 5, settle: float = 3.0) ->
     victims = [files[(len(files) // 2 + 11 + k * step) % len(files)] for k in range(changes)]
     load = _model_load()
     started = time.perf_counter()
-    watcher = _Watcher(index_dir, folder)
+    watcher = _Watcher(index_dir, folder, engine)
     first = watcher.next_report()
     runs = []
     try:
@@ -119,6 +134,7 @@ def run(index_dir: Path, folder: Path, changes: int = 5, settle: float = 3.0) ->
 
     return {
         "bench": "watch_latency",
+        "engine": engine or "this checkout",
         "docs": first["documents"],
         "model_load_cpu_seconds": load,
         "startup_seconds": startup,
@@ -137,9 +153,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--folder", type=Path, required=True,
                     help="the folder the index was built from")
     ap.add_argument("--changes", type=int, default=5)
+    ap.add_argument("--engine", default="", help="index/ of another checkout to measure "
+                    "instead of this one's (a 'before' figure)")
     ap.add_argument("--out", type=Path, help="also write the JSON here")
     args = ap.parse_args(argv)
-    result = json.dumps(run(args.index, args.folder, args.changes))
+    engine = str(Path(args.engine).resolve()) if args.engine else ""
+    result = json.dumps(run(args.index, args.folder, args.changes, engine=engine))
     if args.out:
         args.out.write_text(result + "\n", encoding="utf-8")
     print(result)

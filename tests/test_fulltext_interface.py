@@ -175,3 +175,43 @@ def test_writes_left_unmerged_are_merged_later_as_a_commit_would_merge_them(tmp_
     assert later[1]["zeppelin8"] == 1  # the vocabulary is current
     assert any(later[3]) and not all(later[3])  # merged now and then, as commits merge
     assert not full_writes
+
+
+def test_the_ids_kept_after_a_write_are_those_the_index_holds(tmp_path):
+    """doc_ids is kept per generation by the process that wrote it; a commit by anyone else,
+    or an index made again at the same path, is read afresh."""
+    from whoosh import index as whoosh_index
+
+    from casework.index import fulltext
+
+    def entry(doc_id: str) -> FulltextEntry:
+        return FulltextEntry(doc_id, f"/c/{doc_id}.txt", "", f"words of {doc_id}", {})
+
+    def fresh(path: Path) -> set[str]:
+        fulltext._DOC_IDS.clear()
+        return open_fulltext(path).doc_ids()
+
+    path = tmp_path / "ft"
+    ft = create_fulltext(path)
+    ft.index([entry(f"d{i}") for i in range(5)])
+    assert ft.doc_ids() == {f"d{i}" for i in range(5)}
+    ft.index([entry("d5"), entry("d1")], ["d2"], merge=False)
+    ft.merge_small()
+    kept = ft.doc_ids()
+    assert kept == fresh(path) == {"d0", "d1", "d3", "d4", "d5"}
+    ft.index([entry("d6")], ["d0"])
+    assert ft.doc_ids() == {"d1", "d3", "d4", "d5", "d6"}
+    writer = whoosh_index.open_dir(str(path)).writer()  # another writer
+    writer.delete_by_term("doc_id", "d6")
+    writer.commit()
+    assert ft.doc_ids() == {"d1", "d3", "d4", "d5"}
+    generation = ft.ix.latest_generation()
+    ft.close()
+    kept = dict(fulltext._DOC_IDS)
+    shutil.rmtree(path)  # made again to the same generation, as by another process
+    again = create_fulltext(path)
+    while again.ix.latest_generation() < generation:
+        again.index([entry("x")])
+    assert again.ix.latest_generation() == generation
+    fulltext._DOC_IDS.update(kept)
+    assert again.doc_ids() == {"x"}

@@ -276,13 +276,17 @@ class FulltextIndex:
         fresh = big and procs > 1 and self.ix.doc_count_all() == 0
         with self.ix.reader() as reader:  # what the spelling vocabulary was written for
             before = (reader.generation(), _small_segment_words(reader))
+        stamp = self._toc_stamp(before[0])
         held = set(self.ix.schema.names())  # an index written before a field was added
         writer = self._engine.writer(self.ix, procs=procs if fresh else 1)
         n = 0
+        deletes = list(deletes)
+        written: list[str] = []
         try:
             for doc_id in deletes:
                 writer.delete_by_term("doc_id", doc_id)
             for entry in upserts:
+                written.append(entry.doc_id)
                 writer.update_document(**{k: v for k, v in whoosh_fields(entry).items()
                                           if k in held})
                 if on_written:
@@ -293,6 +297,10 @@ class FulltextIndex:
             raise
         writer.commit(optimize=big and not fresh, merge=merge)
         self._ix = None
+        key = str(self.path.resolve())
+        kept = _DOC_IDS.pop(key, None)
+        if kept is not None and kept[0] == stamp:  # no other commit came between
+            _DOC_IDS[key] = (self._toc_stamp(), kept[1].difference(deletes).union(written))
         self._engine.upkeep(self.ix)
         self._write_vocabulary(*before)
         return n
@@ -352,8 +360,16 @@ class FulltextIndex:
     def doc_ids(self) -> set[str]:
         """The ids of the documents held. Whoosh's lexicon of ids (read whole: fast) keeps a
         deleted document's id until the segment is merged away, so the ids of deleted
-        documents (few: those replaced or removed since) are checked for a live one."""
+        documents (few: those replaced or removed since) are checked for a live one.
+
+        Kept per generation: a process that wrote the last commit (a watcher) knows the ids
+        it left, where reading them was ~0.08 s of each change at 20,000 documents."""
+        key = str(self.path.resolve())
+        kept = _DOC_IDS.get(key)
+        if kept is not None and kept[0] == self._toc_stamp():
+            return set(kept[1])
         with self.ix.searcher() as s:
+            stamp = self._toc_stamp(s.reader().generation())
             ids = {t.decode("utf-8") for t in s.reader().lexicon("doc_id")}
             gone = set()
             for sub, _ in s.leaf_searchers():
@@ -362,7 +378,16 @@ class FulltextIndex:
                     gone.update(reader.stored_fields(d).get("doc_id") for d in
                                 reader.deleted_docs_set)
             ids.difference_update(d for d in gone if d and s.document_number(doc_id=d) is None)
-            return ids
+        _DOC_IDS[key] = (stamp, frozenset(ids))
+        return ids
+
+    def _toc_stamp(self, generation: int | None = None) -> tuple[int, int, int]:
+        """The generation and its table of contents' file (inode, mtime): an index made again
+        at the same path (a rebuild) may reach the same generation."""
+        if generation is None:
+            generation = self.ix.latest_generation()
+        st = os.stat(self.path / f"_MAIN_{generation}.toc")
+        return generation, st.st_ino, st.st_mtime_ns
 
     def parse(self, text: str):
         """``(cleaned text, Whoosh query)`` as a search reads ``text`` (QueryError if it
@@ -510,6 +535,10 @@ def _leaves(reader) -> list[tuple[object, str]]:
         if segment is not None:  # an empty index's reader has none
             out.append((leaf, segment.segment_id()))
     return out
+
+
+# Per index directory: (its _toc_stamp, the ids of its documents then), see doc_ids
+_DOC_IDS: dict[str, tuple[int, frozenset[str]]] = {}
 
 
 def _would_merge(counts: list[int]) -> bool:
