@@ -238,3 +238,20 @@ def test_hints_kept_from_a_catalog_made_before_their_stamps(seeds_index, tmp_pat
         assert [h[:4] for h in kept[1]] == [tuple(r) for r in catalog.surname_hints()]
     finally:
         catalog.close()
+
+
+def test_a_full_resolution_counts_from_indexes_alone(seeds_index):
+    """What a full resolution reads of every mention (totals by text, sentences per entity) is
+    read from a covering index, in order, with no sort of ~10^6 rows (at 20,000 documents:
+    1.95 -> 0.2 s and 2.2 -> 0.55 s)."""
+    catalog = Catalog(IndexDir(seeds_index).catalog, readonly=True)
+    try:
+        for sql in ("""SELECT text, raw_label, source, COUNT(*) FROM mentions
+                       GROUP BY text, raw_label, source ORDER BY text, raw_label, source""",
+                    """SELECT entity_id, COUNT(*) FROM (SELECT DISTINCT entity_id, doc_id,
+                       sent_start FROM mentions WHERE entity_id != '') GROUP BY entity_id"""):
+            plan = " / ".join(r[3] for r in catalog.conn.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "COVERING INDEX" in plan and "FOR DISTINCT" not in plan, plan
+            assert "B-TREE FOR GROUP BY" not in plan or "DISTINCT" in sql, plan
+    finally:
+        catalog.close()

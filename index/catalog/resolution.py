@@ -9,6 +9,7 @@ import random
 import sqlite3
 from typing import Iterable, Iterator
 
+from casework.index.catalog.resolved import TEXT_INDEX
 from casework.index.catalog.schema import Tables
 
 HINTS_SCHEMA = """
@@ -120,6 +121,7 @@ class Resolution(Tables):
     def mention_texts_by_source(self) -> list[tuple[str, str, str, int]]:
         """(text, raw_label, source, n): mentions counted by text, the model's label and
         source, in that order."""
+        self.conn.execute(TEXT_INDEX)  # made for the kept state anyway: reading is 10x faster
         return self.conn.execute(
             """SELECT text, raw_label, source, COUNT(*) FROM mentions
                GROUP BY text, raw_label, source ORDER BY text, raw_label, source"""

