@@ -11,9 +11,11 @@ On an index already built over the bench corpus (``casework index --index DIR FO
    many documents were re-annotated, CPU and wall seconds;
 3. the file put back, re-indexed again (the corpus stays as built);
 4. the watcher's cost per change (``casework watch`` keeps the model loaded): the model loaded
-   once in this process (its CPU reported apart), then ``--changes`` changes indexed in turn,
-   each with CPU and wall seconds per phase (scan, annotate, resolve, rescan, store = the
-   full-text write).
+   once in this process (its CPU reported apart), then index/watch.py's watch() in a thread,
+   ``--changes`` files changed on disk in turn, each timed from the write to watch()'s report,
+   with CPU and wall seconds per phase ("start": the burst's quiet and the stat of the named
+   file; annotate, resolve, rescan, store = the full-text write). bench/watch_latency.py
+   times the same as a separate ``casework watch`` process.
 A catalog resolved before its resolution kept state (index/catalog/resolved.py) makes it on its
 first changed run: that run is reported as ``state_made`` and not counted as a change.
 Targets: unchanged 20,000-doc folder <= 2 s (issue 6); one changed file <= 2 s end to end at
@@ -109,7 +111,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import json
 import os
 import resource
@@ -202,12 +203,18 @@ class _Phases:
 
 
 def watcher(folder: Path, index_dir: Path, victims: list[Path]) -> dict:
-    """What ``casework watch`` pays per change: the model loaded once, then each change as one
-    incremental run (index/watch.py runs indexer.build per burst with one annotator)."""
+    """What ``casework watch`` pays per change: index/watch.py's watch() in a thread of this
+    process, as the command runs it (the model loaded once, and whatever it readies before
+    it says it is watching), each file changed on disk and timed until watch() reports the
+    run; put back (not timed), and two seconds left between changes for what watch() does
+    while nothing changes."""
+    import queue
+    import threading
+
     from casework.index.catalog import Catalog
-    from casework.index.indexer import build
     from casework.index.nlp import SpacyAnnotator
     from casework.index.store import IndexDir
+    from casework.index.watch import watch
 
     w, c = time.perf_counter(), time.process_time()
     annotator = SpacyAnnotator()
@@ -217,22 +224,32 @@ def watcher(folder: Path, index_dir: Path, victims: list[Path]) -> dict:
     catalog = Catalog(IndexDir(index_dir).catalog, readonly=True)
     had_state = not hasattr(catalog, "has_resolved_state") or catalog.has_resolved_state()
     catalog.close()
-    # the watcher names the changed file (watchfiles' event); an engine without that scans all
-    told = "changed" in inspect.signature(build).parameters
+    phases = _Phases()
+    reports: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=(IndexDir(index_dir), [folder]), kwargs={
+        "annotator": annotator, "on_report": lambda report, changed: reports.put(report),
+        "stop_event": stop, "progress": phases}, daemon=True)
+    thread.start()
+    reports.get(timeout=1200)  # the run at the start
     runs = []
-    for i, victim in enumerate(victims):
-        named = {"changed": [victim]} if told else {}
-        with _changed(victim):
-            phases = _Phases()
+    try:
+        for victim in victims:
+            time.sleep(2)
+            original = victim.read_bytes()
+            phases.marks.clear()
             start = (time.perf_counter(), time.process_time())
-            report = build(IndexDir(index_dir), [folder], annotator=annotator, progress=phases,
-                           **named)
+            _change(victim)
+            report = reports.get(timeout=600)
             end = (time.perf_counter(), time.process_time())
-        runs.append({"seconds": round(end[0] - start[0], 3),
-                     "cpu_seconds": round(end[1] - start[1], 3),
-                     "updated": report.updated, "phases": phases.report(*end, start)})
-        # put back: not timed (the next change is another file)
-        build(IndexDir(index_dir), [folder], annotator=annotator, **named)
+            runs.append({"seconds": round(end[0] - start[0], 3),
+                         "cpu_seconds": round(end[1] - start[1], 3),
+                         "updated": report.updated, "phases": phases.report(*end, start)})
+            victim.write_bytes(original)  # put back: not timed
+            reports.get(timeout=600)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
     state_made = None if had_state else runs.pop(0)
     return {"model_load": load, "state_made": state_made, "changes": runs,
             "cpu_seconds_median": sorted(r["cpu_seconds"] for r in runs)[len(runs) // 2]

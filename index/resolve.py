@@ -82,7 +82,7 @@ from casework.index.variants import (
     link_spellings,
 )
 
-__all__ = ["IN_DOCUMENT", "Totals", "recount", "resolve", "store_hints", "warm"]
+__all__ = ["IN_DOCUMENT", "Totals", "map_found", "recount", "resolve", "store_hints", "warm"]
 
 # The alias reason of a short form given to a person in one document only (resolve._write).
 IN_DOCUMENT = "in document"
@@ -498,6 +498,23 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
     _WRITTEN[_kept_as(catalog)] = (written, _Written(r.mapping, r.in_document, new_entities,
                                                      after))
     return touched
+
+
+def map_found(catalog: Catalog) -> None:
+    """Map the mentions stored or found since the last resolution wrote its mapping (the
+    re-scan's finds, made after it) as the next resolution would: by text, then each
+    document's own names. A full build's re-scan finds names in most documents (17,703 of
+    19,998), which the first change after it remapped: ~9 s more at 20,000 documents."""
+    if not catalog.has_resolved_state():
+        return
+    dirty = catalog.unmapped_doc_ids()
+    if not dirty:
+        return
+    written = written_now(catalog)
+    in_document = written.in_document if written is not None \
+        else catalog.resolved_in_document()
+    catalog.remap_texts({}, (), dirty)
+    catalog.remap_in_documents({k: v for k, v in in_document.items() if k[0] in dirty}, ())
 
 
 def recount(catalog: Catalog) -> None:

@@ -118,6 +118,7 @@ def resolve_and_sync(
             if rescan:
                 notify(Progress("rescan", 0, 1))
                 recall.rescan(catalog, read)  # names the model missed: they count, not vote
+                resolve.map_found(catalog)  # as the next resolution would have mapped them
                 resolve.recount(catalog)  # once, after the re-scan (resolve left the counts)
         if not first_build:
             if touched is None:

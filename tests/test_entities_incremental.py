@@ -138,6 +138,10 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
     shutil.copytree(one, full)
     catalog = Catalog(IndexDir(one).catalog, readonly=True)
     assert catalog.has_resolved_state()
+    # the build's re-scan finds were mapped in the build, not left to the first change
+    assert catalog.conn.execute("SELECT COUNT(*) FROM mentions WHERE source = 'rescan'"
+                                ).fetchone()[0] > 0
+    assert catalog.conn.execute("SELECT COUNT(*) FROM unmapped_docs").fetchone()[0] == 0
     # as a watcher does: the first copy's hints kept in memory, and the resolution readied
     # from what the catalog holds (not from what this process wrote)
     hint_totals.keep(catalog)
