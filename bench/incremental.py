@@ -105,6 +105,26 @@ with --changes 3 while a CI run went on beside it (load ~2), CPU seconds: watche
 2.41 (the first), 1.56, 1.75, 1.92 (median 1.92; resolve 1.00-1.49, re-scan 0.39-0.56, full
 text 0.10-0.41, no scan); one changed file one-shot 4.93; put back 3.27; unchanged 0.99; model
 load 1.12; the first changed run after the build (makes the kept state) 11.5.
+Then (2026-12-03; the VM's speed drifted by 20-40% within minutes: the model's load took
+1.2-1.9 s CPU, so compare figures within one run, or as ratios to that load): the watcher
+starts watching before its first run, loads the model, dateparser and the resolution's kept
+values (resolve.warm) and keeps the hints (hint_totals) before it says it is watching;
+changes are committed to the full-text index unmerged and merged while nothing changes; the
+full-text index's document ids are kept per generation; covering indexes for the counts; the
+re-scan's finds are mapped in the run that finds them (resolve.map_found). On the real 20,000
+index, bench/watch_latency.py (a separate ``casework watch`` process, save to report), each
+engine on its own copy, one after the other, CPU seconds per change:
+                                     before (10decd0)        after
+  steady changes, median             2.46-2.89               1.76-2.23
+    as a ratio to the model's load   1.93-2.07               1.18-1.29
+  wall, median                       2.54-3.10               1.85-2.33
+  the first change after a build     12.85 (remapped 17,703       2.84 (2.53, 2.25 next,
+                                     documents)                   in the same slow spell)
+This bench then (watch() in-process, --changes 5, model load 1.73 s CPU: a slow spell):
+2.05 s CPU median per change (1.86-2.75; resolve 1.30-1.63, re-scan + map + recount 0.36-0.50,
+full text 0.13-0.26); one changed file one-shot 6.0-6.3 (spaCy's import and load ~2 of it);
+unchanged 1.1. A full resolution
+(resolve, re-scan, recount, full-text write) of the 20,000 index: 13.1 -> 9.3 s CPU.
 """
 
 from __future__ import annotations

@@ -31,8 +31,10 @@ reads (catalog.resolved): a run after a change reads the totals, runs the rules 
 form and writes only the rows that differ, which leaves what a full resolution leaves
 (tests/test_entities_incremental.py). A long-lived process (a watcher) also keeps in memory
 what it wrote last, used while the catalog still holds the random value that write left
-(_written_before), and each form's pure derived values (memo.memo); what a resolution read of
-the totals goes on to the re-scan that follows it (Totals). Running the rules only
+(_written_before), each form's pure derived values (memo.memo) and the hints (hint_totals),
+and readies all three before its first change (warm); what a resolution read of the totals
+goes on to the re-scan that follows it (Totals), and what the re-scan finds is mapped in the
+same run (map_found). Running the rules only
 near the change was measured and left: on 3,824 news articles 77% of the forms are one
 component of the keys the rules compare.
 
