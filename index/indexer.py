@@ -66,10 +66,7 @@ def build(
     """
     # Stored paths are absolute (symlinks kept as given), so an index built from `casework
     # index docs/` still finds, re-scans and opens its files from any working directory.
-    paths = [Path(os.path.abspath(p)) for p in paths]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise CaseworkError(f"no such file or folder: {ingest.display_path(missing[0])}")
+    paths = absolute_paths(paths)
     if index_dir.has_foreign_content() or (index_dir.exists() and not rebuild):
         index_dir.check()  # a foreign directory is never written to; an old schema needs --rebuild
     elif rebuild and index_dir.exists():
@@ -91,6 +88,16 @@ def build(
     report.seconds = round(time.monotonic() - started, 3)
     report.index = str(index_dir.path)
     return report
+
+
+def absolute_paths(paths: Sequence[Path]) -> list[Path]:
+    """``paths`` made absolute (symlinks kept as given); CaseworkError naming the first that
+    does not exist."""
+    paths = [Path(os.path.abspath(p)) for p in paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise CaseworkError(f"no such file or folder: {ingest.display_path(missing[0])}")
+    return paths
 
 
 @dataclasses.dataclass

@@ -24,7 +24,7 @@ from typing import Callable
 from casework.index import hint_totals, resolve
 from casework.index.catalog import Catalog
 from casework.index.errors import IndexBusy
-from casework.index.indexer import build, warm
+from casework.index.indexer import absolute_paths, build, warm
 from casework.index.models import IndexReport
 from casework.index.store import IndexDir
 from casework.index.sync import merge_fulltext
@@ -45,7 +45,7 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
 
     from casework.index.nlp import SpacyAnnotator
 
-    paths = [Path(os.path.abspath(p)) for p in paths]
+    paths = absolute_paths(paths)  # watchfiles' own error for a missing one is no sentence
     annotator = annotator or SpacyAnnotator(model=model)
     ignored = _Ignore(index_dir.path, paths)
     # watchfiles.watch() only starts watching when first asked for changes: RustNotify (what

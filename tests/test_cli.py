@@ -140,8 +140,9 @@ def test_no_index_yet_is_one_clear_line(tmp_path, command):
     ]
 
 
-def test_index_missing_path_exits_2(tmp_path):
-    proc = run_cli("index", str(tmp_path / "missing"), index=tmp_path / "ix")
+@pytest.mark.parametrize("command", ["index", "watch"])
+def test_index_missing_path_exits_2(tmp_path, command):
+    proc = run_cli(command, str(tmp_path / "missing"), index=tmp_path / "ix")
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "no such file or folder" in proc.stderr
