@@ -8,7 +8,7 @@ the watcher reports it indexed.
 Per change: ``seconds`` (wall, from the write to the watcher's line: the burst's 50 ms of quiet,
 the scan of the named file, NER, resolution, re-scan, recount, the full-text write),
 ``cpu_seconds`` (the watcher's CPU over the same span, from /proc), and the run's own
-``engine_seconds``. Each file is put back after its change (that run is not timed) and the
+``engine_seconds``, and the watcher's resident memory after it (``rss_mb``). Each file is put back after its change (that run is not timed) and the
 watcher is left to settle between changes. ``model_load`` is spaCy's load in a process of its
 own, measured in the same run: ``ratio_to_model_load`` says what a change costs in units a
 slower or busier machine scales alike. ``--engine`` runs another checkout's index/ (a "before"
@@ -53,6 +53,13 @@ def _cpu(pid: int) -> float:
     """User + system CPU seconds of ``pid`` so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def _model_load() -> float:
@@ -126,6 +133,7 @@ def run(index_dir: Path, folder: Path, changes: int = 5, settle: float = 3.0,
                          "changed": len(report["changed"])})
             victim.write_bytes(original)  # put back: indexed, not timed
             watcher.next_report()
+            runs[-1]["rss_mb"] = _rss_mb(watcher.proc.pid)  # a leak would grow it
     finally:
         watcher.stop()
 
