@@ -115,9 +115,10 @@ re-scan's finds are mapped in the run that finds them (resolve.map_found). On th
 index, bench/watch_latency.py (a separate ``casework watch`` process, save to report), each
 engine on its own copy, one after the other, CPU seconds per change:
                                      before (10decd0)        after
-  steady changes, median             2.46-2.89               1.76-2.23
-    as a ratio to the model's load   1.93-2.07               1.18-1.29
-  wall, median                       2.54-3.10               1.85-2.33
+  steady changes, median             2.22-2.89               1.76-2.23
+  wall, median                       2.30-3.10               1.85-2.33
+  (two rounds each of two sessions of runs, 5 changes a run; as ratios to the model's load
+  the same runs gave 1.15-2.07 before and 1.18-1.63 after: the load's own noise)
   the first change after a build     12.85 (remapped 17,703       2.84 (2.53, 2.25 next,
                                      documents)                   in the same slow spell)
 This bench then (watch() in-process, --changes 5, model load 1.73 s CPU: a slow spell):
