@@ -67,7 +67,7 @@ def record_run(catalog: Catalog, did: str, **details) -> None:
 
 
 @contextlib.contextmanager
-def _without_collector():
+def without_collector():
     """Resolution and the re-scan make ~10^5 tuples, dicts and Counters a run, none of them in
     a cycle: the cyclic collector's passes they set off (each also walking the caches a
     watcher keeps between changes) were ~25% of a watcher's change at 6,000 articles. What
@@ -113,7 +113,7 @@ def resolve_and_sync(
                                 notify)
         notify(Progress("resolve", 0, 1))
         read = resolve.Totals()
-        with _without_collector():
+        with without_collector():
             touched = resolve.resolve(catalog, count=not rescan, read=read)
             if rescan:
                 notify(Progress("rescan", 0, 1))
