@@ -68,13 +68,13 @@ class Resolution(Tables):
 
     def hints_by_rule(self) -> list[tuple[str, str, str, int]]:
         """(rule, a, b, n) of every hint but the surname ones, counted over documents."""
-        return self._plain(
+        return self.plain(
             """SELECT rule, a, b, COUNT(*) FROM entity_hints WHERE rule != 'surname'
                GROUP BY rule, a, b ORDER BY rule, a, b""").fetchall()
 
     def surname_hints(self) -> list[tuple[str, str, str, int]]:
         """(doc_id, a, b, n): the short form a and the full name b it followed, per document."""
-        return self._plain(
+        return self.plain(
             """SELECT doc_id, a, b, COUNT(*) FROM entity_hints WHERE rule = 'surname'
                GROUP BY doc_id, a, b ORDER BY doc_id, a, b""").fetchall()
 
@@ -86,33 +86,25 @@ class Resolution(Tables):
 
     def hint_stamps(self) -> dict[str, int]:
         """Each document's stamp, new each time its hints are written."""
-        return dict(self._plain("SELECT doc_id, stamp FROM hint_stamps"))
+        return dict(self.plain("SELECT doc_id, stamp FROM hint_stamps"))
 
     def hints_of(self, doc_ids: Iterable[str] | None = None) -> Iterator[tuple[str, str, str, str]]:
         """(doc_id, rule, a, b) of these documents' hints (None: every document's)."""
         if doc_ids is None:
-            yield from self._plain("SELECT doc_id, rule, a, b FROM entity_hints")
+            yield from self.plain("SELECT doc_id, rule, a, b FROM entity_hints")
             return
         ids = iter(doc_ids)
         while chunk := list(itertools.islice(ids, 500)):
-            yield from self._plain(
+            yield from self.plain(
                 f"SELECT doc_id, rule, a, b FROM entity_hints WHERE doc_id IN "
                 f"({','.join('?' * len(chunk))})", chunk)
-
-    def _plain(self, sql: str, params=()) -> sqlite3.Cursor:
-        """``sql`` run with rows as plain tuples (sqlite3.Row costs a Python call per row)."""
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        return cursor.execute(sql, params)
 
     # -- what resolution reads ------------------------------------------------------------
     def mention_texts_by_label(self) -> Iterator[tuple]:
         """(text, raw_label, again, watch, n): mentions counted by text and the model's label;
         ``again`` is 1 for the recall re-scan's and the watch list's finds, ``watch`` 1 for the
         latter."""
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        return cursor.execute(
+        return self.plain(
             """SELECT text, raw_label, source IN ('rescan', 'watch') AS again,
                       source = 'watch' AS watch, COUNT(*) AS n FROM mentions
                GROUP BY text, raw_label, again, watch ORDER BY text, raw_label, again, watch"""
@@ -306,14 +298,11 @@ class Resolution(Tables):
     def iter_mention_spans_in(self, doc_id: str) -> Iterator[tuple]:
         """:meth:`mention_spans_in` as plain tuples from a cursor, for a reader that keeps
         only what it needs of each (a long document has millions)."""
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        cursor.execute(
+        return self.plain(
             """SELECT start, end, sent_start, sent_end, text, entity_id, label FROM mentions
                WHERE doc_id = ? ORDER BY start""",
             (doc_id,),
         )
-        return cursor
 
     def add_mentions(self, rows: list[tuple]) -> None:
         """Insert mentions: (doc_id, start, end, text, label, raw_label, entity_id, sent_start,

@@ -187,9 +187,7 @@ class ResolvedState(Tables):
     def form_tally_by_source(self) -> list[tuple[str, str, str, int]]:
         """(text, raw_label, source, n) as mention_texts_by_source gives them, from the running
         totals, in the same order (the table's own: no sort)."""
-        cursor = self.conn.cursor()
-        cursor.row_factory = None  # tuples: a watcher reads every form's rows per change
-        return cursor.execute(
+        return self.plain(
             "SELECT text, raw_label, source, n FROM form_tally WHERE n > 0 "
             "ORDER BY text, raw_label, source").fetchall()
 

@@ -205,3 +205,10 @@ class Tables:
 
     def commit(self) -> None:
         self.conn.commit()
+
+    def plain(self, sql: str, params=()) -> sqlite3.Cursor:
+        """``sql`` run with rows as plain tuples (sqlite3.Row costs a Python call per row, and
+        a watcher reads tens of thousands of rows per change)."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params)
