@@ -17,11 +17,9 @@ import bisect
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
 from casework.index.catalog import Catalog
-from casework.index.entities import match_key
 from casework.index.surnames import SurnameHint
 
 
@@ -49,13 +47,9 @@ class _Kept:
 _KEPT: dict[str, _Kept] = {}
 
 
-def _kept_as(catalog: Catalog) -> str:
-    return str(Path(catalog.path).resolve())
-
-
 def keep(catalog: Catalog) -> None:
     """Keep this catalog's hints in memory from now on (a watcher does, while it waits)."""
-    kept = _KEPT.setdefault(_kept_as(catalog), _Kept())
+    kept = _KEPT.setdefault(catalog.kept_key(), _Kept())
     if catalog.has_hint_stamps():  # else the next resolution, which makes them, reads all
         _update(kept, catalog)
 
@@ -68,11 +62,10 @@ def forget() -> None:
 def read(catalog: Catalog) -> tuple[list[Hint], list[SurnameHint]]:
     """Every hint but the surname ones as (rule, a, b, n), sorted; the surname hints per
     document as (doc_id, a, b, n) with their keys, sorted."""
-    kept = _KEPT.get(_kept_as(catalog))
+    kept = _KEPT.get(catalog.kept_key())
     if kept is None:
         return ([Hint(*row) for row in catalog.hints_by_rule()],
-                [SurnameHint(d, a, b, n, match_key(a), match_key(b))
-                 for d, a, b, n in catalog.surname_hints()])
+                [SurnameHint.of(*row) for row in catalog.surname_hints()])
     _update(kept, catalog)
     counts = kept.counts
     return ([Hint(rule, a, b, counts[rule, a, b]) for rule, a, b in kept.keys],
@@ -120,6 +113,6 @@ def _add(kept: _Kept, doc_id: str, rows: list[tuple[str, str, str]]) -> None:
         kept.others[doc_id] = others
     surnames = Counter((a, b) for rule, a, b in rows if rule == "surname")
     if surnames:
-        kept.surnames[doc_id] = [SurnameHint(doc_id, a, b, n, match_key(a), match_key(b))
+        kept.surnames[doc_id] = [SurnameHint.of(doc_id, a, b, n)
                                  for (a, b), n in sorted(surnames.items())]
         bisect.insort(kept.docs, doc_id)

@@ -22,7 +22,6 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, count
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from casework.index import watchlist
@@ -87,7 +86,7 @@ _ALIAS_READS: dict[str, tuple[str, _AliasReads]] = {}
 
 def _alias_reads(catalog: Catalog) -> _AliasReads:
     written = catalog.resolution_written() if catalog.has_resolved_state() else None
-    path = str(Path(catalog.path).resolve())
+    path = catalog.kept_key()
     kept = _ALIAS_READS.get(path)
     if written is not None and kept is not None and kept[0] == written:
         return kept[1]

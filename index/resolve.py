@@ -145,7 +145,7 @@ def warm(catalog: Catalog) -> None:
     if written is None or not catalog.has_hint_stamps():
         return
     _rules(catalog, True, None, None)
-    _WRITTEN[_kept_as(catalog)] = (written, _written_before(catalog))
+    _WRITTEN[catalog.kept_key()] = (written, _written_before(catalog))
 
 
 def _rules(catalog: Catalog, incremental: bool, judgements: list[dict] | None,
@@ -425,15 +425,10 @@ class _Written:
 _WRITTEN: dict[str, tuple[str, _Written]] = {}
 
 
-def _kept_as(catalog: Catalog) -> str:
-    """The catalog's key in _WRITTEN: its file, however the path to it was written."""
-    return str(Path(catalog.path).resolve())
-
-
 def _written_before(catalog: Catalog) -> _Written:
     """What the last resolution wrote: kept in memory if this process wrote it and the catalog
     still holds it, else read from the catalog."""
-    kept = _WRITTEN.pop(_kept_as(catalog), None)
+    kept = _WRITTEN.pop(catalog.kept_key(), None)
     if kept is not None and kept[0] == catalog.resolution_written():
         return kept[1]
     entities, aliases = catalog.entity_and_alias_rows()
@@ -444,7 +439,7 @@ def _written_before(catalog: Catalog) -> _Written:
 def written_now(catalog: Catalog) -> _Written | None:
     """What the last resolution wrote, if this process wrote it and the catalog still holds
     it (not taken: the next resolution still finds it)."""
-    kept = _WRITTEN.get(_kept_as(catalog))
+    kept = _WRITTEN.get(catalog.kept_key())
     if kept is not None and kept[0] == catalog.resolution_written():
         return kept[1]
     return None
@@ -454,7 +449,7 @@ def _keep_written(catalog: Catalog, r: _Result) -> None:
     written = _Written(r.mapping, r.in_document,
                        {e: (row[1], row[2], row[3]) for e, row in r.entities.items()},
                        Counter((a[0], a[1], a[2], a[4]) for a in r.aliases))
-    _WRITTEN[_kept_as(catalog)] = (catalog.stamp_resolution(), written)
+    _WRITTEN[catalog.kept_key()] = (catalog.stamp_resolution(), written)
 
 
 def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
@@ -497,7 +492,7 @@ def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
     written = catalog.resolution_written()
     if written is None or changed or gone or doc_changed or doc_gone or put or drop or moved:
         written = catalog.stamp_resolution()
-    _WRITTEN[_kept_as(catalog)] = (written, _Written(r.mapping, r.in_document, new_entities,
+    _WRITTEN[catalog.kept_key()] = (written, _Written(r.mapping, r.in_document, new_entities,
                                                      after))
     return touched
 

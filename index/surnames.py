@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
+from casework.index.entities import match_key
 from casework.index.forms import Forms
 from casework.index.labels import PLACES, Tally
 from casework.index.names import INITIAL_NAME, all_caps, compatible, one_person, part_of, tokens
@@ -23,6 +24,10 @@ class SurnameHint(NamedTuple):
     n: int
     short: str
     full: str
+
+    @classmethod
+    def of(cls, doc_id: str, a: str, b: str, n: int) -> "SurnameHint":
+        return cls(doc_id, a, b, n, match_key(a), match_key(b))
 
 
 # A short form joins the full name it followed in at least this share of the documents where

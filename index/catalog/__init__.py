@@ -56,5 +56,10 @@ class Catalog(Documents, Entities, Resolution, ResolvedState, Watched, Xref, Dat
             self.conn.executescript(SCHEMA)
             migrate(self.conn)
 
+    def kept_key(self) -> str:
+        """This catalog's file, however the path to it was written: the key of what a
+        long-lived process keeps of it in memory (resolve, recall, hint_totals)."""
+        return str(Path(self.path).resolve())
+
     def close(self) -> None:
         self.conn.close()
