@@ -21,10 +21,10 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from casework.index import hint_totals, resolve
+from casework.index import hint_totals, indexer, resolve
 from casework.index.catalog import Catalog
 from casework.index.errors import IndexBusy
-from casework.index.indexer import absolute_paths, build, warm
+from casework.index.indexer import absolute_paths, build
 from casework.index.models import IndexReport
 from casework.index.store import IndexDir
 from casework.index.sync import merge_fulltext, without_collector
@@ -52,10 +52,7 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
     # it wraps) keeps every event from its making, through the first run below
     with RustNotify([str(p) for p in paths], False, False, 300, True, False) as notify:
         report = build(index_dir, paths, annotator=annotator, **build_options)
-        _warm(index_dir)
-        # the model loads now, not when the first file is saved (a run with nothing to
-        # annotate never loads it: the first change paid its ~1-2 s)
-        warm(annotator)
+        _ready(index_dir, annotator)
         on_report(report, [])
         # changed paths not yet indexed: a run another process's lock stopped leaves them
         pending: set[str] = set()
@@ -88,10 +85,13 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
             _merge(index_dir)
 
 
-def _warm(index_dir: IndexDir) -> None:
-    """Keep the catalog's hints in memory (each resolution then reads those of the changed
-    documents only: hint_totals) and ready the resolution (resolve.warm), while nothing
-    changes."""
+def _ready(index_dir: IndexDir, annotator) -> None:
+    """Before the watcher says it is watching, what its first change would otherwise wait
+    for: the model and what storing a document loads (indexer.warm; a run with nothing to
+    annotate never loads the model, and the first change paid its ~1-2 s), the catalog's hints
+    kept in memory (each resolution then reads those of the changed documents only:
+    hint_totals), and the resolution's kept values (resolve.warm)."""
+    indexer.warm(annotator)
     catalog = Catalog(index_dir.catalog, readonly=True)
     try:
         hint_totals.keep(catalog)
