@@ -25,6 +25,30 @@ def _command() -> list[str]:
 
 CASEWORK = _command()
 
+# ``casework`` in a fresh ``python -c`` process, with another checkout's engine (index/) when
+# the environment names one (cli_env): a "before" measurement; it says on stderr, last,
+# whether spaCy got imported along the way
+CLI_WITH_ENGINE = """
+import os, sys
+if os.environ.get("BENCH_ENGINE"):
+    sys.path.insert(0, os.environ["BENCH_DIR"])
+    from big_file import _engine_from
+    _engine_from(os.environ["BENCH_ENGINE"])
+from casework.tui import cli
+try:
+    cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+print("spacy" in sys.modules, file=sys.stderr)
+"""
+
+
+def cli_env(engine: str = "") -> dict[str, str]:
+    """The environment CLI_WITH_ENGINE runs ``engine`` (a checkout's index/, or "": this
+    one) in."""
+    return {**os.environ, "BENCH_ENGINE": engine,
+            "BENCH_DIR": str(Path(__file__).resolve().parent)}
+
 
 def compile_bytecode() -> None:
     """Write casework's bytecode before timing a fresh process, as a wheel install does.

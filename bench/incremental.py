@@ -133,42 +133,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import resource
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
-from _common import compile_bytecode, machine, run_measured  # noqa: E402
-
-# The CLI in-process, reporting whether spaCy got imported along the way.
-INDEX = textwrap.dedent("""
-    import os, sys
-    if os.environ.get("BENCH_ENGINE"):  # another checkout's engine (a "before" measurement)
-        sys.path.insert(0, os.environ["BENCH_DIR"])
-        from big_file import _engine_from
-        _engine_from(os.environ["BENCH_ENGINE"])
-    from casework.tui import cli
-    try:
-        cli.main(sys.argv[1:])
-    except SystemExit:
-        pass
-    print("spacy" in sys.modules, file=sys.stderr)
-""")
-
+from _common import CLI_WITH_ENGINE, cli_env, compile_bytecode, machine, run_measured  # noqa: E402
 
 ENGINE = ""  # --engine: index/ of another checkout, for a "before" measurement
 
 
 def index(folder: Path, index_dir: Path) -> dict:
-    cmd = [sys.executable, "-c", INDEX, "index", "--json", "--index", str(index_dir), str(folder)]
+    cmd = [sys.executable, "-c", CLI_WITH_ENGINE, "index", "--json", "--index", str(index_dir),
+           str(folder)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done, wall, _ = run_measured(cmd, env={**os.environ, "BENCH_ENGINE": ENGINE,
-                                           "BENCH_DIR": str(Path(__file__).resolve().parent)})
+    done, wall, _ = run_measured(cmd, env=cli_env(ENGINE))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     report = json.loads(done.stdout)
     return {

@@ -7,9 +7,10 @@ the watcher reports it indexed.
 
 Per change: ``seconds`` (wall, from the write to the watcher's line: the burst's 50 ms of quiet,
 the scan of the named file, NER, resolution, re-scan, recount, the full-text write),
-``cpu_seconds`` (the watcher's CPU over the same span, from /proc), and the run's own
-``engine_seconds``, and the watcher's resident memory after it (``rss_mb``). Each file is put back after its change (that run is not timed) and the
-watcher is left to settle between changes. ``model_load`` is spaCy's load in a process of its
+``cpu_seconds`` (the watcher's CPU over the same span, from /proc), the run's own
+``engine_seconds``, and the watcher's resident memory after it (``rss_mb``). Each file is put
+back after its change (that run is not timed) and the watcher is left to settle between
+changes. ``model_load`` is spaCy's load in a process of its
 own, measured in the same run: ``ratio_to_model_load`` says what a change costs in units a
 slower or busier machine scales alike. ``--engine`` runs another checkout's index/ (a "before"
 figure; run the two one after the other, more than once: this VM's speed drifts by 20-30%
@@ -31,19 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import compile_bytecode, machine  # noqa: E402
+from _common import CLI_WITH_ENGINE, cli_env, compile_bytecode, machine  # noqa: E402
 
 _TICK = os.sysconf("SC_CLK_TCK")
-# the CLI, with another checkout's engine if BENCH_ENGINE names one
-_WATCH = """
-import os, sys
-if os.environ.get("BENCH_ENGINE"):
-    sys.path.insert(0, os.environ["BENCH_DIR"])
-    from big_file import _engine_from
-    _engine_from(os.environ["BENCH_ENGINE"])
-from casework.tui import cli
-cli.main(sys.argv[1:])
-"""
 _LOAD = ("import time; c = time.process_time(); "
          "from casework.index.nlp import SpacyAnnotator; SpacyAnnotator().nlp; "
          "print(time.process_time() - c)")
@@ -73,10 +64,9 @@ class _Watcher:
 
     def __init__(self, index_dir: Path, folder: Path, engine: str = ""):
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _WATCH, "watch", "--json", "--index", str(index_dir),
-             str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "BENCH_ENGINE": engine,
-                 "BENCH_DIR": str(Path(__file__).resolve().parent)})
+            [sys.executable, "-c", CLI_WITH_ENGINE, "watch", "--json", "--index",
+             str(index_dir), str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=cli_env(engine))
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
