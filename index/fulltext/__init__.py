@@ -271,12 +271,19 @@ class FulltextIndex:
         ``procs`` > 1 (the indexer's --jobs) analyses in that many processes and keeps one
         segment each: merging them took 3,000 news articles from 19 s back to 37 s.
         ``merge=False`` merges no small segments (Whoosh's MERGE_SMALL, at most commits a few
-        ms, at one in four or five of a watcher's a ~0.7 s merge): :meth:`merge_small` does.
+        ms, at one in four or five of a watcher's a ~0.7 s merge) and leaves the spelling
+        vocabulary due (~0.1 s of a watcher's change at 20,000 documents): :meth:`merge_small`
+        does both. Until then queries look words up in Whoosh's term index (spelling.py).
         """
         fresh = big and procs > 1 and self.ix.doc_count_all() == 0
-        with self.ix.reader() as reader:  # what the spelling vocabulary was written for
-            before = (reader.generation(), _small_segment_words(reader))
-        stamp = self._toc_stamp(before[0])
+        key = str(self.path.resolve())
+        # what the spelling vocabulary was written for: the oldest state one is due from, if
+        # a commit without a merge left it due (the words of segments made and merged away
+        # since are in neither list, as they are in neither file)
+        stamp = self._toc_stamp()
+        before = _VOCABULARY_DUE.get(key) or _kept_if(_SEGMENT_WORDS, key, stamp)
+        if before is None:
+            before = self._segment_words()
         held = set(self.ix.schema.names())  # an index written before a field was added
         writer = self._engine.writer(self.ix, procs=procs if fresh else 1)
         n = 0
@@ -297,22 +304,36 @@ class FulltextIndex:
             raise
         writer.commit(optimize=big and not fresh, merge=merge)
         self._ix = None
-        key = str(self.path.resolve())
         kept = _DOC_IDS.pop(key, None)
         if kept is not None and kept[0] == stamp:  # no other commit came between
             _DOC_IDS[key] = (self._toc_stamp(), kept[1].difference(deletes).union(written))
         self._engine.upkeep(self.ix)
-        self._write_vocabulary(*before)
+        _VOCABULARY_DUE.pop(key, None)
+        if merge:
+            self._write_vocabulary(*before)
+        else:
+            _VOCABULARY_DUE[key] = before
         return n
 
     def merge_small(self) -> bool:
         """Merge the small segments a commit would merge (Whoosh's MERGE_SMALL), if there are
-        any to merge: one commit, the spelling vocabulary brought up to date. Returns whether
-        it merged."""
-        if not _would_merge([s.doc_count_all() for s in self.ix._segments()]):
-            return False
-        self.index(())
-        return True
+        any to merge: one commit. Either way the spelling vocabulary is brought up to date.
+        Returns whether it merged."""
+        key = str(self.path.resolve())
+        merged = _would_merge([s.doc_count_all() for s in self.ix._segments()])
+        if merged:
+            self.index(())
+        else:
+            due = _VOCABULARY_DUE.pop(key, None)
+            if due is not None:
+                self._write_vocabulary(*due)
+        # and what the next commit reads first (~0.05 s of a watcher's change), read now
+        _SEGMENT_WORDS[key] = (self._toc_stamp(), self._segment_words())
+        return merged
+
+    def _segment_words(self) -> tuple[int, dict[str, set[bytes] | None]]:
+        with self.ix.reader() as reader:
+            return reader.generation(), _small_segment_words(reader)
 
     def _write_vocabulary(self, old_generation: int | None = None,
                           old_segments: dict[str, set[bytes] | None] | None = None) -> None:
@@ -539,6 +560,18 @@ def _leaves(reader) -> list[tuple[object, str]]:
 
 # Per index directory: (its _toc_stamp, the ids of its documents then), see doc_ids
 _DOC_IDS: dict[str, tuple[int, frozenset[str]]] = {}
+# Per index directory: (generation, small segments' words) a commit without a merge left its
+# spelling vocabulary to be written from (index, merge_small)
+_VOCABULARY_DUE: dict[str, tuple[int, dict]] = {}
+# Per index directory: (its _toc_stamp, (generation, small segments' words) then), read by
+# merge_small while a watcher waits, for the next commit
+_SEGMENT_WORDS: dict[str, tuple[tuple[int, int, int], tuple[int, dict]]] = {}
+
+
+def _kept_if(kept: dict, key: str, stamp):
+    """What ``kept`` holds for ``key`` if it was kept at ``stamp`` (no commit since)."""
+    found = kept.get(key)
+    return found[1] if found is not None and found[0] == stamp else None
 
 
 def _would_merge(counts: list[int]) -> bool:
