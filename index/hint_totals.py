@@ -59,6 +59,11 @@ def forget() -> None:
     _KEPT.clear()
 
 
+def keeps(catalog: Catalog) -> bool:
+    """Whether this process keeps the catalog's hints (it is a watcher: keep)."""
+    return catalog.kept_key() in _KEPT
+
+
 def read(catalog: Catalog) -> tuple[list[Hint], list[SurnameHint]]:
     """Every hint but the surname ones as (rule, a, b, n), sorted; the surname hints per
     document as (doc_id, a, b, n) with their keys, sorted."""

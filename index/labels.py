@@ -26,7 +26,9 @@ class _Counts(Counter):
 @dataclass
 class Tally:
     """Per surface-form key: its texts with their mentions, and its label votes; derived from
-    them, its majority label, its mention count and the text it is shown by."""
+    them, its majority label, its mention count and the text it is shown by. The rules go
+    through ``surfaces`` in its order; the other dicts are read by key (a watcher's tally,
+    kept_tally, keeps only the surfaces' order)."""
 
     surfaces: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(_Counts))
     votes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(_Counts))

@@ -55,7 +55,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casework.index import curation, hint_totals, watchlist
+from casework.index import curation, hint_totals, kept_tally, watchlist
 from casework.index.catalog import Catalog
 from casework.index.entities import KEPT_LABELS, entity_id_for, match_key, without_nickname
 from casework.index.forms import Forms
@@ -154,9 +154,12 @@ def _rules(catalog: Catalog, incremental: bool, judgements: list[dict] | None,
     hints, surname_hints = hint_totals.read(catalog)
     by_source = catalog.form_tally_by_source() if incremental \
         else catalog.mention_texts_by_source()
-    t = tally(catalog, hints, [
-        (text, raw_label, source in ("rescan", "watch"), source == "watch", n)
-        for text, raw_label, source, n in by_source])
+    if incremental and hint_totals.keeps(catalog):  # a watcher: what changed, counted again
+        t = kept_tally.tally_again(catalog.kept_key(), hints, by_source)
+    else:
+        t = tally(catalog, hints, [
+            (text, raw_label, source in ("rescan", "watch"), source == "watch", n)
+            for text, raw_label, source, n in by_source])
     surfaces, shown = t.surfaces, t.shown
     watched = _watched_forms(catalog, t)
     stop = stop_words()

@@ -1,0 +1,94 @@
+"""A watcher's tally brought up to date from what changed (casework.index.kept_tally) is the
+tally counted from every row (labels.tally): the same forms in the same order (the rules go
+through them and link in that order), counts, votes, labels and texts shown, through a run of random changes to the
+rows and the voting hints of a real index's catalog."""
+
+from __future__ import annotations
+
+import random
+
+from casework.index import hint_totals, kept_tally
+from casework.index.catalog import Catalog
+from casework.index.labels import tally
+from casework.index.store import IndexDir
+
+
+def _as_dicts(t):
+    """The forms in order, with each one's texts in order; the rest by key."""
+    return {name: dict(getattr(t, name)) for name in ("majority", "count", "shown", "words",
+                                                       "votes", "found_again")} | {
+        "surfaces": [(k, list(c.items())) for k, c in t.surfaces.items()]}
+
+
+def _full(hints, rows):
+    return tally(None, hints, [(text, label, source in ("rescan", "watch"), source == "watch", n)
+                               for text, label, source, n in rows])
+
+
+def test_a_kept_tally_is_the_whole_count_after_every_change(seeds_index):
+    catalog = Catalog(IndexDir(seeds_index).catalog, readonly=True)
+    try:
+        rows = [tuple(r) for r in catalog.mention_texts_by_source()]
+        hints, _ = hint_totals.read(catalog)
+    finally:
+        catalog.close()
+    rows.sort()
+    hints = list(hints)
+    assert len(rows) > 50 and any(h.rule == "label" for h in hints)
+    rng = random.Random(20)
+    key = "test-kept-tally"
+    kept_tally._KEPT.pop(key, None)
+    reordered = 0
+    for step in range(60):
+        if step:
+            rows = _changed(rows, rng)
+            hints = _changed_hints(hints, rows, rng)
+        before = kept_tally._KEPT.get(key)
+        order = list(before.tally.surfaces) if before else None
+        got = kept_tally.tally_again(key, hints, rows)
+        want = _full(hints, rows)
+        assert _as_dicts(got) == _as_dicts(want), f"step {step}"
+        reordered += order is not None and order != list(got.surfaces)[:len(order)]
+        got.surfaces["made by a rule"]["x"] += 0  # the caller's to change: not kept
+    assert "made by a rule" not in kept_tally._KEPT[key].tally.surfaces
+    assert reordered  # the runs placed forms again, not only counted them
+    kept_tally._KEPT.pop(key, None)
+
+
+def _changed(rows, rng):
+    rows = list(rows)
+    for _ in range(rng.randint(1, 6)):
+        kind = rng.random()
+        i = rng.randrange(len(rows))
+        text, label, source, n = rows[i]
+        if kind < 0.25:  # a text no longer mentioned
+            del rows[i]
+        elif kind < 0.5:  # counted more or less
+            rows[i] = (text, label, source, max(1, n + rng.choice((-1, 1, 3))))
+        elif kind < 0.65:  # written another way: the same form, or a form of its own
+            rows.append((rng.choice((text.upper(), text + "s", "Zz " + text)), label,
+                         "model", rng.randint(1, 3)))
+        elif kind < 0.8:  # found again by the re-scan, or marked by the watch list
+            rows.append((text, label, rng.choice(("rescan", "watch")), rng.randint(1, 2)))
+        else:  # a new name
+            rows.append((f"Name{rng.randrange(1000)} Person", rng.choice(("PERSON", "ORG")),
+                         "model", rng.randint(1, 4)))
+    merged = {}
+    for text, label, source, n in rows:  # one row per (text, label, source), as SQL groups
+        merged[text, label, source] = n
+    return sorted((t, l, s, n) for (t, l, s), n in merged.items())
+
+
+def _changed_hints(hints, rows, rng):
+    hints = list(hints)
+    hint_type = type(hints[0])
+    for _ in range(rng.randint(0, 2)):
+        text = rng.choice(rows)[0]
+        if rng.random() < 0.5 and hints:
+            del hints[rng.randrange(len(hints))]
+        elif rng.random() < 0.5:
+            hints.append(hint_type("label", text, rng.choice(("PERSON", "ORG", "GPE")), 1))
+        else:  # a nickname, maybe only ever seen inside a name
+            hints.append(hint_type("nickname", rng.choice((text, f"El Nick{rng.randrange(50)}")),
+                                   text, 1))
+    return sorted(set(hints))
