@@ -15,13 +15,15 @@ class Forms:
     """
 
     def __init__(self, keys, full_names: set[str] = frozenset(), nationalities: set[str] = frozenset()):
-        self.parent = {k: k for k in keys}
+        self.parent = dict(zip(keys, keys))
         self.reason: dict[str, str] = {}
         self.short: set[str] = set()
         self.prefer: list[str] = []  # heads the reader chose by merging into them
         self.prefer_label: dict[str, str] = {}  # and the label they had then
-        self.fulls: dict[str, set[str]] = {k: {k} for k in keys if k in full_names}
-        self.norp: set[str] = {k for k in keys if k in nationalities}
+        # (read by key only: made from the smaller sets, where a pass over every key was
+        # ~25 ms of a watcher's change at 20,000 documents)
+        self.fulls: dict[str, set[str]] = {k: {k} for k in full_names if k in self.parent}
+        self.norp: set[str] = {k for k in nationalities if k in self.parent}
         self.loners: set[str] = set()  # words that are no names: no rule links them
         self.apart: list[tuple[str, str]] = []  # pairs the reader kept apart: never one group
 

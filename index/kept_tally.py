@@ -38,10 +38,23 @@ class _Kept:
     first: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # form -> first row
     placed: list[tuple[tuple[str, str, str], str]] = field(default_factory=list)  # sorted
     tally: Tally | None = None
+    # which call this was (_RUNS), the one before it, and the forms it counted again (None:
+    # every one): what a caller that keeps values per form needs to bring them up to date
+    run: int = 0
+    prior: int = 0
+    dirty: set[str] | None = None
 
 
 # per catalog (Catalog.kept_key): what the last resolution counted
 _KEPT: dict[str, _Kept] = {}
+_RUNS = itertools.count(1)
+
+
+def last_change(key: str) -> tuple[int, int, set[str] | None]:
+    """(this tally's run, the run before it, the forms it counted again or None for all) of
+    the last :func:`tally_again` under ``key``; (0, 0, None) if none."""
+    kept = _KEPT.get(key)
+    return (kept.run, kept.prior, kept.dirty) if kept is not None else (0, 0, None)
 
 
 def forget() -> None:
@@ -59,13 +72,24 @@ def tally_again(key: str, hints: list, rows: list[tuple[str, str, str, int]]) ->
     kept = _KEPT.get(key)
     if kept is None or not _sorted(rows):
         made = _whole(hints, rows, events)
+        made.run, made.prior = next(_RUNS), kept.run if kept is not None else 0
         _KEPT[key] = made
         return _copy(made.tally)
+    kept.prior, kept.run = kept.run, next(_RUNS)
+    try:
+        return _again(kept, hints, rows, events)
+    except BaseException:  # what is kept may be half brought up to date: count all next time
+        del _KEPT[key]
+        raise
+
+
+def _again(kept: _Kept, hints: list, rows: list, events: dict) -> Tally:
     row_set = set(rows)
     changed = row_set.symmetric_difference(kept.row_set)
     dirty = {form_key(text, label) for text, label, _, _ in changed}
     dirty.update(k for k in events.keys() | kept.events.keys()
                  if events.get(k) != kept.events.get(k))
+    kept.dirty = dirty
     if not dirty:
         kept.rows, kept.row_set, kept.events = rows, row_set, events
         return _copy(kept.tally)

@@ -83,10 +83,12 @@ def _by_count_and_text(kv: tuple[str, int]) -> tuple[int, str]:
     return kv[1], kv[0]
 
 
-def place_words(t: Tally) -> set[str]:
+def place_words(t: Tally, keys=None) -> set[str]:
     """Single words the model calls a place or an organisation and hardly ever a person
-    ("Congress", "Kremlin"): they end no person's name."""
-    return {k for k in t.surfaces if len(t.words[k]) == 1 and t.count[k] >= 3
+    ("Congress", "Kremlin"): they end no person's name. ``keys``: of these forms only (default:
+    every form)."""
+    return {k for k in (t.surfaces if keys is None else keys)
+            if len(t.words[k]) == 1 and t.count[k] >= 3
             and t.majority[k] in PLACES | {"ORG"} and t.votes[k]["PERSON"] < 0.2 * t.count[k]}
 
 

@@ -97,10 +97,16 @@ def person_like(surface: str, non_name=None) -> bool:  # non_name(first word, la
     """Reads as a person's full name: two to five capitalised words (initials and particles
     allowed), no stop word, no punctuation between them: not "Source:-Al Jazeera" nor
     "Will Lead Donald Trump"."""
-    ends = memo(_PERSON_SHAPE_CACHE, surface, _person_shape)
+    ends = person_ends(surface)
     if ends is None:
         return False
     return not (non_name and non_name(*ends))
+
+
+def person_ends(surface: str) -> tuple[str, str] | None:
+    """(first word, last word), case folded, if the surface is shaped as a person's full
+    name (person_like without its test of the two words), else None."""
+    return memo(_PERSON_SHAPE_CACHE, surface, _person_shape)
 
 
 def _person_shape(surface: str) -> tuple[str, str] | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import random
 
-from casework.index import hint_totals, kept_tally
+from casework.index import hint_totals, kept_tally, resolve
 from casework.index.catalog import Catalog
 from casework.index.labels import tally
+from casework.index.nlp import stop_words
 from casework.index.store import IndexDir
 
 
@@ -26,10 +27,13 @@ def _full(hints, rows):
 
 
 def test_a_kept_tally_is_the_whole_count_after_every_change(seeds_index):
+    """And the sets of forms resolution makes from it (resolve._form_sets), brought up to date
+    from the forms counted again and the words whose cases changed, are those made afresh."""
     catalog = Catalog(IndexDir(seeds_index).catalog, readonly=True)
     try:
         rows = [tuple(r) for r in catalog.mention_texts_by_source()]
         hints, _ = hint_totals.read(catalog)
+        cases = catalog.word_case_totals()
     finally:
         catalog.close()
     rows.sort()
@@ -39,6 +43,7 @@ def test_a_kept_tally_is_the_whole_count_after_every_change(seeds_index):
     key = "test-kept-tally"
     kept_tally._KEPT.pop(key, None)
     reordered = 0
+    non_names: set[str] = set()
     for step in range(60):
         if step:
             rows = _changed(rows, rng)
@@ -48,11 +53,23 @@ def test_a_kept_tally_is_the_whole_count_after_every_change(seeds_index):
         got = kept_tally.tally_again(key, hints, rows)
         want = _full(hints, rows)
         assert _as_dicts(got) == _as_dicts(want), f"step {step}"
+        if step:
+            cases = _changed_cases(cases, got, rng)
+        kept_sets = resolve._form_sets(key, got, cases, stop_words(),
+                                       kept_tally.last_change(key))
+        fresh = resolve._form_sets("fresh", want, cases, stop_words(), None)
+        assert kept_sets.run and not fresh.run
+        assert (kept_sets.non_names, kept_sets.places, kept_sets.person_shaped,
+                kept_sets.nationalities) == (fresh.non_names, fresh.places,
+                                             fresh.person_shaped, fresh.nationalities), step
+        non_names.update(fresh.non_names)
         reordered += order is not None and order != list(got.surfaces)[:len(order)]
         got.surfaces["made by a rule"]["x"] += 0  # the caller's to change: not kept
     assert "made by a rule" not in kept_tally._KEPT[key].tally.surfaces
     assert reordered  # the runs placed forms again, not only counted them
+    assert len(non_names) > len(fresh.non_names)  # words became names and names words
     kept_tally._KEPT.pop(key, None)
+    resolve._FORM_SETS.pop(key, None)
 
 
 def _changed(rows, rng):
@@ -77,6 +94,17 @@ def _changed(rows, rng):
     for text, label, source, n in rows:  # one row per (text, label, source), as SQL groups
         merged[text, label, source] = n
     return sorted((t, l, s, n) for (t, l, s), n in merged.items())
+
+
+def _changed_cases(cases, t, rng):
+    """Some one-word forms now written mostly in lower case, only at sentence starts, or as
+    names."""
+    cases = dict(cases)
+    words = [k for k in t.surfaces if len(t.words[k]) == 1]
+    for _ in range(rng.randint(0, 4)):
+        cases[rng.choice(words)] = rng.choice(((9, 1, 2, 0), (1, 0, 3, 0), (0, 6, 1, 0),
+                                               (0, 1, 0, 5)))
+    return cases
 
 
 def _changed_hints(hints, rows, rng):
