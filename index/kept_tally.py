@@ -20,7 +20,7 @@ import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from casework.index.entities import form_key, match_key
+from casework.index.entities import PATTERN_LABELS, form_key, match_key
 from casework.index.labels import Tally, _Counts, tally
 
 # the sources whose mentions count again but do not vote (labels.tally's ``again``); a
@@ -37,6 +37,9 @@ class _Kept:
     pairs: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # form -> (text, label)
     first: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # form -> first row
     placed: list[tuple[tuple[str, str, str], str]] = field(default_factory=list)  # sorted
+    # texts with a row under a pattern label (entities.PATTERN_LABELS): the only ones that can
+    # be texts of two forms (a phone number's normal form, and its text as the model read it)
+    pattern_texts: set[str] = field(default_factory=set)
     tally: Tally | None = None
     # which call this was (_RUNS), the one before it, and the forms it counted again (None:
     # every one): what a caller that keeps values per form needs to bring them up to date
@@ -89,6 +92,13 @@ def _again(kept: _Kept, hints: list, rows: list, events: dict) -> Tally:
     dirty = {form_key(text, label) for text, label, _, _ in changed}
     dirty.update(k for k in events.keys() | kept.events.keys()
                  if events.get(k) != kept.events.get(k))
+    for text in {r[0] for r in changed}:  # a text's forms under its other labels too
+        held = _rows_of(rows, text)
+        dirty.update(form_key(text, label) for _, label, _, _ in held)
+        if any(label in PATTERN_LABELS for _, label, _, _ in held):
+            kept.pattern_texts.add(text)
+        else:
+            kept.pattern_texts.discard(text)
     kept.dirty = dirty
     if not dirty:
         kept.rows, kept.row_set, kept.events = rows, row_set, events
@@ -167,8 +177,32 @@ def _whole(hints: list, rows: list, events: dict) -> _Kept:
         kept.pairs.setdefault(k, set()).add((text, label))
         if source != "rescan":
             kept.first.setdefault(k, (text, label, source))
+        if label in PATTERN_LABELS:
+            kept.pattern_texts.add(text)
     kept.placed = sorted((first, k) for k, first in kept.first.items())
     return kept
+
+
+def shared_forms(key: str) -> set[str]:
+    """The forms of the last tally under ``key`` that share a text with another form."""
+    kept = _KEPT.get(key)
+    if kept is None:
+        return set()
+    shared: set[str] = set()
+    for text in kept.pattern_texts:
+        forms = {form_key(text, label) for _, label, source, _ in _rows_of(kept.rows, text)
+                 if source != "rescan"}
+        if len(forms) > 1:
+            shared |= forms
+    return shared
+
+
+def _rows_of(rows: list, text: str) -> list:
+    """The rows (sorted) of one text."""
+    i = j = bisect.bisect_left(rows, (text,))
+    while j < len(rows) and rows[j][0] == text:
+        j += 1
+    return rows[i:j]
 
 
 def _sorted(rows: list) -> bool:
@@ -184,12 +218,7 @@ def _found_again(before: Counter, changed, rows: list) -> Counter:
     """labels.tally's found_again, with the texts of the changed rows counted again."""
     now = Counter(before)
     for text in {r[0] for r in changed}:
-        i = bisect.bisect_left(rows, (text,))
-        n = 0
-        while i < len(rows) and rows[i][0] == text:
-            if rows[i][2] in _AGAIN:
-                n += rows[i][3]
-            i += 1
+        n = sum(row[3] for row in _rows_of(rows, text) if row[2] in _AGAIN)
         if n:
             now[text] = n
         else:

@@ -60,6 +60,7 @@ from casework.index.catalog import Catalog
 from casework.index.entities import KEPT_LABELS, entity_id_for, match_key, without_nickname
 from casework.index.forms import Forms
 from casework.index.hints import store_hints
+from casework.index.resolution_rows import IN_DOCUMENT, Result, Written, rows, rows_again, written_of
 from casework.index.labels import Tally, cluster_label, place_words, tally
 from casework.index.names import (
     acronym_fits,
@@ -86,8 +87,6 @@ from casework.index.variants import (
 
 __all__ = ["IN_DOCUMENT", "Totals", "map_found", "recount", "resolve", "store_hints", "warm"]
 
-# The alias reason of a short form given to a person in one document only (resolve._write).
-IN_DOCUMENT = "in document"
 # A run storing more files than this resolves in full: the triggers that keep the totals
 # (catalog.resolved) tripled the cost of storing mentions (3,000 synthetic documents stored
 # again: 1.9 -> 5.9 s CPU), more than one full resolution at 20,000 documents (~5 s).
@@ -122,16 +121,19 @@ def resolve(catalog: Catalog, judgements: list[dict] | None = None,
     the kept state): the caller compares signatures then."""
     catalog.ensure_hints_table()
     incremental = catalog.has_resolved_state()
-    result, by_source, cases = _rules(catalog, incremental, judgements, read)
     if incremental:
-        touched = _write_changes(catalog, result)
+        old = _written_before(catalog)
+        run = _rules(catalog, True, judgements, read, old)
+        touched = _write_changes(catalog, run, old)
         if count:
             catalog.count_changed()
         return touched
+    run = _rules(catalog, False, judgements, read)
+    result = run.result
     _write(catalog, result, count)
-    catalog.keep_resolved_state(result.mapping, result.in_document, by_source, cases,
+    catalog.keep_resolved_state(result.mapping, result.in_document, run.by_source, run.cases,
                                 recount_all=not count)
-    _keep_written(catalog, result)
+    _WRITTEN[catalog.kept_key()] = (catalog.stamp_resolution(), run.written())
     return None
 
 
@@ -144,13 +146,41 @@ def warm(catalog: Catalog) -> None:
     written = catalog.resolution_written() if catalog.has_resolved_state() else None
     if written is None or not catalog.has_hint_stamps():
         return
-    _rules(catalog, True, None, None)
-    _WRITTEN[catalog.kept_key()] = (written, _written_before(catalog))
+    held = _written_before(catalog)
+    run = _rules(catalog, True, None, None)
+    made = run.written()
+    # what a run over the same content makes, with what it made per form (the next run
+    # makes again only some of it), if the catalog holds just that
+    same = _diff(held, made).empty()
+    _WRITTEN[catalog.kept_key()] = (written, made if same else held)
+
+
+@dataclass
+class _Run:
+    """A run of the rules: what to write (every row: ``result``; or what a watcher's last
+    run wrote, changed: ``patched``), the totals it read, and what its Written keeps."""
+
+    result: Result | None
+    patched: Written | None
+    by_source: list
+    cases: dict
+    non_names: set[str]
+    shared: set[str]
+    tally_run: int
+    patchable: bool = True
+
+    def written(self) -> Written:
+        if self.patched is not None:
+            return self.patched
+        return written_of(self.result, self.non_names, self.shared, self.tally_run,
+                          self.patchable)
 
 
 def _rules(catalog: Catalog, incremental: bool, judgements: list[dict] | None,
-           read: Totals | None) -> tuple[_Result, list, dict]:
-    """The rules run over every form: the resolution to write, and the totals it read."""
+           read: Totals | None, before: Written | None = None) -> _Run:
+    """The rules run over every form: the resolution to write, and the totals it read.
+    ``before``: what the last resolution wrote (taken: a watcher's is changed into this
+    run's)."""
     hints, surname_hints = hint_totals.read(catalog)
     by_source = catalog.form_tally_by_source() if incremental \
         else catalog.mention_texts_by_source()
@@ -207,8 +237,20 @@ def _rules(catalog: Catalog, incremental: bool, judgements: list[dict] | None,
     in_document = in_document_names(forms, t, surname_hints, full_names, non_names)
 
     _apply_judgements(forms, judgements, surfaces)
-    return (_result(forms, t, surname_joined, judgements, non_names, in_document, watched),
-            by_source, cases)
+    run, prior, dirty = change or (0, 0, None)
+    shared = kept_tally.shared_forms(catalog.kept_key()) if run else set()
+    # the reader's judgements, a watch list and heads the reader chose shape rows that
+    # rows_again does not make: a run with any makes every row, and the next one too
+    patchable = not watched and not forms.prefer and all(j.get("op") == "apart"
+                                                          for j in judgements)
+    if (patchable and before is not None and before.per is not None and dirty is not None
+            and before.run == prior):
+        patched = rows_again(forms, t, surname_joined, non_names, in_document, before, dirty,
+                             shared)
+        patched.run = run
+        return _Run(None, patched, by_source, cases, non_names, shared, run)
+    return _Run(rows(forms, t, surname_joined, judgements, non_names, in_document, watched),
+                None, by_source, cases, non_names, shared, run, patchable)
 
 
 @dataclass
@@ -313,18 +355,6 @@ def _link_watched(forms: Forms, watched: list[tuple[dict, list[str]]]) -> None:
         forms.prefer_label[head] = watchlist.label(entry)
 
 
-def _head(keys: list[str], forms: Forms, count: dict[str, int]) -> str:
-    """The name an entity is shown by: its most used full name ("Claudia Sheinbaum", not
-    "Sheinbaum" nor "CJNG"), else its most used form no rule joined as a variant."""
-    chosen = [k for k in forms.prefer if k in keys]
-    if chosen:
-        return chosen[-1]
-    full = [k for k in keys if len(tokens(k)) >= 2
-            and (k not in forms.short or forms.reason.get(k) == "partial name")]
-    heads = full or [k for k in keys if k not in forms.short] or keys
-    return max(heads, key=lambda k: (count[k], len(tokens(k)), k))
-
-
 def _apply_judgements(forms: Forms, judgements: list[dict], surfaces) -> None:
     """Merges and splits change the clusters; renames, relabels and hides are read in _write."""
     for j in judgements:
@@ -353,110 +383,7 @@ def _apply_judgements(forms: Forms, judgements: list[dict], surfaces) -> None:
             forms.short.discard(key)
 
 
-@dataclass
-class _Result:
-    """What a resolution writes: texts mapped to entities (the last of a text wins, as in the
-    table), names given in one document, the entity rows (entity_id, name, label, key) and
-    alias rows (entity_id, text, key, count, reason), the watched entities."""
-
-    mapping: dict[str, tuple[str, str]]
-    in_document: dict[tuple[str, str], tuple[str, str]]
-    entities: dict[str, list]
-    aliases: list[tuple]
-    watched: list[tuple[str, str, str]]
-
-
-def _result(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[dict],
-            non_names=frozenset(), in_document=(), watched=()) -> _Result:
-    surfaces, count, shown, found_again = t.surfaces, t.count, t.shown, t.found_again
-    clusters: dict[str, list[str]] = defaultdict(list)
-    parent = forms.parent
-    for key in surfaces:
-        root = parent[key]  # most forms are a root or a root's child: no call to find
-        clusters[root if parent[root] == root else forms.find(key)].append(key)
-    overrides: dict[str, dict] = {}
-    for j in judgements:
-        key = j.get("entity")
-        if j.get("op") in ("rename", "relabel", "hide") and key in surfaces:
-            overrides.setdefault(forms.find(key), {})[j["op"]] = j.get("value", True)
-    judged = {forms.find(k) for j in judgements if j.get("op") != "apart"
-              for k in (j.get("a"), j.get("b"), j.get("entity")) if k in surfaces}
-    mapping: dict[str, tuple[str, str]] = {}  # surface text -> (entity_id, label)
-    entity_rows, alias_rows = {}, []
-    person_roots = {forms.find(k) for k in surname_joined}
-    entity_of_root: dict[str, tuple[str, str]] = {}
-    for root, keys in clusters.items():
-        if len(keys) == 1:  # most clusters: its one form is the head, its vote the label
-            head = keys[0]
-            label = "PERSON" if root in person_roots else t.majority[head]
-        else:
-            head = _head(keys, forms, count)
-            label = "PERSON" if root in person_roots else cluster_label(keys, t.votes)
-        label = forms.prefer_label.get(head, label)  # a merge keeps the kept entity's label
-        entity_id, name, name_key = _entity_of(label, head, shown[head])
-        extra = overrides.get(root)
-        if extra:
-            label = extra.get("relabel", label)
-            if "rename" in extra:
-                name = extra["rename"]
-                name_key = match_key(name)
-        else:
-            extra = _NO_OVERRIDES
-        # a word that is no name ("It", "However") alone in its group is no entity
-        hidden = extra.get("hide", False) or (root not in judged and (
-            keys[0] in non_names if len(keys) == 1 else all(k in non_names for k in keys)))
-        mapped = ("", "") if hidden else (entity_id, label)
-        for k in keys:
-            for text in surfaces[k]:
-                mapping[text] = mapped  # the last of a text wins, as in the table
-        entity_of_root[root] = (entity_id, label)
-        if hidden:
-            continue
-        entity_rows[entity_id] = [entity_id, name, label, name_key, 0, 0]
-        for k in keys:
-            reason = "name" if k == head else forms.reason.get(
-                k, "full name" if len(tokens(k)) > len(tokens(head)) else "linked")
-            for text, n in surfaces[k].items():
-                alias_rows.append((entity_id, text, k, n + found_again.get(text, 0),
-                                   reason if text == shown[k] or k != head else "same name"))
-    # then what each document says on its own: a short form there is the person it followed
-    doc_rows: dict[tuple[str, str], tuple[str, str]] = {}
-    doc_alias = Counter()
-    for doc_id, text, full, n in in_document:
-        entity_id, label = entity_of_root[forms.find(full)]
-        if entity_id in entity_rows:
-            doc_rows[(doc_id, text)] = (entity_id, label)
-            doc_alias[(entity_id, text)] += n
-    known = {(r[0], r[1]) for r in alias_rows}
-    # counted as recount counts every alias: all mentions of its text
-    alias_rows.extend((entity_id, text, match_key(text),
-                       surfaces[match_key(text)][text] + found_again.get(text, 0), IN_DOCUMENT)
-                      for (entity_id, text) in doc_alias if (entity_id, text) not in known)
-    watched_rows = [
-        (entity_of_root[forms.find(keys[0])][0], str(entry["id"]), entry["names"][0])
-        for entry, keys in watched if entity_of_root[forms.find(keys[0])][0] in entity_rows]
-    return _Result(mapping, doc_rows, entity_rows, alias_rows, watched_rows)
-
-
-_NO_OVERRIDES: dict = {}
-# (label, head, the text it is shown by) -> (entity_id, name, key of the name): asked for every
-# entity each resolution, and a watcher resolves after every change
-_ENTITY_CACHE: dict[tuple[str, str, str], tuple[str, str, str]] = {}
-
-
-def _entity_of(label: str, head: str, shown: str) -> tuple[str, str, str]:
-    """An entity's id, the name it is shown by and that name's key."""
-    found = _ENTITY_CACHE.get((label, head, shown))
-    if found is None:
-        if len(_ENTITY_CACHE) > 1_000_000:
-            _ENTITY_CACHE.clear()
-        name = without_nickname(shown)
-        found = _ENTITY_CACHE[label, head, shown] = (entity_id_for(label, head), name,
-                                                     match_key(name))
-    return found
-
-
-def _write(catalog: Catalog, r: _Result, count_mentions: bool = True) -> None:
+def _write(catalog: Catalog, r: Result, count_mentions: bool = True) -> None:
     """Write a resolution whole."""
     catalog.map_mentions_by_text([(text, e, label) for text, (e, label) in r.mapping.items()])
     catalog.map_mentions_in_documents([(d, text, e, label)
@@ -472,35 +399,23 @@ def _write(catalog: Catalog, r: _Result, count_mentions: bool = True) -> None:
         catalog.count_entity_sentences()
 
 
-@dataclass
-class _Written:
-    """What the last resolution wrote, as _write_changes compares it: texts mapped, names
-    given in one document, entities (entity_id -> name, label, key), aliases (entity_id,
-    text, key, reason) counted."""
-
-    mapping: dict[str, tuple[str, str]]
-    in_document: dict[tuple[str, str], tuple[str, str]]
-    entities: dict[str, tuple]
-    aliases: Counter
-
-
 # Per catalog path, (the value stamp_resolution left, what was written then). A watcher
 # resolves after every change: reading back what it wrote the time before was ~15% of it.
-_WRITTEN: dict[str, tuple[str, _Written]] = {}
+_WRITTEN: dict[str, tuple[str, Written]] = {}
 
 
-def _written_before(catalog: Catalog) -> _Written:
+def _written_before(catalog: Catalog) -> Written:
     """What the last resolution wrote: kept in memory if this process wrote it and the catalog
     still holds it, else read from the catalog."""
     kept = _WRITTEN.pop(catalog.kept_key(), None)
     if kept is not None and kept[0] == catalog.resolution_written():
         return kept[1]
     entities, aliases = catalog.entity_and_alias_rows()
-    return _Written(catalog.resolved_texts(), catalog.resolved_in_document(), entities,
+    return Written(catalog.resolved_texts(), catalog.resolved_in_document(), entities,
                     Counter(aliases))
 
 
-def written_now(catalog: Catalog) -> _Written | None:
+def written_now(catalog: Catalog) -> Written | None:
     """What the last resolution wrote, if this process wrote it and the catalog still holds
     it (not taken: the next resolution still finds it)."""
     kept = _WRITTEN.get(catalog.kept_key())
@@ -509,55 +424,85 @@ def written_now(catalog: Catalog) -> _Written | None:
     return None
 
 
-def _keep_written(catalog: Catalog, r: _Result) -> None:
-    written = _Written(r.mapping, r.in_document,
-                       {e: (row[1], row[2], row[3]) for e, row in r.entities.items()},
-                       Counter((a[0], a[1], a[2], a[4]) for a in r.aliases))
-    _WRITTEN[catalog.kept_key()] = (catalog.stamp_resolution(), written)
+@dataclass
+class _Diff:
+    """What differs between two Writtens: texts mapped anew or no longer, names given in one
+    document anew or no longer, entities put or dropped, aliases whose count moved (with the
+    counts before and after)."""
+
+    changed: dict
+    gone: list
+    doc_changed: dict
+    doc_gone: list
+    put: list
+    drop: list
+    moved: set
+    before: dict
+    after: dict
+
+    def empty(self) -> bool:
+        return not (self.changed or self.gone or self.doc_changed or self.doc_gone
+                    or self.put or self.drop or self.moved)
 
 
-def _write_changes(catalog: Catalog, r: _Result) -> set[str]:
-    """Write what differs from the last resolution; returns the entities whose name, label or
-    aliases (text and reason: what the full-text index carries) changed."""
-    old = _written_before(catalog)
-    old_map = old.mapping
-    # differences of the dicts' views (in C): a loop over every text was a watcher's cost
-    changed = dict(r.mapping.items() - old_map.items())
-    gone = sorted(old_map.keys() - r.mapping.keys())
-    old_docs = old.in_document
-    doc_changed = dict(r.in_document.items() - old_docs.items())
-    doc_gone = sorted(old_docs.keys() - r.in_document.keys())
-    dirty = catalog.unmapped_doc_ids() | {d for d, _ in doc_gone}
-    catalog.remap_texts(changed, gone, dirty)
+def _diff(old: Written, new: Written) -> _Diff:
+    """The differences; over what ``new.touched`` names if rows_again made it (what it did not
+    make again is as it was), else over everything (differences of the dicts' views, in C: a
+    loop over every text was a watcher's cost)."""
+    docs = new.in_document
+    doc_changed = dict(docs.items() - old.in_document.items())
+    doc_gone = sorted(old.in_document.keys() - docs.keys())
+    if new.touched is None:
+        changed = dict(new.mapping.items() - old.mapping.items())
+        gone = sorted(old.mapping.keys() - new.mapping.keys())
+        put = sorted((e, *v) for e, v in new.entities.items() - old.entities.items())
+        drop = sorted(old.entities.keys() - new.entities.keys())
+        before, after = old.aliases, new.aliases
+        moved = {a for a, _ in before.items() ^ after.items()}  # a count differs
+        return _Diff(changed, gone, doc_changed, doc_gone, put, drop, moved, before, after)
+    texts, entities, counts = new.touched
+    mapping = new.mapping
+    changed = {t: mapping[t] for t, was in texts.items() if t in mapping and mapping[t] != was}
+    gone = sorted(t for t, was in texts.items() if was is not None and t not in mapping)
+    put = sorted((e, *new.entities[e]) for e, was in entities.items()
+                 if e in new.entities and new.entities[e] != was)
+    drop = sorted(e for e, was in entities.items() if was is not None and e not in new.entities)
+    moved = {a for a, n in counts.items() if new.aliases[a] != n}
+    return _Diff(changed, gone, doc_changed, doc_gone, put, drop, moved, counts, new.aliases)
+
+
+def _write_changes(catalog: Catalog, run: _Run, old: Written) -> set[str]:
+    """Write what differs from the last resolution (``old``); returns the entities whose
+    name, label or aliases (text and reason: what the full-text index carries) changed."""
+    new = run.written()
+    d = _diff(old, new)
+    changed, doc_changed = d.changed, d.doc_changed
+    dirty = catalog.unmapped_doc_ids() | {doc for doc, _ in d.doc_gone}
+    catalog.remap_texts(changed, d.gone, dirty)
     # mapped by text again above: their in-document names go back on
-    again = {k: v for k, v in r.in_document.items()
+    again = {k: v for k, v in new.in_document.items()
              if k[0] in dirty or k[1] in changed or k in doc_changed}
-    catalog.remap_in_documents(again, doc_gone)
+    catalog.remap_in_documents(again, d.doc_gone)
 
-    old_entities = old.entities
-    new_entities = {e: (row[1], row[2], row[3]) for e, row in r.entities.items()}
-    put = sorted((e, *v) for e, v in new_entities.items() - old_entities.items())
-    drop = sorted(old_entities.keys() - new_entities.keys())
-    before, after = old.aliases, Counter((a[0], a[1], a[2], a[4]) for a in r.aliases)
-    moved = {a for a, _ in before.items() ^ after.items()}  # a count differs
-    alias_drop = [a for a in moved if before[a]]
-    alias_put = [a for a in moved for _ in range(after[a])]
-    catalog.change_entities(put, drop, alias_put, alias_drop)
-    catalog.replace_watched(r.watched)
+    before, after = d.before, d.after
+    alias_drop = [a for a in d.moved if before.get(a, 0)]
+    alias_put = [a for a in d.moved for _ in range(after.get(a, 0))]
+    catalog.change_entities(d.put, d.drop, alias_put, alias_drop)
+    catalog.replace_watched(run.result.watched if run.result is not None else [])
 
-    touched = {row[0] for row in put} | set(drop)
+    touched = {row[0] for row in d.put} | set(d.drop)
     shown_by = defaultdict(lambda: (Counter(), Counter()))  # entity -> (text, reason) before, after
-    for a in moved:
-        shown_by[a[0]][0][(a[1], a[3])] += before[a]
-        shown_by[a[0]][1][(a[1], a[3])] += after[a]
+    for a in d.moved:
+        shown_by[a[0]][0][(a[1], a[3])] += before.get(a, 0)
+        shown_by[a[0]][1][(a[1], a[3])] += after.get(a, 0)
     touched |= {e for e, (b, a) in shown_by.items() if b != a}
     # a run that changed nothing leaves the value as it was (the re-scan keeps its reads of
     # the aliases while it holds, recall._alias_reads)
     written = catalog.resolution_written()
-    if written is None or changed or gone or doc_changed or doc_gone or put or drop or moved:
+    if written is None or not d.empty():
         written = catalog.stamp_resolution()
-    _WRITTEN[catalog.kept_key()] = (written, _Written(r.mapping, r.in_document, new_entities,
-                                                     after))
+    new.touched = None
+    _WRITTEN[catalog.kept_key()] = (written, new)
     return touched
 
 

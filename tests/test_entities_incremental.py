@@ -171,6 +171,22 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
         "Advisory Ltd. Nygaard and Costa spoke about Trump. H. Nygaard left early.\n",
         encoding="utf-8")
     index_both("a file added")
+    # a form whose own mentions stay as they were, while what made it one with a longer
+    # name goes, or the collection's writing of its word makes it no name
+    (docs / "harbour.txt").write_text(
+        "Harbour report\n\nThe harbour master, Olsen, said the quay was closed. Olsen added "
+        "that ships waited off Lisbon.\n", encoding="utf-8")
+    (docs / "quay.txt").write_text(
+        "Quay news\n\nKristian Olsen, the harbour master, closed the quay on Monday.\n",
+        encoding="utf-8")
+    index_both("a full name and its surname added")
+    (docs / "quay.txt").unlink()
+    index_both("the full name removed")
+    (docs / "notes.txt").write_text(
+        "Notes\n\nWe landed at Lisbon Airport. "
+        + " ".join(["the lisbon road was wide, and olsen said so."] * 6) + "\n",
+        encoding="utf-8")
+    index_both("words written in lower case")
     # many files at once are stored without the totals' triggers and resolved in full
     monkeypatch.setattr(resolve, "BULK_STORE", 1)
     for name in ("new.txt", "doc_00.txt"):
@@ -197,6 +213,32 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
         finally:
             catalog.close()
     _assert_same(one, full, "a merge")
+
+    def curate_both(step: str, op: str, entity: str | None = None, value: str | None = None):
+        for index in (one, full):
+            if index == full:
+                _forget_state(full)
+            catalog = Catalog(IndexDir(index).catalog)
+            try:
+                sync.curate(IndexDir(index), catalog, op, entity, value)
+            finally:
+                catalog.close()
+        _assert_same(one, full, step)
+
+    # a judgement that shapes rows no rule changes, undone: no judgement shapes them any
+    # longer, and the next change writes what the rules alone give
+    curate_both("a merge undone", "undo")
+    catalog = Catalog(IndexDir(one).catalog, readonly=True)
+    place = catalog.conn.execute("SELECT name FROM entities WHERE label = 'GPE' "
+                                 "ORDER BY mentions DESC, name LIMIT 1").fetchone()[0]
+    catalog.close()
+    curate_both("a rename", "rename", place, "Renamed Place")
+    edited.write_text(original + "\nMaria Costa spoke again.\n", encoding="utf-8")
+    index_both("a file edited while a rename holds")
+    curate_both("the rename undone", "undo")
+    edited.write_text(original, encoding="utf-8")
+    index_both("a file put back after the rename was undone")
+    curate_both("the merge again", "merge", top[0][0], top[1][0])
 
     for index in (one, full):  # a watch list: marks, then resolve, re-scan, recount
         if index == full:
