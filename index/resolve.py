@@ -72,6 +72,7 @@ from casework.index.names import (
 )
 from casework.index.nlp import stop_words
 from casework.index.surnames import (
+    Containing,
     in_document_names,
     link_initial_names,
     link_partial_names,
@@ -232,7 +233,9 @@ def _rules(catalog: Catalog, incremental: bool, judgements: list[dict] | None,
     link_initials(forms, t)
     link_plurals(forms, t)
     link_after_sentence_words(forms, t, sentence_words)
-    surname_joined = link_partial_names(forms, t, surname_hints, full_names, non_names)
+    containing = _CONTAINING.setdefault(catalog.kept_key(), Containing()) if change else None
+    surname_joined = link_partial_names(forms, t, surname_hints, full_names, non_names,
+                                        containing)
     link_initial_names(forms, t, surname_joined)
     in_document = in_document_names(forms, t, surname_hints, full_names, non_names)
 
@@ -268,6 +271,9 @@ class _FormSets:
     run: int = 0
 
 
+# per catalog (Catalog.kept_key), a watcher's: the full names containing each form's words
+# (surnames.Containing), brought up to date from the full names that came or went
+_CONTAINING: dict[str, Containing] = {}
 # per catalog (Catalog.kept_key), a watcher's: the last _FormSets, brought up to date from the
 # forms the tally counted again and the words whose cases changed (each made over every form
 # was ~0.2 s of a change at 20,000 documents)

@@ -35,13 +35,55 @@ class SurnameHint(NamedTuple):
 DOMINANT_SHARE = 0.75
 
 
+class Containing:
+    """The full names that contain a form's words (each a candidate for the form as a partial
+    name), kept from one resolution to the next by a watcher: made again only for forms whose
+    words are in a full name that came or went (a form's candidates all hold every word of
+    it), where working them out for every form was ~0.1 s of a change at 20,000 documents."""
+
+    def __init__(self) -> None:
+        self.full_names: set[str] = set()
+        self.by_token: dict[str, set[str]] = defaultdict(set)
+        self.found: dict[str, frozenset[str]] = {}
+        self.moved: set[str] = set()  # words of the full names that came or went
+
+    def update(self, full_names: set[str]) -> None:
+        came, went = full_names - self.full_names, self.full_names - full_names
+        self.moved = {tok for name in came | went for tok in tokens(name)}
+        for name in went:
+            for tok in tokens(name):
+                self.by_token[tok].discard(name)
+        for name in came:
+            for tok in tokens(name):
+                self.by_token[tok].add(name)
+        self.full_names = set(full_names)
+
+    def of(self, key: str, toks: list[str]) -> frozenset[str]:
+        found = self.found.get(key)
+        if found is None or toks[0] in self.moved:
+            found = self.found[key] = _candidates(key, toks, self.by_token)
+        return found
+
+
+def _candidates(key: str, toks: list[str], by_token) -> frozenset[str]:
+    """The full names longer than the form that hold its words in order (compatible with it
+    if it has several)."""
+    found = [by_token.get(tok, _NONE) for tok in toks]
+    candidates = found[0].intersection(*found[1:]) if len(found) > 1 else found[0]
+    return frozenset(c for c in candidates
+                     if len(tokens(c)) > len(toks) and part_of(toks, tokens(c))
+                     and (len(toks) == 1 or compatible(key, c)))
+
+
 def link_partial_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
-                       full_names: set[str], non_names: set[str]) -> set[str]:
+                       full_names: set[str], non_names: set[str],
+                       containing: Containing | None = None) -> set[str]:
     """Partial names -> their full name; returns the forms joined so (their clusters are PERSON).
 
     Read first from the documents: in how many documents did this short form follow each full
     name? It joins one that won nearly all of them. Without such evidence, the one full person
-    name in the collection that contains it."""
+    name in the collection that contains it. ``containing``: what the last resolution of this
+    collection kept of that (a watcher's), else made afresh."""
     surfaces, count, shown = t.surfaces, t.count, t.shown
     doc_votes: dict[str, Counter[str]] = defaultdict(Counter)
     for h in surname_hints:
@@ -49,10 +91,9 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
         if short in surfaces and full in full_names and (
                 len(tokens(short)) == 1 or compatible(short, full)):  # not "Donald Trump Jr"
             doc_votes[short][full] += 1
-    full_by_token: dict[str, set[str]] = defaultdict(set)
-    for key in full_names:
-        for tok in tokens(key):
-            full_by_token[tok].add(key)
+    if containing is None:
+        containing = Containing()
+    containing.update(full_names)
     surname_joined: set[str] = set()
     words = t.words
     for key in sorted(surfaces, key=lambda k: -len(words[k])):
@@ -74,11 +115,7 @@ def link_partial_names(forms: Forms, t: Tally, surname_hints: list[SurnameHint],
                 if n < 3 and count[key] > 5 * max(count[target], 2):
                     target = None
         else:
-            found = [full_by_token.get(tok, _NONE) for tok in toks]
-            candidates = found[0].intersection(*found[1:]) if len(found) > 1 else found[0]
-            candidates = {c for c in candidates
-                          if len(tokens(c)) > len(toks) and part_of(toks, tokens(c))
-                          and (len(toks) == 1 or compatible(key, c))}
+            candidates = containing.of(key, toks)
             if _one_root(forms, candidates) or (
                     len(toks) >= 2 and candidates and one_person(list(candidates))):
                 target = max(candidates, key=lambda c: (count[c], c))
