@@ -246,6 +246,14 @@ class _Matcher:
 _LAST_MATCHER: list = [frozenset(), None]  # the forms of the last _Matcher made, and it
 
 
+def warm(catalog: Catalog) -> None:
+    """Ready a long-lived process (a watcher) for its first re-scan while nothing changes: the
+    forms looked for, what is kept of each, and their matcher (~0.2 s of the first change at
+    20,000 documents)."""
+    if catalog.has_resolved_state():
+        _matcher_for(wanted_forms(catalog))
+
+
 def _matcher_for(forms: set[str]) -> _Matcher:
     """A _Matcher of these forms: the last one made while the forms are the same (a watcher's
     changes mostly look for the same forms)."""

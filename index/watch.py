@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from casework.index import hint_totals, indexer, resolve
+from casework.index import hint_totals, indexer, recall, resolve
 from casework.index.catalog import Catalog
 from casework.index.errors import IndexBusy
 from casework.index.indexer import absolute_paths, build
@@ -90,14 +90,17 @@ def _ready(index_dir: IndexDir, annotator) -> None:
     for: the model and what storing a document loads (indexer.warm; a run with nothing to
     annotate never loads the model, and the first change paid its ~1-2 s), the catalog's hints
     kept in memory (each resolution then reads those of the changed documents only:
-    hint_totals), and the resolution's kept values (resolve.warm)."""
+    hint_totals), the resolution's kept values (resolve.warm), the re-scan's (recall.warm)
+    and the full-text segments' words the next commit reads (sync.merge_fulltext)."""
     indexer.warm(annotator)
     catalog = Catalog(index_dir.catalog, readonly=True)
     try:
         hint_totals.keep(catalog)
         resolve.warm(catalog)
+        recall.warm(catalog)
     finally:
         catalog.close()
+    _merge(index_dir)  # (nothing to merge after a build: what the next commit reads first)
 
 
 def _merge(index_dir: IndexDir) -> None:
