@@ -18,6 +18,8 @@ news articles takes besides NER, and the largest part of casework's own indexing
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from array import array
 from bisect import bisect_left, bisect_right
@@ -104,6 +106,9 @@ def wanted_forms(catalog: Catalog, read: Totals | None = None) -> set[str]:
     every form of an entity that rules linked (a single capitalised one-off like "Security"
     would match every heading). ``read``: what the resolution just before read of the
     totals, which are the same for this."""
+    written = written_now(catalog) if read is not None else None
+    if written is not None and written.per is not None:  # a watcher's: what changed, again
+        return _Wanted.of(catalog.kept_key()).update(written, read.by_source, read.cases)
     aliases = _alias_reads(catalog)
     linked = aliases.linked
     if read is not None or catalog.has_resolved_state():  # the running totals (resolved.py)
@@ -121,22 +126,157 @@ def wanted_forms(catalog: Catalog, read: Totals | None = None) -> set[str]:
         for text, n in catalog.mention_counts_by_text(TEAM).items():  # a team in a score line
             by_model[text] = by_model.get(text, 0) + n
         cases = catalog.word_case_totals()
-    forms = set()
-    for text, entity_id in aliases.texts:
-        shape = memo(_SHAPES, text, _shape)
-        if shape is None:
-            continue
-        bare, one_word = shape
-        # a word in capitals the collection mostly writes in lower case is a shouted word
-        # ("RESULTS" in a headline), not an acronym
-        acronym = bool(bare) and not _mostly_lower(bare, cases)
-        if not acronym and one_word and (
-                not by_model.get(text) or _seldom_a_name(text, found.get(text, 0), cases)):
-            continue  # a single word only the rules found ("Minister" after "Propaganda
-            # Minister") or the model seldom takes for a name is not looked for everywhere
-        if acronym or found.get(text, 0) >= 2 or linked.get(entity_id, 0) >= 2:
-            forms.add(text)
-    return forms
+    return {text for text, entity_id in aliases.texts
+            if _wanted(text, (entity_id,), found, by_model, cases, linked)}
+
+
+def _wanted(text: str, entity_ids, found: dict, by_model: dict, cases: dict,
+            linked: dict) -> bool:
+    """Whether wanted_forms looks for ``text``, an alias of these entities."""
+    shape = memo(_SHAPES, text, _shape)
+    if shape is None:
+        return False
+    bare, one_word = shape
+    # a word in capitals the collection mostly writes in lower case is a shouted word
+    # ("RESULTS" in a headline), not an acronym
+    acronym = bool(bare) and not _mostly_lower(bare, cases)
+    if not acronym and one_word and (
+            not by_model.get(text) or _seldom_a_name(text, found.get(text, 0), cases)):
+        return False  # a single word only the rules found ("Minister" after "Propaganda
+        # Minister") or the model seldom takes for a name is not looked for everywhere
+    return acronym or found.get(text, 0) >= 2 or any(linked.get(e, 0) >= 2 for e in entity_ids)
+
+
+class _Wanted:
+    """A watcher's wanted forms, kept with what decided them and brought up to date from what
+    differs: the aliases (resolution_rows.Written: each (entity, text) and each entity's count),
+    the rows of the totals (found, found by the model) and the words' cases. A text is asked
+    again only if one of them moved for it; asking every alias was ~0.15 s of a change at
+    20,000 documents, with reading the aliases written."""
+
+    _KEPT: dict[str, "_Wanted"] = {}
+
+    @classmethod
+    def of(cls, key: str) -> "_Wanted":
+        kept = cls._KEPT.get(key)
+        if kept is None:
+            kept = cls._KEPT[key] = cls()
+        return kept
+
+    def __init__(self) -> None:
+        self.pairs: set[tuple[str, str]] | None = None  # (entity_id, text), not in one document
+        self.linked: dict[str, int] = {}
+        self.rows: set = set()
+        self.cases: dict = {}
+        self.entities_of: dict[str, set[str]] = {}  # text -> its entities
+        self.texts_of_entity: dict[str, set[str]] = {}
+        self.texts_of_word: dict[str, set[str]] = {}  # case-folded word -> texts
+        self.found: dict[str, int] = {}
+        self.by_model: dict[str, int] = {}
+        self.forms: set[str] = set()
+        self.by_source: list = []
+
+    def update(self, written, by_source: list, cases: dict) -> set[str]:
+        pairs = written.alias_pairs
+        if by_source and type(by_source[0]) is not tuple:  # a full resolution's reads
+            by_source = [tuple(row) for row in by_source]
+        if not _sorted_rows(by_source):
+            by_source = sorted(by_source)
+        rows = set(by_source)
+        if self.pairs is None:
+            moved_pairs, moved_rows = set(pairs), rows
+            asked = None  # every text
+            self.entities_of, self.texts_of_entity, self.texts_of_word = {}, {}, {}
+            self.found, self.by_model = {}, {}
+        else:
+            moved_pairs = pairs.keys() ^ self.pairs
+            moved_rows = rows ^ self.rows
+            asked = {text for _, text in moved_pairs}
+            asked.update(t for e, _ in written.linked.items() ^ self.linked.items()
+                         for t in self.texts_of_entity.get(e, ()))
+            asked.update(t for w, _ in cases.items() ^ self.cases.items()
+                         for t in self.texts_of_word.get(w, ()))
+            asked.update(row[0] for row in moved_rows)
+        for entity_id, text in moved_pairs:
+            entities = self.entities_of.setdefault(text, set())
+            if (entity_id, text) in pairs:
+                if not entities:
+                    for word in _words_asked(text):
+                        self.texts_of_word.setdefault(word, set()).add(text)
+                entities.add(entity_id)
+                self.texts_of_entity.setdefault(entity_id, set()).add(text)
+            else:
+                entities.discard(entity_id)
+                self.texts_of_entity.get(entity_id, set()).discard(text)
+        for text in {row[0] for row in moved_rows}:
+            found = by_model = 0
+            for _, _label, source, n in _rows_of(by_source, text):
+                if source != SOURCE:
+                    found += n
+                if source in ("model", TEAM):  # a team in a score line
+                    by_model += n
+            _put(self.found, text, found)
+            _put(self.by_model, text, by_model)
+        self.pairs, self.linked = set(pairs), dict(written.linked)
+        self.rows, self.cases, self.by_source = rows, dict(cases), by_source
+        linked, entities_of = written.linked, self.entities_of
+        if asked is None:
+            asked = set(entities_of)
+        else:
+            self.forms = self.forms - asked
+        self.forms |= {text for text in asked if entities_of.get(text)
+                       and _wanted(text, entities_of[text], self.found, self.by_model, cases,
+                                   linked)}
+        return self.forms
+
+    def key_entity(self, entities: dict) -> "dict | None":
+        """text -> (entity_id, label) as _AliasReads.key_entity gives it, asked text by text;
+        None if a text is an alias of two entities (the catalog's reads keep one by the
+        table's order)."""
+        if any(len(e) > 1 for e in self.entities_of.values()):
+            return None
+        return _KeyEntity(self.entities_of, entities)
+
+
+class _KeyEntity(dict):
+    def __init__(self, entities_of: dict, entities: dict):
+        super().__init__()
+        self._of, self._entities = entities_of, entities
+
+    def get(self, text, default=None):
+        for entity_id in self._of.get(text, ()):
+            entity = self._entities.get(entity_id)
+            if entity is not None:
+                return entity_id, entity[1]
+        return default
+
+
+def _words_asked(text: str) -> set[str]:
+    """The case-folded words whose cases _wanted reads for ``text``."""
+    shape = memo(_SHAPES, text, _shape)
+    words = {text.casefold()}
+    if shape is not None and shape[0]:
+        words.add(shape[0].casefold())
+    return words
+
+
+def _put(counts: dict, text: str, n: int) -> None:
+    if n:
+        counts[text] = n
+    else:
+        counts.pop(text, None)
+
+
+def _rows_of(rows: list, text: str) -> list:
+    """The rows (sorted by text) of one text."""
+    i = j = bisect_left(rows, (text,))
+    while j < len(rows) and rows[j][0] == text:
+        j += 1
+    return rows[i:j]
+
+
+def _sorted_rows(rows: list) -> bool:
+    return all(map(operator.le, rows, itertools.islice(rows, 1, None)))
 
 
 _SHAPES: dict[str, tuple[str, bool] | None] = {}
@@ -251,7 +391,8 @@ def warm(catalog: Catalog) -> None:
     forms looked for, what is kept of each, and their matcher (~0.2 s of the first change at
     20,000 documents)."""
     if catalog.has_resolved_state():
-        _matcher_for(wanted_forms(catalog))
+        read = Totals(catalog.form_tally_by_source(), catalog.word_case_sums())
+        _matcher_for(wanted_forms(catalog, read))
 
 
 def _matcher_for(forms: set[str]) -> _Matcher:
@@ -262,9 +403,22 @@ def _matcher_for(forms: set[str]) -> _Matcher:
     return _LAST_MATCHER[1]
 
 
+def _key_entity(catalog: Catalog):
+    """Each alias text's entity (not one given in one document): a watcher's, asked of what
+    it keeps; else read."""
+    written = written_now(catalog)
+    kept = _Wanted._KEPT.get(catalog.kept_key())
+    if written is not None and written.per is not None and kept is not None \
+            and kept.pairs == written.alias_pairs.keys():
+        found = kept.key_entity(written.entities)
+        if found is not None:
+            return found
+    return _alias_reads(catalog).key_entity
+
+
 def _scan(catalog: Catalog, doc_ids: list[str], forms: set[str], prefilter: bool) -> int:
     matcher = _matcher_for(forms)
-    key_entity = _alias_reads(catalog).key_entity
+    key_entity = _key_entity(catalog)
     added = 0
     for doc_id in doc_ids:
         text = catalog.text_of(doc_id) or ""

@@ -62,6 +62,7 @@ class Written:
     in_document_aliases: Counter = field(default_factory=Counter)
     alias_pairs: Counter = field(default_factory=Counter)  # (entity_id, text) of the others
     shared: set[str] = field(default_factory=set)  # forms sharing a text with another
+    linked: Counter = field(default_factory=Counter)  # entity_id -> its aliases counted
     run: int = 0
     # after rows_again: the texts, entities and aliases it may have changed, each with what it
     # was before (None: no such text or entity; a count of 0: no such alias)
@@ -78,7 +79,14 @@ def written_of(r: Result, non_names: set[str], shared: set[str], run: int,
                    r.per if patchable else None, r.clusters, set(non_names),
                    Counter({a: n for a, n in aliases.items() if a[3] == IN_DOCUMENT}),
                    Counter(a[:2] for a in aliases.elements() if a[3] != IN_DOCUMENT),
-                   set(shared), run)
+                   set(shared), _linked(aliases), run)
+
+
+def _linked(aliases: Counter) -> Counter:
+    linked: Counter = Counter()
+    for a, n in aliases.items():
+        linked[a[0]] += n
+    return linked
 
 
 def head(keys: list[str], forms: Forms, count: dict[str, int]) -> str:
@@ -180,14 +188,21 @@ def rows_again(forms: Forms, t: Tally, surname_joined: set[str], non_names: set[
         counts.setdefault(a, aliases[a])
     aliases.subtract(before.in_document_aliases)
     aliases.update(doc_aliases)
-    for a in counts:
-        if aliases[a] <= 0:
+    linked = before.linked
+    for a, was in counts.items():
+        now = aliases[a]
+        if now <= 0:
             del aliases[a]
+            now = 0
+        if now != was:
+            linked[a[0]] += now - was
+            if linked[a[0]] <= 0:
+                del linked[a[0]]
     # (a text, entity or alias no form made again gave, now or before, is as it was)
     texts.update((text, None) for k in present for text in per[k][2] if text not in texts)
     entity_rows.update((e, None) for e in r.entities if e not in entity_rows)
     return Written(mapping, doc.in_document, entities, aliases, per, clusters_now,
-                   set(non_names), doc_aliases, pairs, shared,
+                   set(non_names), doc_aliases, pairs, shared, linked,
                    touched=(texts, entity_rows, counts))
 
 

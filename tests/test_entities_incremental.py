@@ -114,12 +114,21 @@ def _assert_kept_is_written(index: Path) -> None:
         assert kept.mapping == catalog.resolved_texts()
         assert kept.in_document == catalog.resolved_in_document()
         assert kept.entities == entities and kept.aliases == Counter(aliases)
-        # and the re-scan's reads of the aliases, kept while that value holds
-        written, reads = recall._ALIAS_READS[str(Path(catalog.path).resolve())]
-        assert written == stamp
+        # and what the re-scan keeps of the aliases: the forms it looks for and each text's
+        # entity, as the catalog's reads give them
         fresh = recall._AliasReads(catalog)
-        assert (reads.linked, sorted(reads.texts), reads.key_entity) == (
-            fresh.linked, sorted(fresh.texts), fresh.key_entity)
+        assert kept.linked == Counter(fresh.linked)
+        if kept.per is not None:  # (else a judgement or watch list shaped it: re-scan read it)
+            wanted = recall._Wanted._KEPT[str(Path(catalog.path).resolve())]
+            recall._ALIAS_READS.clear()
+            resolve._WRITTEN.pop(str(Path(catalog.path).resolve()))  # read from the catalog
+            try:
+                assert wanted.forms == recall.wanted_forms(catalog)
+            finally:
+                resolve._WRITTEN[str(Path(catalog.path).resolve())] = (stamp, kept)
+            key_entity = wanted.key_entity(kept.entities)
+            assert key_entity is not None
+            assert {t: key_entity.get(t) for t, _ in fresh.texts} == fresh.key_entity
         # and the hints kept in memory, brought up to date, are what the catalog groups
         kept = hint_totals.read(catalog)
         assert kept[0] == [hint_totals.Hint(*r) for r in catalog.hints_by_rule()]
@@ -173,18 +182,19 @@ def test_incremental_resolution_equals_a_full_one(folder, tmp_path, annotator, m
     index_both("a file added")
     # a form whose own mentions stay as they were, while what made it one with a longer
     # name goes, or the collection's writing of its word makes it no name
-    (docs / "harbour.txt").write_text(
-        "Harbour report\n\nThe harbour master, Olsen, said the quay was closed. Olsen added "
-        "that ships waited off Lisbon.\n", encoding="utf-8")
     (docs / "quay.txt").write_text(
         "Quay news\n\nKristian Olsen, the harbour master, closed the quay on Monday.\n",
         encoding="utf-8")
-    index_both("a full name and its surname added")
+    index_both("a full name added")
+    (docs / "harbour.txt").write_text(
+        "Harbour report\n\nThe harbour master, Olsen, said the quay was closed. Olsen added "
+        "that ships waited off Lisbon.\n", encoding="utf-8")
+    index_both("its surname added: the full name has two aliases")
     (docs / "quay.txt").unlink()
     index_both("the full name removed")
     (docs / "notes.txt").write_text(
-        "Notes\n\nWe landed at Lisbon Airport. "
-        + " ".join(["the lisbon road was wide, and olsen said so."] * 6) + "\n",
+        "Notes\n\nWe landed at Lisbon Airport and watched ABC News. "
+        + " ".join(["the lisbon road was wide, and the abc of it was plain."] * 6) + "\n",
         encoding="utf-8")
     index_both("words written in lower case")
     # many files at once are stored without the totals' triggers and resolved in full

@@ -120,3 +120,60 @@ def _changed_hints(hints, rows, rng):
             hints.append(hint_type("nickname", rng.choice((text, f"El Nick{rng.randrange(50)}")),
                                    text, 1))
     return sorted(set(hints))
+
+
+def test_the_wanted_forms_kept_are_those_asked_afresh_after_every_change(seeds_index):
+    """A watcher's re-scan forms (recall._Wanted), brought up to date from the aliases, counts,
+    rows and word cases that moved, are those wanted_forms asks of every alias afresh."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from casework.index import recall
+
+    catalog = Catalog(IndexDir(seeds_index).catalog, readonly=True)
+    try:
+        rows = sorted(tuple(r) for r in catalog.form_tally_by_source()
+                      or catalog.mention_texts_by_source())
+        cases = dict(catalog.word_case_totals())
+        reads = recall._AliasReads(catalog)
+    finally:
+        catalog.close()
+    pairs = Counter((e, t) for t, e in reads.texts)
+    linked = Counter(reads.linked)
+    assert len(pairs) > 20
+    rng = random.Random(23)
+    kept = recall._Wanted()
+    flipped = set()
+    for step in range(120):
+        if step:
+            kind = rng.random()
+            entity, text = rng.choice(sorted(pairs))
+            if kind < 0.25:  # an entity gains or loses aliases elsewhere
+                linked[entity] = rng.choice((1, 2, 5))
+            elif kind < 0.5:  # a word written otherwise: in lower case, or capitalised far
+                # more often than found
+                word = rng.choice(sorted(t for _, t in pairs if " " not in t))
+                n = sum(row[3] for row in rows if row[0] == word and row[2] != recall.SOURCE)
+                cases[rng.choice((word, word.replace(".", ""))).casefold()] = rng.choice(
+                    ((30 + 10 * n, 1, 1, 0), (0, 10 * n + 20, 0, 0), (0, 1, 0, 0)))
+            elif kind < 0.7:  # found more or less often
+                rows = _changed(rows, rng)
+            elif kind < 0.85:  # an alias gone
+                del pairs[entity, text]
+            else:  # an alias of another entity, or a new one
+                pairs[rng.choice(sorted(linked)), rng.choice((text, text.upper(), "NRK"))] += 1
+        written = SimpleNamespace(alias_pairs=+pairs, linked=+linked)
+        got = set(kept.update(written, rows, cases))
+        found, by_model = Counter(), Counter()
+        for text, _label, source, n in rows:
+            if source != recall.SOURCE:
+                found[text] += n
+            if source in ("model", recall.TEAM):
+                by_model[text] += n
+        want = {text for entity, text in written.alias_pairs
+                if recall._wanted(text, (entity,), found, by_model, cases, written.linked)}
+        assert got == want, step
+        if step:
+            flipped |= got ^ previous
+        previous = got
+    assert len(flipped) > 5  # forms came and went
