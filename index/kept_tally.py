@@ -46,6 +46,9 @@ class _Kept:
     run: int = 0
     prior: int = 0
     dirty: set[str] | None = None
+    # the rows the call before this one counted, and those that differ from them now
+    rows_before: list | None = None
+    changed: set | None = None
 
 
 # per catalog (Catalog.kept_key): what the last resolution counted
@@ -86,9 +89,19 @@ def tally_again(key: str, hints: list, rows: list[tuple[str, str, str, int]]) ->
         raise
 
 
+def rows_change(key: str, rows: list) -> tuple[list, set] | None:
+    """(the rows the call before the last counted, the rows that differ between them) if the
+    last :func:`tally_again` under ``key`` counted ``rows`` (this very list) from those."""
+    kept = _KEPT.get(key)
+    if kept is None or kept.rows is not rows or kept.changed is None:
+        return None
+    return kept.rows_before, kept.changed
+
+
 def _again(kept: _Kept, hints: list, rows: list, events: dict) -> Tally:
     row_set = set(rows)
     changed = row_set.symmetric_difference(kept.row_set)
+    kept.rows_before, kept.changed = kept.rows, changed
     dirty = {form_key(text, label) for text, label, _, _ in changed}
     dirty.update(k for k in events.keys() | kept.events.keys()
                  if events.get(k) != kept.events.get(k))

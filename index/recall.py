@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, count
 from typing import Callable, Iterable, Iterator
 
-from casework.index import watchlist
+from casework.index import kept_tally, watchlist
 from casework.index.catalog import Catalog
 from casework.index.memo import memo
 from casework.index.models import Progress
@@ -160,13 +160,15 @@ class _Wanted:
     def of(cls, key: str) -> "_Wanted":
         kept = cls._KEPT.get(key)
         if kept is None:
-            kept = cls._KEPT[key] = cls()
+            kept = cls._KEPT[key] = cls(key)
         return kept
 
-    def __init__(self) -> None:
+    def __init__(self, key: str = "") -> None:
+        self.key = key  # the catalog's (Catalog.kept_key)
         self.pairs: set[tuple[str, str]] | None = None  # (entity_id, text), not in one document
         self.linked: dict[str, int] = {}
-        self.rows: set = set()
+        self.serial = 0  # of the Written last read
+        self.by_source: list = []  # sorted
         self.cases: dict = {}
         self.entities_of: dict[str, set[str]] = {}  # text -> its entities
         self.texts_of_entity: dict[str, set[str]] = {}
@@ -174,40 +176,52 @@ class _Wanted:
         self.found: dict[str, int] = {}
         self.by_model: dict[str, int] = {}
         self.forms: set[str] = set()
-        self.by_source: list = []
 
     def update(self, written, by_source: list, cases: dict) -> set[str]:
-        pairs = written.alias_pairs
+        pairs, linked = written.alias_pairs, written.linked
         if by_source and type(by_source[0]) is not tuple:  # a full resolution's reads
             by_source = [tuple(row) for row in by_source]
-        if not _sorted_rows(by_source):
-            by_source = sorted(by_source)
-        rows = set(by_source)
-        if self.pairs is None:
-            moved_pairs, moved_rows = set(pairs), rows
-            asked = None  # every text
-            self.entities_of, self.texts_of_entity, self.texts_of_word = {}, {}, {}
-            self.found, self.by_model = {}, {}
+        change = kept_tally.rows_change(self.key, by_source)
+        if change is not None and change[0] is self.by_source:  # the tally compared them
+            moved_rows = change[1]
         else:
-            moved_pairs = pairs.keys() ^ self.pairs
-            moved_rows = rows ^ self.rows
+            if not _sorted_rows(by_source):
+                by_source = sorted(by_source)
+            moved_rows = set(by_source).symmetric_difference(self.by_source)
+        if self.pairs is None:
+            self.pairs = set()
+            moved_pairs, moved_entities = set(pairs), set(linked)
+            asked = None  # every text
+        else:
+            if written.base and written.base == self.serial:  # rows_again says what moved
+                moved_pairs = {p for p in written.moved_pairs
+                               if (p in pairs) != (p in self.pairs)}
+                moved_entities = {e for e in written.moved_entities
+                                  if linked.get(e) != self.linked.get(e)}
+            else:
+                moved_pairs = pairs.keys() ^ self.pairs
+                moved_entities = {e for e, _ in linked.items() ^ self.linked.items()}
             asked = {text for _, text in moved_pairs}
-            asked.update(t for e, _ in written.linked.items() ^ self.linked.items()
-                         for t in self.texts_of_entity.get(e, ()))
+            asked.update(t for e in moved_entities for t in self.texts_of_entity.get(e, ()))
             asked.update(t for w, _ in cases.items() ^ self.cases.items()
                          for t in self.texts_of_word.get(w, ()))
             asked.update(row[0] for row in moved_rows)
-        for entity_id, text in moved_pairs:
+        for pair in moved_pairs:
+            entity_id, text = pair
             entities = self.entities_of.setdefault(text, set())
-            if (entity_id, text) in pairs:
+            if pair in pairs:
                 if not entities:
                     for word in _words_asked(text):
                         self.texts_of_word.setdefault(word, set()).add(text)
                 entities.add(entity_id)
                 self.texts_of_entity.setdefault(entity_id, set()).add(text)
+                self.pairs.add(pair)
             else:
                 entities.discard(entity_id)
                 self.texts_of_entity.get(entity_id, set()).discard(text)
+                self.pairs.discard(pair)
+        for entity_id in moved_entities:
+            _put(self.linked, entity_id, linked.get(entity_id, 0))
         for text in {row[0] for row in moved_rows}:
             found = by_model = 0
             for _, _label, source, n in _rows_of(by_source, text):
@@ -217,9 +231,8 @@ class _Wanted:
                     by_model += n
             _put(self.found, text, found)
             _put(self.by_model, text, by_model)
-        self.pairs, self.linked = set(pairs), dict(written.linked)
-        self.rows, self.cases, self.by_source = rows, dict(cases), by_source
-        linked, entities_of = written.linked, self.entities_of
+        self.serial, self.by_source, self.cases = written.serial, by_source, cases
+        entities_of = self.entities_of
         if asked is None:
             asked = set(entities_of)
         else:
@@ -409,7 +422,7 @@ def _key_entity(catalog: Catalog):
     written = written_now(catalog)
     kept = _Wanted._KEPT.get(catalog.kept_key())
     if written is not None and written.per is not None and kept is not None \
-            and kept.pairs == written.alias_pairs.keys():
+            and kept.serial == written.serial:
         found = kept.key_entity(written.entities)
         if found is not None:
             return found

@@ -24,6 +24,7 @@ from casework.index.names import tokens
 
 # The alias reason of a short form given to a person in one document only.
 IN_DOCUMENT = "in document"
+_SERIALS = itertools.count(1)
 
 
 @dataclass
@@ -64,6 +65,12 @@ class Written:
     shared: set[str] = field(default_factory=set)  # forms sharing a text with another
     linked: Counter = field(default_factory=Counter)  # entity_id -> its aliases counted
     run: int = 0
+    # this one's number, and that of the one rows_again made it from, with the (entity_id,
+    # text) pairs and the entities' counts it may have moved (for recall._Wanted)
+    serial: int = field(default_factory=lambda: next(_SERIALS))
+    base: int = 0
+    moved_pairs: set = field(default_factory=set)
+    moved_entities: set = field(default_factory=set)
     # after rows_again: the texts, entities and aliases it may have changed, each with what it
     # was before (None: no such text or entity; a count of 0: no such alias)
     touched: tuple[dict, dict, dict] | None = None
@@ -189,12 +196,14 @@ def rows_again(forms: Forms, t: Tally, surname_joined: set[str], non_names: set[
     aliases.subtract(before.in_document_aliases)
     aliases.update(doc_aliases)
     linked = before.linked
+    moved_entities = set()
     for a, was in counts.items():
         now = aliases[a]
         if now <= 0:
             del aliases[a]
             now = 0
         if now != was:
+            moved_entities.add(a[0])
             linked[a[0]] += now - was
             if linked[a[0]] <= 0:
                 del linked[a[0]]
@@ -203,7 +212,9 @@ def rows_again(forms: Forms, t: Tally, surname_joined: set[str], non_names: set[
     entity_rows.update((e, None) for e in r.entities if e not in entity_rows)
     return Written(mapping, doc.in_document, entities, aliases, per, clusters_now,
                    set(non_names), doc_aliases, pairs, shared, linked,
-                   touched=(texts, entity_rows, counts))
+                   touched=(texts, entity_rows, counts), base=before.serial,
+                   moved_pairs={a[:2] for a in counts if a[3] != IN_DOCUMENT},
+                   moved_entities=moved_entities)
 
 
 def _several(forms: Forms, t: Tally, surname_joined: set[str]) -> dict[tuple, tuple]:

@@ -143,6 +143,7 @@ def test_the_wanted_forms_kept_are_those_asked_afresh_after_every_change(seeds_i
     assert len(pairs) > 20
     rng = random.Random(23)
     kept = recall._Wanted()
+    last_pairs, last_linked = set(), {}
     flipped = set()
     for step in range(120):
         if step:
@@ -151,7 +152,8 @@ def test_the_wanted_forms_kept_are_those_asked_afresh_after_every_change(seeds_i
             if kind < 0.25:  # an entity gains or loses aliases elsewhere
                 linked[entity] = rng.choice((1, 2, 5))
             elif kind < 0.5:  # a word written otherwise: in lower case, or capitalised far
-                # more often than found
+                # more often than found (each run reads the cases afresh)
+                cases = dict(cases)
                 word = rng.choice(sorted(t for _, t in pairs if " " not in t))
                 n = sum(row[3] for row in rows if row[0] == word and row[2] != recall.SOURCE)
                 cases[rng.choice((word, word.replace(".", ""))).casefold()] = rng.choice(
@@ -162,7 +164,18 @@ def test_the_wanted_forms_kept_are_those_asked_afresh_after_every_change(seeds_i
                 del pairs[entity, text]
             else:  # an alias of another entity, or a new one
                 pairs[rng.choice(sorted(linked)), rng.choice((text, text.upper(), "NRK"))] += 1
-        written = SimpleNamespace(alias_pairs=+pairs, linked=+linked)
+        # every other run tells what it may have moved (resolution_rows.rows_again does),
+        # with more than moved
+        now_pairs, now_linked = +pairs, +linked
+        said = step % 2 == 1
+        written = SimpleNamespace(
+            alias_pairs=now_pairs, linked=now_linked, serial=step + 1,
+            base=step if said else 0,
+            moved_pairs=(now_pairs.keys() ^ last_pairs) | set(rng.sample(sorted(now_pairs), 3))
+            if said else set(),
+            moved_entities={e for e, _ in now_linked.items() ^ last_linked.items()}
+            | set(rng.sample(sorted(now_linked), 3)) if said else set())
+        last_pairs, last_linked = set(now_pairs), dict(now_linked)
         got = set(kept.update(written, rows, cases))
         found, by_model = Counter(), Counter()
         for text, _label, source, n in rows:
