@@ -32,11 +32,16 @@ form and writes only the rows that differ, which leaves what a full resolution l
 (tests/test_entities_incremental.py). A long-lived process (a watcher) also keeps in memory
 what it wrote last, used while the catalog still holds the random value that write left
 (_written_before), each form's pure derived values (memo.memo) and the hints (hint_totals),
-and readies all three before its first change (warm); what a resolution read of the totals
-goes on to the re-scan that follows it (Totals), and what the re-scan finds is mapped in the
-same run (map_found). Running the rules only
-near the change was measured and left: on 3,824 news articles 77% of the forms are one
-component of the keys the rules compare.
+and readies them before its first change (warm). It brings up to date, from what changed,
+rather than makes again: the tally (kept_tally: the forms whose totals or voting hints moved),
+the sets of forms the rules ask of each form alone (_form_sets), the full names containing
+each form's words (surnames.Containing) and the rows written (resolution_rows.rows_again:
+only forms that may give something else). What a resolution read of the totals goes on to
+the re-scan that follows it (Totals), and what the re-scan finds is mapped in the same run
+(map_found). The linking rules themselves still pass over every form: a link depends on the
+forms' order and on every link before it, and running them only near the change was
+measured and left (on 3,824 news articles 77% of the forms are one component of the keys the
+rules compare).
 
 The reader's watch list (casework.index.watchlist) is linked first: each entry's names are one
 entity, shown by the listed name with the FtM schema's label and flagged as watched (the
@@ -46,7 +51,7 @@ judgements (casework.index.curation) are applied last.
 This module is the driver: it runs the rules in their order and writes the result. The rules
 live beside it: ``names`` (words of names), ``forms`` (the union-find), ``labels`` (forms, votes
 and priors), ``variants`` (abbreviations, companies, spellings, initials, plurals) and
-``surnames`` (short forms of person names).
+``surnames`` (short forms of person names); the rows written are made in ``resolution_rows``.
 """
 
 from __future__ import annotations

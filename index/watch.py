@@ -16,14 +16,17 @@ reads (hint_totals), which each run then brings up to date, and the resolution's
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import Callable
 
 from casework.index import hint_totals, indexer, recall, resolve
 from casework.index.catalog import Catalog
-from casework.index.errors import IndexBusy
+from casework.index.errors import CaseworkError, IndexBusy
 from casework.index.indexer import absolute_paths, build
 from casework.index.models import IndexReport
 from casework.index.store import IndexDir
@@ -50,7 +53,8 @@ def watch(index_dir: IndexDir, paths: list[Path], *, model: str | None = None,
     ignored = _Ignore(index_dir.path, paths)
     # watchfiles.watch() only starts watching when first asked for changes: RustNotify (what
     # it wraps) keeps every event from its making, through the first run below
-    with RustNotify([str(p) for p in paths], False, False, 300, True, False) as notify:
+    with RustNotify([str(p) for p in paths], False, False, 300, True, False) as notify, \
+            _finishing(index_dir):
         report = build(index_dir, paths, annotator=annotator, **build_options)
         _ready(index_dir, annotator)
         on_report(report, [])
@@ -101,6 +105,31 @@ def _ready(index_dir: IndexDir, annotator) -> None:
     finally:
         catalog.close()
     _merge(index_dir)  # (nothing to merge after a build: what the next commit reads first)
+
+
+@contextlib.contextmanager
+def _finishing(index_dir: IndexDir):
+    """However the watch ends (Ctrl+C, a stop, SIGTERM, which stops it as Ctrl+C does), the
+    full-text index is left as a commit leaves it: merged, with its spelling vocabulary
+    written. A watcher stopped just after a change left that vocabulary due, and the next
+    run that wrote wrote it whole: 8 s at 20,000 documents."""
+    term = None
+    if threading.current_thread() is threading.main_thread():
+        term = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        try:
+            _merge(index_dir)
+        except (OSError, CaseworkError):
+            pass  # the next write writes it whole
+        finally:
+            if term is not None:
+                signal.signal(signal.SIGTERM, term)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _merge(index_dir: IndexDir) -> None:

@@ -210,3 +210,33 @@ def test_a_file_made_while_the_first_run_goes_on_is_indexed_with_the_first_burst
         stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+def test_a_watch_stopped_right_after_a_change_leaves_the_spelling_vocabulary_written(
+        folder, tmp_path, annotator):
+    """Each change is committed with its spelling vocabulary left due, written once the run is
+    reported; a Ctrl+C between the two still leaves it written, so the next run that writes
+    does not write it whole (8 s at 20,000 documents)."""
+    from casework.index.fulltext import open_fulltext, spelling
+
+    index = IndexDir(tmp_path / "index")
+    seen = []
+
+    def on_report(report, changed) -> None:
+        seen.append(changed)
+        if not changed:
+            (folder / "doc_0.txt").write_text("Report 0\n\nQuixotic zeppelins over Oslo.\n",
+                                              encoding="utf-8")
+        else:
+            raise KeyboardInterrupt  # Ctrl+C, just as the change is reported
+
+    with pytest.raises(KeyboardInterrupt):
+        watch(index, [folder], annotator=annotator, on_report=on_report)
+    assert len(seen) == 2
+    ft = open_fulltext(index.fulltext)
+    try:
+        with ft.ix.reader() as reader:
+            vocabulary = spelling.read(ft.path, reader.generation())
+    finally:
+        ft.close()
+    assert vocabulary is not None and vocabulary.get("zeppelins") == 1

@@ -324,9 +324,10 @@ class FulltextIndex:
         if merged:
             self.index(())
         else:
-            due = _VOCABULARY_DUE.pop(key, None)
-            if due is not None:
+            due = _VOCABULARY_DUE.get(key)
+            if due is not None:  # (still due if this is interrupted)
                 self._write_vocabulary(*due)
+                _VOCABULARY_DUE.pop(key, None)
         # and what the next commit reads first (~0.05 s of a watcher's change), read now
         _SEGMENT_WORDS[key] = (self._toc_stamp(), self._segment_words())
         return merged
