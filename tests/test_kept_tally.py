@@ -190,3 +190,22 @@ def test_the_wanted_forms_kept_are_those_asked_afresh_after_every_change(seeds_i
             flipped |= got ^ previous
         previous = got
     assert len(flipped) > 5  # forms came and went
+
+
+def test_forms_sharing_a_text_are_told_apart_as_the_rows_change():
+    """A phone number the patterns read (its normal form) and the model read as a number (its
+    text) is a text of two forms: resolution makes both forms' rows again each run
+    (resolution_rows.rows_again), so which form a text maps to follows a full run."""
+    key = "test-shared-forms"
+    kept_tally._KEPT.pop(key, None)
+    phone = "+47 22 33 44 55"
+    rows = [("Maria Costa", "PERSON", "model", 2), (phone, "PHONE", "pattern", 1)]
+    kept_tally.tally_again(key, [], sorted(rows))
+    assert kept_tally.shared_forms(key) == set()
+    rows.append((phone, "CARDINAL", "model", 1))
+    kept_tally.tally_again(key, [], sorted(rows))
+    assert kept_tally.shared_forms(key) == {"+4722334455", phone}
+    rows.remove((phone, "PHONE", "pattern", 1))
+    kept_tally.tally_again(key, [], sorted(rows))
+    assert kept_tally.shared_forms(key) == set()
+    kept_tally._KEPT.pop(key, None)
