@@ -76,7 +76,7 @@ def tally_again(key: str, hints: list, rows: list[tuple[str, str, str, int]]) ->
         if h.rule in _VOTING_HINTS:
             events[match_key(h.a)].append(h)
     kept = _KEPT.get(key)
-    if kept is None or not _sorted(rows):
+    if kept is None or not in_order(rows):
         made = _whole(hints, rows, events)
         made.run, made.prior = next(_RUNS), kept.run if kept is not None else 0
         _KEPT[key] = made
@@ -106,7 +106,7 @@ def _again(kept: _Kept, hints: list, rows: list, events: dict) -> Tally:
     dirty.update(k for k in events.keys() | kept.events.keys()
                  if events.get(k) != kept.events.get(k))
     for text in {r[0] for r in changed}:  # a text's forms under its other labels too
-        held = _rows_of(rows, text)
+        held = rows_of(rows, text)
         dirty.update(form_key(text, label) for _, label, _, _ in held)
         if any(label in PATTERN_LABELS for _, label, _, _ in held):
             kept.pattern_texts.add(text)
@@ -125,10 +125,9 @@ def _again(kept: _Kept, hints: list, rows: list, events: dict) -> Tally:
     for k in dirty:
         held = set()
         for text, label in pairs.get(k, ()):
-            i = bisect.bisect_left(rows, (text, label))
-            while i < len(rows) and rows[i][0] == text and rows[i][1] == label:
-                sub_rows.append(rows[i])
-                i += 1
+            its = [row for row in rows_of(rows, text) if row[1] == label]
+            if its:
+                sub_rows.extend(its)
                 held.add((text, label))
         if held:
             pairs[k] = held
@@ -203,24 +202,24 @@ def shared_forms(key: str) -> set[str]:
         return set()
     shared: set[str] = set()
     for text in kept.pattern_texts:
-        forms = {form_key(text, label) for _, label, source, _ in _rows_of(kept.rows, text)
+        forms = {form_key(text, label) for _, label, source, _ in rows_of(kept.rows, text)
                  if source != "rescan"}
         if len(forms) > 1:
             shared |= forms
     return shared
 
 
-def _rows_of(rows: list, text: str) -> list:
-    """The rows (sorted) of one text."""
+def rows_of(rows: list, text: str) -> list:
+    """The rows of one text, from rows sorted by text (``in_order``)."""
     i = j = bisect.bisect_left(rows, (text,))
     while j < len(rows) and rows[j][0] == text:
         j += 1
     return rows[i:j]
 
 
-def _sorted(rows: list) -> bool:
+def in_order(rows: list) -> bool:
     """The rows are in Python's order (bisect finds a text's rows): SQL's ORDER BY over UTF-8
-    text is, and a value no str (a NULL) sends the call to count every row."""
+    text is, and a value no str (a NULL) makes it False."""
     try:
         return all(map(operator.le, rows, itertools.islice(rows, 1, None)))
     except TypeError:
@@ -231,7 +230,7 @@ def _found_again(before: Counter, changed, rows: list) -> Counter:
     """labels.tally's found_again, with the texts of the changed rows counted again."""
     now = Counter(before)
     for text in {r[0] for r in changed}:
-        n = sum(row[3] for row in _rows_of(rows, text) if row[2] in _AGAIN)
+        n = sum(row[3] for row in rows_of(rows, text) if row[2] in _AGAIN)
         if n:
             now[text] = n
         else:

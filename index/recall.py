@@ -18,8 +18,6 @@ news articles takes besides NER, and the largest part of casework's own indexing
 
 from __future__ import annotations
 
-import itertools
-import operator
 import re
 from array import array
 from bisect import bisect_left, bisect_right
@@ -185,7 +183,7 @@ class _Wanted:
         if change is not None and change[0] is self.by_source:  # the tally compared them
             moved_rows = change[1]
         else:
-            if not _sorted_rows(by_source):
+            if not kept_tally.in_order(by_source):
                 by_source = sorted(by_source)
             moved_rows = set(by_source).symmetric_difference(self.by_source)
         if self.pairs is None:
@@ -224,7 +222,7 @@ class _Wanted:
             _put(self.linked, entity_id, linked.get(entity_id, 0))
         for text in {row[0] for row in moved_rows}:
             found = by_model = 0
-            for _, _label, source, n in _rows_of(by_source, text):
+            for _, _label, source, n in kept_tally.rows_of(by_source, text):
                 if source != SOURCE:
                     found += n
                 if source in ("model", TEAM):  # a team in a score line
@@ -279,17 +277,6 @@ def _put(counts: dict, text: str, n: int) -> None:
     else:
         counts.pop(text, None)
 
-
-def _rows_of(rows: list, text: str) -> list:
-    """The rows (sorted by text) of one text."""
-    i = j = bisect_left(rows, (text,))
-    while j < len(rows) and rows[j][0] == text:
-        j += 1
-    return rows[i:j]
-
-
-def _sorted_rows(rows: list) -> bool:
-    return all(map(operator.le, rows, itertools.islice(rows, 1, None)))
 
 
 _SHAPES: dict[str, tuple[str, bool] | None] = {}
