@@ -21,11 +21,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from casework.index.entities import PATTERN_LABELS, form_key, match_key
-from casework.index.labels import Tally, _Counts, tally
+from casework.index.labels import AGAIN_SOURCES, Tally, _Counts, tally, tally_rows
 
-# the sources whose mentions count again but do not vote (labels.tally's ``again``); a
-# "watch" row still makes its form
-_AGAIN = ("rescan", "watch")
 _VOTING_HINTS = ("label", "nickname")
 
 
@@ -135,7 +132,7 @@ def _again(kept: _Kept, hints: list, rows: list, events: dict) -> Tally:
             pairs.pop(k, None)
     sub_rows.sort()
     sub = tally(None, [h for h in hints if h.rule in _VOTING_HINTS and match_key(h.a) in dirty],
-                _as_tally_rows(sub_rows))
+                tally_rows(sub_rows))
 
     t = kept.tally
     first = kept.first
@@ -183,7 +180,7 @@ def _again(kept: _Kept, hints: list, rows: list, events: dict) -> Tally:
 def _whole(hints: list, rows: list, events: dict) -> _Kept:
     """Counted from every row and hint, with what the next call compares."""
     kept = _Kept(rows=rows, row_set=set(rows), events=events)
-    kept.tally = tally(None, hints, _as_tally_rows(rows))
+    kept.tally = tally(None, hints, tally_rows(rows))
     for text, label, source, _ in rows:
         k = form_key(text, label)
         kept.pairs.setdefault(k, set()).add((text, label))
@@ -230,17 +227,12 @@ def _found_again(before: Counter, changed, rows: list) -> Counter:
     """labels.tally's found_again, with the texts of the changed rows counted again."""
     now = Counter(before)
     for text in {r[0] for r in changed}:
-        n = sum(row[3] for row in rows_of(rows, text) if row[2] in _AGAIN)
+        n = sum(row[3] for row in rows_of(rows, text) if row[2] in AGAIN_SOURCES)
         if n:
             now[text] = n
         else:
             now.pop(text, None)
     return now
-
-
-def _as_tally_rows(rows):
-    return [(text, label, source in _AGAIN, source == "watch", n)
-            for text, label, source, n in rows]
 
 
 def _copy(t: Tally) -> Tally:

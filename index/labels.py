@@ -42,6 +42,17 @@ class Tally:
     words: dict[str, list[str]] = field(default_factory=dict)
 
 
+# The sources of mentions found again (the re-scan's, the watch list's marks): counted, never a
+# vote; a re-scan find makes no form of its own, a watch list's mark does.
+AGAIN_SOURCES = ("rescan", "watch")
+
+
+def tally_rows(by_source) -> list[tuple[str, str, bool, bool, int]]:
+    """:func:`tally`'s rows from the totals by source (text, raw_label, source, n)."""
+    return [(text, raw_label, source in AGAIN_SOURCES, source == "watch", n)
+            for text, raw_label, source, n in by_source]
+
+
 def tally(catalog: Catalog, hints: list, rows=None) -> Tally:
     """Count the forms of the collection's mentions and their votes, cues from ``hints``
     (hint_totals.read) included; ``rows`` are the mentions counted by text and label,

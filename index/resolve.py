@@ -62,11 +62,11 @@ from pathlib import Path
 
 from casework.index import curation, hint_totals, kept_tally, watchlist
 from casework.index.catalog import Catalog
-from casework.index.entities import KEPT_LABELS, entity_id_for, match_key, without_nickname
+from casework.index.entities import KEPT_LABELS, match_key, without_nickname
 from casework.index.forms import Forms
 from casework.index.hints import store_hints
 from casework.index.resolution_rows import IN_DOCUMENT, Result, Written, rows, rows_again, written_of
-from casework.index.labels import Tally, cluster_label, place_words, tally
+from casework.index.labels import Tally, place_words, tally, tally_rows
 from casework.index.names import (
     acronym_fits,
     all_caps,
@@ -195,9 +195,7 @@ def _rules(catalog: Catalog, incremental: bool, judgements: list[dict] | None,
         t = kept_tally.tally_again(catalog.kept_key(), hints, by_source)
         change = kept_tally.last_change(catalog.kept_key())
     else:
-        t = tally(catalog, hints, [
-            (text, raw_label, source in ("rescan", "watch"), source == "watch", n)
-            for text, raw_label, source, n in by_source])
+        t = tally(catalog, hints, tally_rows(by_source))
     surfaces, shown = t.surfaces, t.shown
     watched = _watched_forms(catalog, t)
     stop = stop_words()

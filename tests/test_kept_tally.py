@@ -9,7 +9,7 @@ import random
 
 from casework.index import hint_totals, kept_tally, resolve
 from casework.index.catalog import Catalog
-from casework.index.labels import tally
+from casework.index.labels import tally, tally_rows
 from casework.index.nlp import stop_words
 from casework.index.store import IndexDir
 
@@ -22,8 +22,7 @@ def _as_dicts(t):
 
 
 def _full(hints, rows):
-    return tally(None, hints, [(text, label, source in ("rescan", "watch"), source == "watch", n)
-                               for text, label, source, n in rows])
+    return tally(None, hints, tally_rows(rows))
 
 
 def test_a_kept_tally_is_the_whole_count_after_every_change(seeds_index):
