@@ -276,7 +276,7 @@ class FulltextIndex:
         does both. Until then queries look words up in Whoosh's term index (spelling.py).
         """
         fresh = big and procs > 1 and self.ix.doc_count_all() == 0
-        key = str(self.path.resolve())
+        key = self._key
         # what the spelling vocabulary was written for: the oldest state one is due from, if
         # a commit without a merge left it due (the words of segments made and merged away
         # since are in neither list, as they are in neither file)
@@ -304,9 +304,10 @@ class FulltextIndex:
             raise
         writer.commit(optimize=big and not fresh, merge=merge)
         self._ix = None
-        kept = _DOC_IDS.pop(key, None)
-        if kept is not None and kept[0] == stamp:  # no other commit came between
-            _DOC_IDS[key] = (self._toc_stamp(), kept[1].difference(deletes).union(written))
+        ids = _kept_if(_DOC_IDS, key, stamp)  # no other commit came between
+        _DOC_IDS.pop(key, None)
+        if ids is not None:
+            _DOC_IDS[key] = (self._toc_stamp(), ids.difference(deletes).union(written))
         self._engine.upkeep(self.ix)
         _VOCABULARY_DUE.pop(key, None)
         if merge:
@@ -319,7 +320,7 @@ class FulltextIndex:
         """Merge the small segments a commit would merge (Whoosh's MERGE_SMALL), if there are
         any to merge: one commit. Either way the spelling vocabulary is brought up to date.
         Returns whether it merged."""
-        key = str(self.path.resolve())
+        key = self._key
         merged = _would_merge([s.doc_count_all() for s in self.ix._segments()])
         if merged:
             self.index(())
@@ -386,10 +387,10 @@ class FulltextIndex:
 
         Kept per generation: a process that wrote the last commit (a watcher) knows the ids
         it left, where reading them was ~0.08 s of each change at 20,000 documents."""
-        key = str(self.path.resolve())
-        kept = _DOC_IDS.get(key)
-        if kept is not None and kept[0] == self._toc_stamp():
-            return set(kept[1])
+        key = self._key
+        ids = _kept_if(_DOC_IDS, key, self._toc_stamp())
+        if ids is not None:
+            return set(ids)
         with self.ix.searcher() as s:
             stamp = self._toc_stamp(s.reader().generation())
             ids = {t.decode("utf-8") for t in s.reader().lexicon("doc_id")}
@@ -402,6 +403,12 @@ class FulltextIndex:
             ids.difference_update(d for d in gone if d and s.document_number(doc_id=d) is None)
         _DOC_IDS[key] = (stamp, frozenset(ids))
         return ids
+
+    @property
+    def _key(self) -> str:
+        """This index's key in what a process keeps per index (_DOC_IDS, _VOCABULARY_DUE,
+        _SEGMENT_WORDS)."""
+        return str(self.path.resolve())
 
     def _toc_stamp(self, generation: int | None = None) -> tuple[int, int, int]:
         """The generation and its table of contents' file (inode, mtime): an index made again
