@@ -3,17 +3,18 @@ mapped to its entity, the entity rows, the alias rows and the names given in one
 
 :func:`rows` makes them from every cluster and remembers, per form, what it gave (Written.per).
 A watcher's next run (:func:`rows_again`) makes them again only for the forms that may give
-something else: those in a cluster of several forms now or before, those its tally counted
-again (kept_tally), those that became or stopped being a word that is no name, and those
-sharing a text with another form. Every other form is alone in its cluster as it was, with the
-same counts, label and text shown, so it gives what it gave. At 20,000 news articles that is
-~7,000 of ~35,000 forms; making every row and comparing them with the last run's was ~0.4 s of
-each change.
+something else: those its tally counted again (kept_tally), those in a cluster of several forms
+that is new, gone or no longer joined the same way (_several), those that became or stopped
+being a word that is no name, and those sharing a text with another form. Every other form is
+in the cluster it was in, joined as it was, with the same counts, label and text shown, so it
+gives what it gave. Making every row and comparing them with the last run's was ~0.4 s of each
+change at 20,000 news articles.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from casework.index.names import tokens
 # The alias reason of a short form given to a person in one document only.
 IN_DOCUMENT = "in document"
 _SERIALS = itertools.count(1)
+# An alias row (entity_id, text, key, count, reason) as Written counts it: without its count
+_ALIAS_KEY = operator.itemgetter(0, 1, 2, 4)
 
 
 @dataclass
@@ -80,7 +83,7 @@ def written_of(r: Result, non_names: set[str], shared: set[str], run: int,
                patchable: bool = True) -> Written:
     """The Written a full Result leaves; what each form gave is kept if ``patchable`` (no
     judgement, watch list or chosen head shaped the rows: rows_again makes none of them)."""
-    aliases = Counter((a[0], a[1], a[2], a[4]) for a in r.aliases)
+    aliases = Counter(map(_ALIAS_KEY, r.aliases))
     return Written(r.mapping, r.in_document,
                    {e: (row[1], row[2], row[3]) for e, row in r.entities.items()}, aliases,
                    r.per if patchable else None, r.clusters, set(non_names),
@@ -117,8 +120,9 @@ def rows(forms: Forms, t: Tally, surname_joined: set[str], judgements: list[dict
     for key in surfaces:
         root = parent[key]  # most forms are a root or a root's child: no call to find
         clusters[root if parent[root] == root else forms.find(key)].append(key)
-    r = Result({}, {}, {}, [], [], clusters=_several(forms, t, surname_joined))
-    entity_of_root = _clusters(r, clusters.items(), forms, t, surname_joined, judgements,
+    person_roots = {forms.find(k) for k in surname_joined}
+    r = Result({}, {}, {}, [], [], clusters=_several(forms, t, person_roots))
+    entity_of_root = _clusters(r, clusters.items(), forms, t, person_roots, judgements,
                                non_names)
     _in_document(r, forms, t, entity_of_root, in_document,
                  {(a[0], a[1]) for a in r.aliases})
@@ -139,7 +143,8 @@ def rows_again(forms: Forms, t: Tally, surname_joined: set[str], non_names: set[
     forced = dirty | shared | before.shared | (non_names ^ before.non_names)
     # the clusters of several forms: one as it was (the same forms, none of them forced, each
     # joined by the same rule, the same label rule) gives what it gave
-    clusters_now = _several(forms, t, surname_joined)
+    person_roots = {forms.find(k) for k in surname_joined}
+    clusters_now = _several(forms, t, person_roots)
     again = set(forced)
     for keys, sig in clusters_now.items():
         if before.clusters.get(keys) != sig or not forced.isdisjoint(keys):
@@ -173,11 +178,10 @@ def rows_again(forms: Forms, t: Tally, surname_joined: set[str], non_names: set[
             aliases[a] -= 1
             pairs[a[:2]] -= 1
     r = Result(mapping, {}, {}, [], [], per)
-    entity_of_root = _clusters(r, clusters.items(), forms, t, surname_joined, (), non_names)
+    entity_of_root = _clusters(r, clusters.items(), forms, t, person_roots, (), non_names)
     for entity_id, row in r.entities.items():
         entities[entity_id] = (row[1], row[2], row[3])
-    for row in r.aliases:
-        a = (row[0], row[1], row[2], row[4])
+    for a in map(_ALIAS_KEY, r.aliases):
         if a not in counts:
             counts[a] = aliases[a]
         aliases[a] += 1
@@ -190,7 +194,7 @@ def rows_again(forms: Forms, t: Tally, surname_joined: set[str], non_names: set[
     # made again is a form alone that gave its entity before
     doc = Result({}, {}, entities, [], [])
     _in_document(doc, forms, t, _RootEntities(entity_of_root, per), in_document, pairs)
-    doc_aliases = Counter((a[0], a[1], a[2], a[4]) for a in doc.aliases)
+    doc_aliases = Counter(map(_ALIAS_KEY, doc.aliases))
     for a in itertools.chain(before.in_document_aliases, doc_aliases):
         counts.setdefault(a, aliases[a])
     aliases.subtract(before.in_document_aliases)
@@ -217,20 +221,20 @@ def rows_again(forms: Forms, t: Tally, surname_joined: set[str], non_names: set[
                    moved_entities=moved_entities)
 
 
-def _several(forms: Forms, t: Tally, surname_joined: set[str]) -> dict[tuple, tuple]:
+def _several(forms: Forms, t: Tally, person_roots: set[str]) -> dict[tuple, tuple]:
     """Each cluster of several forms: its forms in the tally's order -> what else decides its
-    rows (whether a surname joined it, and each form's rule and whether it was joined as a
-    short form); the rest is the forms' own counts, which the tally tells apart."""
+    rows (whether a surname joined it: its root in ``person_roots``, and each form's rule and
+    whether it was joined as a short form); the rest is the forms' own counts, which the tally
+    tells apart."""
     parent = forms.parent
-    linked = [k for k, p in parent.items() if p != k]
-    roots = {k: forms.find(k) for k in linked}
-    members = set(linked)
+    joined = [k for k, p in parent.items() if p != k]
+    roots = {k: forms.find(k) for k in joined}
+    members = set(joined)
     members.update(roots.values())
     groups: dict[str, list[str]] = defaultdict(list)
     for k in t.surfaces:
         if k in members:
             groups[roots.get(k, k)].append(k)
-    person_roots = {forms.find(k) for k in surname_joined}
     reason, short = forms.reason, forms.short
     return {tuple(keys): (root in person_roots,
                           tuple((reason.get(k), k in short) for k in keys))
@@ -249,10 +253,11 @@ class _RootEntities(dict):
         return self._per[root][0]
 
 
-def _clusters(r: Result, clusters, forms: Forms, t: Tally, surname_joined: set[str],
+def _clusters(r: Result, clusters, forms: Forms, t: Tally, person_roots: set[str],
               judgements, non_names) -> dict[str, tuple[str, str]]:
     """Each cluster's mapping, entity row and alias rows into ``r``, and what each of its
-    forms gave into ``r.per``; returns each root's (entity_id, label)."""
+    forms gave into ``r.per``; returns each root's (entity_id, label). ``person_roots``: the
+    roots of clusters a surname joined (PERSON)."""
     surfaces, count, shown, found_again = t.surfaces, t.count, t.shown, t.found_again
     overrides: dict[str, dict] = {}
     for j in judgements:
@@ -262,7 +267,6 @@ def _clusters(r: Result, clusters, forms: Forms, t: Tally, surname_joined: set[s
     judged = {forms.find(k) for j in judgements if j.get("op") != "apart"
               for k in (j.get("a"), j.get("b"), j.get("entity")) if k in surfaces}
     mapping, entity_rows, alias_rows, per = r.mapping, r.entities, r.aliases, r.per
-    person_roots = {forms.find(k) for k in surname_joined}
     entity_of_root: dict[str, tuple[str, str]] = {}
     for root, keys in clusters:
         if len(keys) == 1:  # most clusters: its one form is the head, its vote the label
@@ -302,7 +306,7 @@ def _clusters(r: Result, clusters, forms: Forms, t: Tally, surname_joined: set[s
                 row = (entity_id, text, k, n + found_again.get(text, 0),
                        reason if text == shown[k] or k != first else "same name")
                 alias_rows.append(row)
-                its_aliases.append((row[0], row[1], row[2], row[4]))
+                its_aliases.append(_ALIAS_KEY(row))
             per[k] = (ids, mapped, its_texts, tuple(its_aliases))
     return entity_of_root
 
