@@ -110,13 +110,8 @@ def wanted_forms(catalog: Catalog, read: Totals | None = None) -> set[str]:
     aliases = _alias_reads(catalog)
     linked = aliases.linked
     if read is not None or catalog.has_resolved_state():  # the running totals (resolved.py)
-        by_source = read.by_source if read is not None else catalog.form_tally_by_source()
-        found, by_model = {}, {}
-        for text, _label, source, n in by_source:
-            if source != SOURCE:
-                found[text] = found.get(text, 0) + n
-            if source in ("model", TEAM):  # a team in a score line
-                by_model[text] = by_model.get(text, 0) + n
+        found, by_model = _found_counts(
+            read.by_source if read is not None else catalog.form_tally_by_source())
         cases = read.cases if read is not None else catalog.word_case_sums()
     else:
         found = catalog.mention_counts_by_text_except(SOURCE)
@@ -126,6 +121,19 @@ def wanted_forms(catalog: Catalog, read: Totals | None = None) -> set[str]:
         cases = catalog.word_case_totals()
     return {text for text, entity_id in aliases.texts
             if _wanted(text, (entity_id,), found, by_model, cases, linked)}
+
+
+def _found_counts(rows) -> tuple[dict[str, int], dict[str, int]]:
+    """Per text, from the totals by source (text, raw_label, source, n): its mentions but the
+    re-scan's, and those the model found."""
+    found: dict[str, int] = {}
+    by_model: dict[str, int] = {}
+    for text, _label, source, n in rows:
+        if source != SOURCE:
+            found[text] = found.get(text, 0) + n
+        if source in ("model", TEAM):  # a team in a score line
+            by_model[text] = by_model.get(text, 0) + n
+    return found, by_model
 
 
 def _wanted(text: str, entity_ids, found: dict, by_model: dict, cases: dict,
@@ -221,14 +229,9 @@ class _Wanted:
         for entity_id in moved_entities:
             _put(self.linked, entity_id, linked.get(entity_id, 0))
         for text in {row[0] for row in moved_rows}:
-            found = by_model = 0
-            for _, _label, source, n in kept_tally.rows_of(by_source, text):
-                if source != SOURCE:
-                    found += n
-                if source in ("model", TEAM):  # a team in a score line
-                    by_model += n
-            _put(self.found, text, found)
-            _put(self.by_model, text, by_model)
+            found, by_model = _found_counts(kept_tally.rows_of(by_source, text))
+            _put(self.found, text, found.get(text, 0))
+            _put(self.by_model, text, by_model.get(text, 0))
         self.serial, self.by_source, self.cases = written.serial, by_source, cases
         entities_of = self.entities_of
         if asked is None:
@@ -240,7 +243,7 @@ class _Wanted:
                                    linked)}
         return self.forms
 
-    def key_entity(self, entities: dict) -> "dict | None":
+    def key_entity(self, entities: dict) -> "_KeyEntity | None":
         """text -> (entity_id, label) as _AliasReads.key_entity gives it, asked text by text;
         None if a text is an alias of two entities (the catalog's reads keep one by the
         table's order)."""
@@ -249,9 +252,10 @@ class _Wanted:
         return _KeyEntity(self.entities_of, entities)
 
 
-class _KeyEntity(dict):
+class _KeyEntity:
+    """_AliasReads.key_entity's ``get``, asked of a watcher's kept entities per text."""
+
     def __init__(self, entities_of: dict, entities: dict):
-        super().__init__()
         self._of, self._entities = entities_of, entities
 
     def get(self, text, default=None):
