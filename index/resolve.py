@@ -295,32 +295,28 @@ def _form_sets(key: str, t: Tally, cases: dict, stop: frozenset[str],
     def non_name_form(k: str) -> bool:
         return len(words[k]) == 1 and not all_caps(shown[k]) and non_name(k, cases, stop)
 
-    def shaped_ends(k: str) -> tuple[str, str] | None:
-        return person_ends(without_nickname(shown[k])) if majority[k] == "PERSON" else None
+    def nationality(k: str) -> bool:
+        return majority[k] == "NORP"
+
+    def shaped(keys) -> dict[str, tuple[str, str]]:
+        ends = ((k, person_ends(without_nickname(shown[k]))) for k in keys
+                if majority[k] == "PERSON")
+        return {k: e for k, e in ends if e is not None}
 
     if kept is not None and dirty is not None and kept.run == prior and run:
         # a word's cases decide only whether the form of that one word is a name
         changed_words = {w for w, _ in cases.items() ^ kept.cases.items()}
         recheck = dirty | (changed_words & surfaces.keys())
+        present = [k for k in dirty if k in surfaces]
+        person_shaped = {k: e for k, e in kept.person_shaped.items() if k not in dirty}
+        person_shaped.update(shaped(present))
         sets = _FormSets(
-            (kept.non_names - recheck) | {k for k in recheck if k in surfaces
-                                          and non_name_form(k)},
-            (kept.places - dirty) | place_words(t, [k for k in dirty if k in surfaces]),
-            dict(kept.person_shaped),
-            (kept.nationalities - dirty) | {k for k in dirty if k in surfaces
-                                            and majority[k] == "NORP"},
-            cases, run)
-        for k in dirty:
-            ends = shaped_ends(k) if k in surfaces else None
-            if ends is None:
-                sets.person_shaped.pop(k, None)
-            else:
-                sets.person_shaped[k] = ends
+            (kept.non_names - recheck) | set(filter(non_name_form, recheck & surfaces.keys())),
+            (kept.places - dirty) | place_words(t, present), person_shaped,
+            (kept.nationalities - dirty) | set(filter(nationality, present)), cases, run)
     else:
-        shaped = ((k, shaped_ends(k)) for k in surfaces)
-        sets = _FormSets({k for k in surfaces if non_name_form(k)}, place_words(t),
-                         {k: ends for k, ends in shaped if ends is not None},
-                         {k for k in surfaces if majority[k] == "NORP"}, cases, run)
+        sets = _FormSets(set(filter(non_name_form, surfaces)), place_words(t),
+                         shaped(surfaces), set(filter(nationality, surfaces)), cases, run)
     if run:
         _FORM_SETS[key] = sets
     return sets
